@@ -1,0 +1,1 @@
+"""Code generation backends (the C backend lands here)."""

@@ -1,0 +1,1 @@
+"""tinyir dialects: `tiny`, int8 operators on explicit buffers."""

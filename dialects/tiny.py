@@ -1,0 +1,834 @@
+"""The `tiny` dialect: int8 neural-network operators on explicit buffers.
+
+Every activation is a value of type `!tiny.buffer<shape x elt, quant>`. Buffers
+are created by `tiny.alloc` (SRAM) or `tiny.const` (weights, flash) and written
+by compute ops in destination-passing style: a compute op reads its input
+buffers and writes its output buffer, and returns nothing. The order of the ops
+in a function body is the schedule.
+
+    %x = tiny.alloc : !tiny.buffer<1x16x16x8xi8, 0.0235:-128>
+    %w = tiny.const dense<"0x0102..."> : !tiny.buffer<16x1x1x8xi8, axis 0: {0.01:0, ...}>
+    tiny.conv_2d %in, %w, %b -> %x {stride = array<i64: 1, 1>, ...}
+
+Views (`tiny.reshape`) alias their input and return a new value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import ClassVar
+
+import numpy as np
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    BytesAttr,
+    DenseArrayBase,
+    DenseIntOrFPElementsAttr,
+    Float32Type,
+    FloatAttr,
+    FloatData,
+    IntAttr,
+    IntegerAttr,
+    IntegerType,
+    TensorType,
+    i64,
+)
+from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, SSAValue, TypeAttribute
+from xdsl.irdl import (
+    IRDLOperation,
+    irdl_attr_definition,
+    irdl_op_definition,
+    operand_def,
+    prop_def,
+    result_def,
+    var_operand_def,
+)
+from xdsl.parser import AttrParser, Parser
+from xdsl.printer import Printer
+from xdsl.utils.exceptions import VerifyException
+
+from tinyir.quantization import QParams
+
+# ---------------------------------------------------------------------------
+# The buffer type
+# ---------------------------------------------------------------------------
+
+
+def format_scale(scale: float) -> str:
+    """The shortest text that reads back as the same float32 (always with a '.')."""
+    return np.format_float_positional(np.float32(scale), unique=True, trim="0")
+
+
+def _as_f32(value: float) -> float:
+    return float(np.float32(value))
+
+
+@irdl_attr_definition
+class BufferType(ParametrizedAttribute, TypeAttribute):
+    """A buffer of a tensor: shape, element type and (optional) quantization.
+
+    Per-tensor:  `!tiny.buffer<1x8x8x16xi8, 0.0235:-128>`
+    Per-channel: `!tiny.buffer<16x3x3x8xi8, axis 0: {0.01:0, 0.02:0, ...}>`
+    Plain:       `!tiny.buffer<16xi32>`, `!tiny.buffer<1x10xf32>`
+    """
+
+    name = "tiny.buffer"
+
+    shape_attr: ArrayAttr[IntAttr]
+    element_type: Attribute
+    scales: ArrayAttr[FloatData]
+    zero_points: ArrayAttr[IntAttr]
+    # Quantized dimension; -1 for per-tensor (or unquantized) buffers.
+    axis: IntAttr
+
+    def __init__(
+        self,
+        shape: Sequence[int],
+        element_type: Attribute,
+        quant: QParams | None = None,
+    ):
+        scales = () if quant is None else quant.scale
+        zps = () if quant is None else quant.zero_point
+        axis = -1 if quant is None or quant.axis is None else quant.axis
+        super().__init__(
+            ArrayAttr([IntAttr(d) for d in shape]),
+            element_type,
+            ArrayAttr([FloatData(_as_f32(s)) for s in scales]),
+            ArrayAttr([IntAttr(z) for z in zps]),
+            IntAttr(axis),
+        )
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(d.data for d in self.shape_attr.data)
+
+    @property
+    def num_elements(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def element_bytes(self) -> int:
+        return element_bytes(self.element_type)
+
+    @property
+    def nbytes(self) -> int:
+        return self.num_elements * self.element_bytes
+
+    @property
+    def dtype(self) -> np.dtype:
+        return numpy_dtype(self.element_type)
+
+    @property
+    def quant(self) -> QParams | None:
+        if not self.scales.data:
+            return None
+        return QParams(
+            scale=tuple(s.data for s in self.scales.data),
+            zero_point=tuple(z.data for z in self.zero_points.data),
+            axis=None if self.axis.data < 0 else self.axis.data,
+        )
+
+    def with_shape(self, shape: Sequence[int]) -> BufferType:
+        """The same element type and quantization with another shape."""
+        return BufferType(shape, self.element_type, self.quant)
+
+    def verify(self) -> None:
+        if any(d.data < 1 for d in self.shape_attr.data):
+            raise VerifyException(f"tiny.buffer: dimensions must be positive, got {self.shape}")
+        element_bytes(self.element_type)  # raises on an unsupported element type
+        n_scales, n_zps = len(self.scales.data), len(self.zero_points.data)
+        if n_scales != n_zps:
+            raise VerifyException(
+                f"tiny.buffer: {n_scales} scales but {n_zps} zero points"
+            )
+        if self.axis.data >= 0:
+            if self.axis.data >= len(self.shape):
+                raise VerifyException(
+                    f"tiny.buffer: quantized axis {self.axis.data} out of range for rank {len(self.shape)}"
+                )
+            if n_scales != self.shape[self.axis.data]:
+                raise VerifyException(
+                    f"tiny.buffer: {n_scales} scales for {self.shape[self.axis.data]} channels on axis {self.axis.data}"
+                )
+        elif n_scales > 1:
+            raise VerifyException("tiny.buffer: several scales need a quantized axis")
+        # Real models have zero scales (all-zero weight channels) and even
+        # negative ones (hanlab_mcunet-320kb-1mb); TFLite accepts any finite scale.
+        if not all(math.isfinite(s.data) for s in self.scales.data):
+            raise VerifyException("tiny.buffer: scales must be finite")
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> list[Attribute]:
+        with parser.in_angle_brackets():
+            shape, elt = parser.parse_ranked_shape()
+            scales: list[float] = []
+            zps: list[int] = []
+            axis = -1
+            if parser.parse_optional_punctuation(",") is not None:
+                if parser.parse_optional_keyword("axis") is not None:
+                    axis = parser.parse_integer(allow_boolean=False, allow_negative=False)
+                    parser.parse_punctuation(":")
+
+                    def pair() -> None:
+                        scales.append(float(parser.parse_number()))
+                        parser.parse_punctuation(":")
+                        zps.append(parser.parse_integer(allow_boolean=False))
+
+                    parser.parse_comma_separated_list(parser.Delimiter.BRACES, pair)
+                else:
+                    scales.append(float(parser.parse_number()))
+                    parser.parse_punctuation(":")
+                    zps.append(parser.parse_integer(allow_boolean=False))
+        return [
+            ArrayAttr([IntAttr(d) for d in shape]),
+            elt,
+            ArrayAttr([FloatData(_as_f32(s)) for s in scales]),
+            ArrayAttr([IntAttr(z) for z in zps]),
+            IntAttr(axis),
+        ]
+
+    def print_parameters(self, printer: Printer) -> None:
+        with printer.in_angle_brackets():
+            printer.print_string("".join(f"{d}x" for d in self.shape))
+            printer.print_attribute(self.element_type)
+            pairs = [
+                f"{format_scale(s.data)}:{z.data}"
+                for s, z in zip(self.scales.data, self.zero_points.data)
+            ]
+            if self.axis.data >= 0:
+                printer.print_string(f", axis {self.axis.data}: {{{', '.join(pairs)}}}")
+            elif pairs:
+                printer.print_string(f", {pairs[0]}")
+
+
+_DTYPES = {"i8": np.int8, "i16": np.int16, "i32": np.int32, "i64": np.int64, "f32": np.float32}
+
+
+def numpy_dtype(element_type: Attribute) -> np.dtype:
+    """The numpy dtype of a buffer element type (i8, i16, i32, i64, f32)."""
+    if isinstance(element_type, IntegerType):
+        key = f"i{element_type.width.data}"
+    elif isinstance(element_type, Float32Type):
+        key = "f32"
+    else:
+        key = None
+    if key not in _DTYPES:
+        raise VerifyException(f"tiny.buffer: unsupported element type {element_type}")
+    return np.dtype(_DTYPES[key])
+
+
+def element_bytes(element_type: Attribute) -> int:
+    return numpy_dtype(element_type).itemsize
+
+
+def buffer_type(value: SSAValue) -> BufferType:
+    assert isinstance(value.type, BufferType)
+    return value.type
+
+
+# ---------------------------------------------------------------------------
+# Shared parsing/printing: `tiny.op %a, %b -> %out {props}`
+# ---------------------------------------------------------------------------
+
+
+def parse_defined_operand(parser: Parser) -> SSAValue:
+    """An operand defined above its use; its type is the one it was defined with.
+
+    tiny IR is a straight-line schedule, so no value is used before it is
+    defined and operands need not repeat their (long, quantized) types.
+    """
+    operand = parser.parse_unresolved_operand()
+    values = parser.ssa_values.get(operand.operand_name)
+    if values is None or operand.index >= len(values):
+        parser.raise_error(
+            f"value %{operand.operand_name} is used before it is defined", operand.span
+        )
+    return parser.resolve_operand(operand, values[operand.index].type)
+
+
+def i64_array(values: Sequence[int]) -> DenseArrayBase:
+    return DenseArrayBase.from_list(i64, list(values))
+
+
+class ComputeOp(IRDLOperation):
+    """Base of the destination-passing compute ops: reads `ins`, writes `out`."""
+
+    ins = var_operand_def(BufferType)
+    out = operand_def(BufferType)
+
+    # Names of the operands in `ins`, for accessors and messages; an entry
+    # ending in `?` is optional (only the last one may be).
+    INPUT_NAMES: ClassVar[tuple[str, ...]] = ("input",)
+
+    def __init__(
+        self,
+        ins: Sequence[SSAValue],
+        out: SSAValue,
+        **props: Attribute,
+    ):
+        super().__init__(operands=[list(ins), out], properties=props)
+
+    @classmethod
+    def parse(cls, parser: Parser) -> ComputeOp:
+        ins = parser.parse_comma_separated_list(
+            parser.Delimiter.NONE, lambda: parse_defined_operand(parser)
+        )
+        parser.parse_punctuation("->")
+        out = parse_defined_operand(parser)
+        props = parser.parse_optional_attr_dict()
+        return cls.create(operands=[*ins, out], properties=props)
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(" ")
+        printer.print_list(self.ins, printer.print_operand)
+        printer.print_string(" -> ")
+        printer.print_operand(self.out)
+        if self.properties:
+            printer.print_string(" ")
+            printer.print_attr_dict(self.properties)
+
+    # -- helpers for verifiers ------------------------------------------------
+
+    def fail(self, message: str) -> VerifyException:
+        return VerifyException(f"{self.name}: {message}")
+
+    def in_type(self, index: int) -> BufferType:
+        return buffer_type(self.ins[index])
+
+    @property
+    def out_type(self) -> BufferType:
+        return buffer_type(self.out)
+
+    def ints(self, prop: str) -> tuple[int, ...]:
+        attr = self.properties[prop]
+        assert isinstance(attr, DenseArrayBase)
+        return tuple(int(v) for v in attr.get_values())
+
+    def check_arity(self) -> None:
+        required = [n for n in self.INPUT_NAMES if not n.endswith("?")]
+        if not len(required) <= len(self.ins) <= len(self.INPUT_NAMES):
+            expected = ", ".join(self.INPUT_NAMES)
+            raise self.fail(f"expects inputs ({expected}), got {len(self.ins)}")
+
+    def check_array(self, prop: str, length: int, minimum: int | None = None) -> tuple[int, ...]:
+        values = self.ints(prop)
+        if len(values) != length:
+            raise self.fail(f"'{prop}' needs {length} values, got {len(values)}")
+        if minimum is not None and any(v < minimum for v in values):
+            raise self.fail(f"'{prop}' values must be >= {minimum}, got {list(values)}")
+        return values
+
+    def check_clamp(self) -> None:
+        lo, hi = self.check_array("clamp", 2)
+        info = np.iinfo(self.out_type.dtype) if self.out_type.dtype.kind == "i" else None
+        if lo > hi or (info is not None and (lo < info.min or hi > info.max)):
+            raise self.fail(f"clamp [{lo}, {hi}] is not a range of {self.out_type.element_type}")
+
+    def check_quantized(self, *types: BufferType) -> None:
+        for t in types:
+            if t.quant is None:
+                raise self.fail(f"buffer {t.shape} of {t.element_type} needs quantization")
+
+    def check_same_shape(self, a: BufferType, b: BufferType, what: str) -> None:
+        if a.shape != b.shape:
+            raise self.fail(f"{what}: shapes {list(a.shape)} and {list(b.shape)} differ")
+
+    def verify_(self) -> None:
+        self.check_arity()
+        self.verify_op()
+
+    def verify_op(self) -> None:
+        """Operator-specific checks, with messages that start with the op name."""
+
+
+# ---------------------------------------------------------------------------
+# Buffers: alloc, const, views
+# ---------------------------------------------------------------------------
+
+
+@irdl_op_definition
+class AllocOp(IRDLOperation):
+    """A buffer in SRAM, alive from its first write to its last read.
+
+        %x = tiny.alloc : !tiny.buffer<1x8x8x16xi8, 0.0235:-128>
+    """
+
+    name = "tiny.alloc"
+    result = result_def(BufferType)
+    assembly_format = "attr-dict `:` type($result)"
+
+    def __init__(self, type: BufferType):
+        super().__init__(result_types=[type])
+
+
+@irdl_op_definition
+class ConstOp(IRDLOperation):
+    """Constant data (weights, biases) in flash, stored as raw little-endian bytes.
+
+        %w = tiny.const dense<"0x01FF..."> : !tiny.buffer<16x1x1x8xi8, axis 0: {...}>
+    """
+
+    name = "tiny.const"
+    value = prop_def(DenseIntOrFPElementsAttr)
+    result = result_def(BufferType)
+
+    def __init__(self, data: bytes, type: BufferType):
+        tensor = TensorType(type.element_type, type.shape)
+        value = DenseIntOrFPElementsAttr(tensor, BytesAttr(data))
+        super().__init__(result_types=[type], properties={"value": value})
+
+    @staticmethod
+    def from_array(array: np.ndarray, type: BufferType) -> ConstOp:
+        return ConstOp(np.ascontiguousarray(array, dtype=type.dtype).tobytes(), type)
+
+    @property
+    def data(self) -> bytes:
+        return self.value.data.data
+
+    def as_array(self) -> np.ndarray:
+        t = buffer_type(self.result)
+        return np.frombuffer(self.data, dtype=t.dtype.newbyteorder("<")).reshape(t.shape)
+
+    def verify_(self) -> None:
+        t = buffer_type(self.result)
+        if len(self.data) != t.nbytes:
+            raise VerifyException(
+                f"tiny.const: {len(self.data)} bytes of data for a buffer of {t.nbytes} bytes"
+            )
+
+    @classmethod
+    def parse(cls, parser: Parser) -> ConstOp:
+        parser.parse_keyword("dense")
+        with parser.in_angle_brackets():
+            pos = parser.pos
+            text = parser.parse_str_literal()
+        if not text.startswith("0x"):
+            parser.raise_error("tiny.const data must be a hex string \"0x...\"", pos)
+        try:
+            data = bytes.fromhex(text[2:])
+        except ValueError:
+            parser.raise_error("tiny.const data is not valid hex", pos)
+        parser.parse_punctuation(":")
+        type = parser.parse_type()
+        if not isinstance(type, BufferType):
+            parser.raise_error("tiny.const needs a !tiny.buffer type", pos)
+        return cls.create(
+            result_types=[type],
+            properties={
+                "value": DenseIntOrFPElementsAttr(
+                    TensorType(type.element_type, type.shape), BytesAttr(data)
+                )
+            },
+        )
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(f' dense<"0x{self.data.hex().upper()}"> : ')
+        printer.print_attribute(self.result.type)
+
+
+@irdl_op_definition
+class ReshapeOp(IRDLOperation):
+    """A view of its input with another shape: no copy, same bytes.
+
+        %flat = tiny.reshape %x : !tiny.buffer<1x1024xi8, 0.0235:-128>
+    """
+
+    name = "tiny.reshape"
+    source = operand_def(BufferType)
+    result = result_def(BufferType)
+
+    def __init__(self, source: SSAValue, type: BufferType):
+        super().__init__(operands=[source], result_types=[type])
+
+    def verify_(self) -> None:
+        src, dst = buffer_type(self.source), buffer_type(self.result)
+        if src.num_elements != dst.num_elements:
+            raise VerifyException(
+                f"tiny.reshape: {list(src.shape)} and {list(dst.shape)} have different element counts"
+            )
+        # The quantization may change: TFLite's RESHAPE reinterprets the bytes
+        # (hanlab_mbv2-w0.35-r144 does this on its classifier output).
+        if src.element_type != dst.element_type:
+            raise VerifyException("tiny.reshape: the element type must not change")
+
+    @classmethod
+    def parse(cls, parser: Parser) -> ReshapeOp:
+        source = parse_defined_operand(parser)
+        parser.parse_punctuation(":")
+        type = parser.parse_type()
+        return cls.create(operands=[source], result_types=[type])
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(" ")
+        printer.print_operand(self.source)
+        printer.print_string(" : ")
+        printer.print_attribute(self.result.type)
+
+
+# ---------------------------------------------------------------------------
+# Compute ops
+# ---------------------------------------------------------------------------
+
+
+def window_output_size(size: int, kernel: int, stride: int, dilation: int, before: int, after: int) -> int:
+    """Output length of a sliding window over `size` with explicit padding."""
+    effective = (kernel - 1) * dilation + 1
+    return (size + before + after - effective) // stride + 1
+
+
+class WindowOp(ComputeOp):
+    """Shared checks of the 2-D sliding-window ops (conv, depthwise, pools)."""
+
+    def check_window(self, kernel: tuple[int, int], dilation: tuple[int, int]) -> None:
+        x, y = self.in_type(0), self.out_type
+        if len(x.shape) != 4 or len(y.shape) != 4:
+            raise self.fail(f"input and output must be NHWC, got {list(x.shape)} -> {list(y.shape)}")
+        stride = self.check_array("stride", 2, minimum=1)
+        top, bottom, left, right = self.check_array("pad", 4, minimum=0)
+        expected = (
+            window_output_size(x.shape[1], kernel[0], stride[0], dilation[0], top, bottom),
+            window_output_size(x.shape[2], kernel[1], stride[1], dilation[1], left, right),
+        )
+        if y.shape[0] != x.shape[0] or tuple(y.shape[1:3]) != expected:
+            raise self.fail(
+                f"output {list(y.shape)} does not match input {list(x.shape)} with kernel "
+                f"{list(kernel)}, stride {list(stride)}, pad {[top, bottom, left, right]}: "
+                f"expected spatial size {list(expected)}"
+            )
+        self.check_clamp()
+
+
+class ConvLikeOp(WindowOp):
+    INPUT_NAMES: ClassVar[tuple[str, ...]] = ("input", "filter", "bias?")
+
+    def check_conv(self, filter_channels_axis: int) -> None:
+        x, w, y = self.in_type(0), self.in_type(1), self.out_type
+        if len(w.shape) != 4:
+            raise self.fail(f"filter must have rank 4, got {list(w.shape)}")
+        self.check_quantized(x, w, y)
+        dilation = self.check_array("dilation", 2, minimum=1)
+        self.check_window((w.shape[1], w.shape[2]), dilation)
+        out_channels = w.shape[filter_channels_axis]
+        if y.shape[3] != out_channels:
+            raise self.fail(f"output has {y.shape[3]} channels, filter {list(w.shape)} gives {out_channels}")
+        if len(self.ins) == 3:
+            b = self.in_type(2)
+            if b.shape != (out_channels,) or b.dtype != np.int32:
+                raise self.fail(f"bias must be {out_channels} x i32, got {list(b.shape)} x {b.element_type}")
+
+
+@irdl_op_definition
+class Conv2DOp(ConvLikeOp):
+    """2-D convolution, NHWC input, filter [C_out, KH, KW, C_in], int32 bias.
+
+        tiny.conv_2d %x, %w, %b -> %y {stride = array<i64: 1, 1>,
+            dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>,
+            clamp = array<i64: -128, 127>}
+    """
+
+    name = "tiny.conv_2d"
+    stride = prop_def(DenseArrayBase)
+    dilation = prop_def(DenseArrayBase)
+    pad = prop_def(DenseArrayBase)
+    clamp = prop_def(DenseArrayBase)
+
+    def verify_op(self) -> None:
+        self.check_conv(filter_channels_axis=0)
+        x, w = self.in_type(0), self.in_type(1)
+        if w.shape[3] != x.shape[3]:
+            raise self.fail(f"filter {list(w.shape)} expects {w.shape[3]} input channels, input has {x.shape[3]}")
+
+
+@irdl_op_definition
+class DepthwiseConv2DOp(ConvLikeOp):
+    """Depthwise 2-D convolution, filter [1, KH, KW, C_out], C_out = C_in x multiplier.
+
+        tiny.depthwise_conv_2d %x, %w, %b -> %y {stride = ..., dilation = ...,
+            pad = ..., clamp = ...}
+    """
+
+    name = "tiny.depthwise_conv_2d"
+    stride = prop_def(DenseArrayBase)
+    dilation = prop_def(DenseArrayBase)
+    pad = prop_def(DenseArrayBase)
+    clamp = prop_def(DenseArrayBase)
+
+    def verify_op(self) -> None:
+        self.check_conv(filter_channels_axis=3)
+        x, w = self.in_type(0), self.in_type(1)
+        if w.shape[0] != 1 or w.shape[3] % x.shape[3] != 0:
+            raise self.fail(f"filter {list(w.shape)} is not [1, KH, KW, k x {x.shape[3]}]")
+
+
+@irdl_op_definition
+class FullyConnectedOp(ComputeOp):
+    """Fully connected layer: input [..., K] as rows, filter [C_out, K], int32 bias.
+
+        tiny.fully_connected %x, %w, %b -> %y {clamp = array<i64: -128, 127>}
+    """
+
+    name = "tiny.fully_connected"
+    INPUT_NAMES: ClassVar[tuple[str, ...]] = ("input", "filter", "bias?")
+    clamp = prop_def(DenseArrayBase)
+
+    def verify_op(self) -> None:
+        x, w, y = self.in_type(0), self.in_type(1), self.out_type
+        self.check_quantized(x, w, y)
+        if len(w.shape) != 2:
+            raise self.fail(f"filter must be [C_out, K], got {list(w.shape)}")
+        out_channels, depth = w.shape
+        if x.num_elements % depth != 0:
+            raise self.fail(f"input {list(x.shape)} is not a whole number of rows of {depth}")
+        rows = x.num_elements // depth
+        if y.shape[-1] != out_channels or y.num_elements != rows * out_channels:
+            raise self.fail(f"output {list(y.shape)} should hold {rows} rows of {out_channels}")
+        if len(self.ins) == 3:
+            b = self.in_type(2)
+            if b.shape != (out_channels,) or b.dtype != np.int32:
+                raise self.fail(f"bias must be {out_channels} x i32, got {list(b.shape)} x {b.element_type}")
+        self.check_clamp()
+
+
+class BinaryOp(ComputeOp):
+    """Elementwise op on two inputs with numpy/TFLite broadcasting."""
+
+    INPUT_NAMES: ClassVar[tuple[str, ...]] = ("lhs", "rhs")
+    clamp = prop_def(DenseArrayBase)
+
+    def verify_op(self) -> None:
+        a, b, y = self.in_type(0), self.in_type(1), self.out_type
+        self.check_quantized(a, b, y)
+        try:
+            shape = np.broadcast_shapes(a.shape, b.shape)
+        except ValueError:
+            raise self.fail(f"shapes {list(a.shape)} and {list(b.shape)} do not broadcast") from None
+        if shape != y.shape:
+            raise self.fail(f"output {list(y.shape)} is not the broadcast shape {list(shape)}")
+        self.check_clamp()
+
+
+@irdl_op_definition
+class AddOp(BinaryOp):
+    """Quantized addition: `tiny.add %a, %b -> %y {clamp = array<i64: -128, 127>}`"""
+
+    name = "tiny.add"
+
+
+@irdl_op_definition
+class MulOp(BinaryOp):
+    """Quantized multiplication: `tiny.mul %a, %b -> %y {clamp = array<i64: -128, 127>}`"""
+
+    name = "tiny.mul"
+
+
+class PoolOp(WindowOp):
+    kernel = prop_def(DenseArrayBase)
+    stride = prop_def(DenseArrayBase)
+    pad = prop_def(DenseArrayBase)
+    clamp = prop_def(DenseArrayBase)
+
+    def verify_op(self) -> None:
+        x, y = self.in_type(0), self.out_type
+        self.check_quantized(x, y)
+        kernel = self.check_array("kernel", 2, minimum=1)
+        self.check_window((kernel[0], kernel[1]), (1, 1))
+        if x.shape[3] != y.shape[3]:
+            raise self.fail(f"input has {x.shape[3]} channels, output {y.shape[3]}")
+        if x.quant != y.quant:
+            raise self.fail("input and output quantization must be equal")
+
+
+@irdl_op_definition
+class AvgPool2DOp(PoolOp):
+    """Average pooling over in-image taps: `tiny.avg_pool_2d %x -> %y {kernel = ..., stride = ..., pad = ..., clamp = ...}`"""
+
+    name = "tiny.avg_pool_2d"
+
+
+@irdl_op_definition
+class MaxPool2DOp(PoolOp):
+    """Max pooling: `tiny.max_pool_2d %x -> %y {kernel = ..., stride = ..., pad = ..., clamp = ...}`"""
+
+    name = "tiny.max_pool_2d"
+
+
+@irdl_op_definition
+class MeanOp(ComputeOp):
+    """Mean over `axes`, requantized to the output.
+
+        tiny.mean %x -> %y {axes = array<i64: 1, 2>}
+    """
+
+    name = "tiny.mean"
+    axes = prop_def(DenseArrayBase)
+
+    def verify_op(self) -> None:
+        x, y = self.in_type(0), self.out_type
+        self.check_quantized(x, y)
+        axes = self.ints("axes")
+        if not axes or any(not 0 <= a < len(x.shape) for a in axes) or len(set(axes)) != len(axes):
+            raise self.fail(f"axes {list(axes)} are not distinct dimensions of {list(x.shape)}")
+        kept = [1 if i in axes else d for i, d in enumerate(x.shape)]
+        dropped = [d for i, d in enumerate(x.shape) if i not in axes]
+        if list(y.shape) not in (kept, dropped):
+            raise self.fail(f"output {list(y.shape)} is not {list(x.shape)} reduced over {list(axes)}")
+
+
+@irdl_op_definition
+class PadOp(ComputeOp):
+    """Pad with a constant: `paddings` holds (before, after) for each dimension.
+
+        tiny.pad %x -> %y {paddings = array<i64: 0, 0, 1, 1, 1, 1, 0, 0>, value = -128 : i64}
+    """
+
+    name = "tiny.pad"
+    paddings = prop_def(DenseArrayBase)
+    value = prop_def(IntegerAttr)
+
+    def verify_op(self) -> None:
+        x, y = self.in_type(0), self.out_type
+        pads = self.check_array("paddings", 2 * len(x.shape), minimum=0)
+        expected = [d + pads[2 * i] + pads[2 * i + 1] for i, d in enumerate(x.shape)]
+        if list(y.shape) != expected:
+            raise self.fail(f"output {list(y.shape)} should be {expected}")
+        if x.element_type != y.element_type or x.quant != y.quant:
+            raise self.fail("input and output element type and quantization must be equal")
+
+
+class UnaryOp(ComputeOp):
+    def verify_op(self) -> None:
+        x, y = self.in_type(0), self.out_type
+        self.check_quantized(x, y)
+        self.check_same_shape(x, y, "input and output")
+
+
+@irdl_op_definition
+class SoftmaxOp(UnaryOp):
+    """Softmax over the last axis: `tiny.softmax %x -> %y {beta = 1.0 : f32}`"""
+
+    name = "tiny.softmax"
+    beta = prop_def(FloatAttr)
+
+
+@irdl_op_definition
+class LogisticOp(UnaryOp):
+    """Logistic (sigmoid): `tiny.logistic %x -> %y`"""
+
+    name = "tiny.logistic"
+
+
+@irdl_op_definition
+class HardSwishOp(UnaryOp):
+    """Hard swish, x * relu6(x + 3) / 6: `tiny.hard_swish %x -> %y`"""
+
+    name = "tiny.hard_swish"
+
+
+@irdl_op_definition
+class ConcatOp(ComputeOp):
+    """Concatenation along `axis`: `tiny.concat %a, %b -> %y {axis = 3 : i64}`"""
+
+    name = "tiny.concat"
+    INPUT_NAMES: ClassVar[tuple[str, ...]] = ("inputs...",)
+    axis = prop_def(IntegerAttr)
+
+    def check_arity(self) -> None:
+        if not self.ins:
+            raise self.fail("needs at least one input")
+
+    def verify_op(self) -> None:
+        y = self.out_type
+        axis = self.axis.value.data
+        if not 0 <= axis < len(y.shape):
+            raise self.fail(f"axis {axis} out of range for rank {len(y.shape)}")
+        total = 0
+        for i in range(len(self.ins)):
+            x = self.in_type(i)
+            others = [d for j, d in enumerate(x.shape) if j != axis]
+            if len(x.shape) != len(y.shape) or others != [d for j, d in enumerate(y.shape) if j != axis]:
+                raise self.fail(f"input {i} {list(x.shape)} does not fit output {list(y.shape)} on axis {axis}")
+            if x.element_type != y.element_type:
+                raise self.fail(f"input {i} has element type {x.element_type}, output {y.element_type}")
+            total += x.shape[axis]
+        if total != y.shape[axis]:
+            raise self.fail(f"inputs add up to {total} on axis {axis}, output has {y.shape[axis]}")
+
+
+@irdl_op_definition
+class TransposeOp(ComputeOp):
+    """Permutation of dimensions: `tiny.transpose %x -> %y {perm = array<i64: 0, 2, 3, 1>}`"""
+
+    name = "tiny.transpose"
+    perm = prop_def(DenseArrayBase)
+
+    def verify_op(self) -> None:
+        x, y = self.in_type(0), self.out_type
+        perm = self.ints("perm")
+        if sorted(perm) != list(range(len(x.shape))):
+            raise self.fail(f"perm {list(perm)} is not a permutation of {len(x.shape)} dimensions")
+        if list(y.shape) != [x.shape[p] for p in perm]:
+            raise self.fail(f"output {list(y.shape)} is not {list(x.shape)} permuted by {list(perm)}")
+        if x.element_type != y.element_type or x.quant != y.quant:
+            raise self.fail("input and output element type and quantization must be equal")
+
+
+@irdl_op_definition
+class QuantizeOp(ComputeOp):
+    """Float to int8, or int8 to int8 with another scale: `tiny.quantize %x -> %y`"""
+
+    name = "tiny.quantize"
+
+    def verify_op(self) -> None:
+        x, y = self.in_type(0), self.out_type
+        self.check_same_shape(x, y, "input and output")
+        self.check_quantized(y)
+        if y.dtype.kind != "i":
+            raise self.fail(f"output must be an integer buffer, got {y.element_type}")
+        if x.dtype.kind == "i":
+            self.check_quantized(x)
+        elif x.dtype != np.float32:
+            raise self.fail(f"input must be f32 or quantized integers, got {x.element_type}")
+
+
+@irdl_op_definition
+class DequantizeOp(ComputeOp):
+    """Int8 to float: `tiny.dequantize %x -> %y`"""
+
+    name = "tiny.dequantize"
+
+    def verify_op(self) -> None:
+        x, y = self.in_type(0), self.out_type
+        self.check_same_shape(x, y, "input and output")
+        self.check_quantized(x)
+        if y.dtype != np.float32:
+            raise self.fail(f"output must be f32, got {y.element_type}")
+
+
+
+
+Tiny = Dialect(
+    "tiny",
+    [
+        AllocOp,
+        ConstOp,
+        ReshapeOp,
+        Conv2DOp,
+        DepthwiseConv2DOp,
+        FullyConnectedOp,
+        AddOp,
+        MulOp,
+        AvgPool2DOp,
+        MaxPool2DOp,
+        MeanOp,
+        PadOp,
+        SoftmaxOp,
+        LogisticOp,
+        HardSwishOp,
+        ConcatOp,
+        TransposeOp,
+        QuantizeOp,
+        DequantizeOp,
+    ],
+    [BufferType],
+)

@@ -1,0 +1,27 @@
+"""tinyir: fits int8 neural networks into microcontroller SRAM.
+
+The public API (see `tinyir.api`): `import_model`, `parse_ir`, `print_ir`,
+`run_pipeline`, `execute`, `random_inputs`, and `TinyIRError` for bad input.
+"""
+
+from tinyir.errors import TinyIRError
+from tinyir.api import (  # noqa: E402  (after TinyIRError: the API modules use it)
+    available_passes,
+    execute,
+    import_model,
+    parse_ir,
+    print_ir,
+    random_inputs,
+    run_pipeline,
+)
+
+__all__ = [
+    "TinyIRError",
+    "available_passes",
+    "execute",
+    "import_model",
+    "parse_ir",
+    "print_ir",
+    "random_inputs",
+    "run_pipeline",
+]

@@ -1,0 +1,138 @@
+"""The Python API; tinyir-opt and tinyir-run are thin wrappers over it.
+
+    import tinyir
+    module = tinyir.import_model("model.tflite")      # or .mlir, or bytes
+    tinyir.run_pipeline(module, "strip-names")        # xDSL pipeline syntax
+    print(tinyir.print_ir(module))
+    outputs = tinyir.execute(module, [x])             # numpy in, numpy out
+
+Every function raises `tinyir.TinyIRError` with a one-line message on bad input.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from io import StringIO
+from pathlib import Path
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects.builtin import Builtin, ModuleOp
+from xdsl.dialects.func import Func
+from xdsl.passes import ModulePass, PassPipeline
+from xdsl.printer import Printer
+from xdsl.utils.exceptions import ParseError
+
+from tinyir import executor
+from tinyir.dialects.tiny import Tiny
+from tinyir.errors import TinyIRError
+from tinyir.passes import get_all_passes
+from tinyir.verifier import verify_module
+
+FORMATS = ("tflite", "mlir")
+
+
+def context() -> Context:
+    """An xDSL context with the dialects tiny IR uses."""
+    ctx = Context()
+    for dialect in (Builtin, Func, Tiny):
+        ctx.load_dialect(dialect)
+    return ctx
+
+
+def format_of(path: str | os.PathLike) -> str:
+    """The input format a file name implies (.tflite, .mlir)."""
+    suffix = Path(path).suffix.lstrip(".").lower()
+    if suffix not in FORMATS:
+        raise TinyIRError(f"{path}: unknown input format '.{suffix}' (expected one of: .tflite, .mlir)")
+    return suffix
+
+
+def import_model(source: str | os.PathLike | bytes, *, format: str | None = None, name: str = "<input>") -> ModuleOp:
+    """A verified tiny IR module from a model file path, or from bytes with `format`."""
+    if isinstance(source, bytes | bytearray):
+        if format is None:
+            format = "tflite" if source[4:8] == b"TFL3" else "mlir"
+        data = bytes(source)
+    else:
+        name = str(source)
+        format = format or format_of(source)
+        try:
+            data = Path(source).read_bytes()
+        except OSError as e:
+            raise TinyIRError(f"cannot read {source}: {e.strerror}") from None
+    if format == "tflite":
+        from tinyir.frontends.tflite import import_tflite
+
+        module = import_tflite(data)
+    elif format == "mlir":
+        try:
+            text = data.decode()
+        except UnicodeDecodeError:
+            raise TinyIRError(f"{name}: not a text file (is it a model? give it a .tflite name)") from None
+        return parse_ir(text, name=name)
+    else:
+        raise TinyIRError(f"unknown input format '{format}' (expected one of: {', '.join(FORMATS)})")
+    verify_module(module)
+    return module
+
+
+def parse_ir(text: str, *, name: str = "<input>") -> ModuleOp:
+    """Parse and verify tiny IR text."""
+    from xdsl.parser import Parser
+
+    try:
+        module = Parser(context(), text, name).parse_module()
+    except ParseError as e:
+        location = e.span.get_location()
+        raise TinyIRError(f"{name}:{location.line}:{location.col}: {e.msg}") from None
+    verify_module(module)
+    return module
+
+
+def print_ir(module: ModuleOp) -> str:
+    """The textual form of a module (it parses back to the same text)."""
+    out = StringIO()
+    Printer(stream=out).print_op(module)
+    out.write("\n")
+    return out.getvalue()
+
+
+def available_passes() -> dict[str, Callable[[], type[ModulePass]]]:
+    return get_all_passes()
+
+
+def build_pipeline(
+    pipeline: str,
+    callback: Callable[[ModulePass, ModuleOp, ModulePass], None] | None = None,
+) -> PassPipeline:
+    """A pass pipeline from xDSL's textual syntax, e.g. `"strip-names{keep_arguments=true}"`."""
+    from xdsl.utils.exceptions import ArgSpecParseError
+
+    try:
+        return PassPipeline.parse_spec(available_passes(), pipeline, callback)
+    except (ValueError, ArgSpecParseError) as e:
+        # xDSL's messages span lines (the spec with a caret): keep the gist.
+        reason = " ".join(line.strip() for line in str(e).splitlines() if line.strip())
+        raise TinyIRError(f"pass pipeline '{pipeline}': {reason}") from None
+
+
+def run_pipeline(module: ModuleOp, pipeline: str) -> ModuleOp:
+    """Apply a pass pipeline in place, verifying after every pass; returns the module."""
+
+    def check(previous: ModulePass | None, module: ModuleOp, next: ModulePass | None) -> None:
+        if previous is not None:
+            verify_module(module)
+
+    if pipeline:
+        build_pipeline(pipeline, check).apply(context(), module)
+    return module
+
+
+def execute(module: ModuleOp, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Run a module on the reference executor (bit-exact with TFLite Micro)."""
+    return executor.execute(module, inputs)
+
+
+random_inputs = executor.random_inputs

@@ -1,0 +1,214 @@
+"""Reference executor: runs tiny IR with numpy, bit-exact with TFLite Micro.
+
+Built on xDSL's interpreter framework, so it runs IR at any stage of a
+pipeline (and whatever structured ops later passes introduce). Buffers are
+numpy arrays; compute ops write their result into their output buffer in
+place, exactly as the IR says (destination passing), and views are numpy views.
+The arithmetic lives in `tinyir.kernels`; this module only maps ops to kernels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, register_impls
+from xdsl.interpreters.func import FuncFunctions
+
+from tinyir import kernels
+from tinyir.dialects import tiny
+from tinyir.errors import TinyIRError
+
+
+def _window(op: tiny.ComputeOp) -> dict[str, Any]:
+    return {"stride": op.ints("stride"), "pad": op.ints("pad"), "clamp": op.ints("clamp")}
+
+
+def _write(out: np.ndarray, result: np.ndarray) -> tuple[()]:
+    out[...] = result.reshape(out.shape)
+    return ()
+
+
+@register_impls
+class TinyFunctions(InterpreterFunctions):
+    """numpy implementations of the `tiny` ops."""
+
+    @impl(tiny.AllocOp)
+    def run_alloc(self, interpreter: Interpreter, op: tiny.AllocOp, args: tuple[()]):
+        t = op.result.type
+        return (np.zeros(t.shape, dtype=t.dtype),)
+
+    @impl(tiny.ConstOp)
+    def run_const(self, interpreter: Interpreter, op: tiny.ConstOp, args: tuple[()]):
+        return (op.as_array(),)
+
+    @impl(tiny.ReshapeOp)
+    def run_reshape(self, interpreter: Interpreter, op: tiny.ReshapeOp, args: tuple[np.ndarray]):
+        view = args[0].view()
+        view.shape = op.result.type.shape  # raises rather than copy: a view aliases
+        return (view,)
+
+    @impl(tiny.Conv2DOp)
+    def run_conv_2d(self, interpreter: Interpreter, op: tiny.Conv2DOp, args: tuple[np.ndarray, ...]):
+        *ins, out = args
+        x, w, b = (*ins, None) if len(ins) == 2 else ins
+        result = kernels.conv_2d(
+            x, op.in_type(0).quant, w, op.in_type(1).quant, b, op.out_type.quant,
+            dilation=op.ints("dilation"), out_shape=out.shape, **_window(op),
+        )
+        return _write(out, result)
+
+    @impl(tiny.DepthwiseConv2DOp)
+    def run_depthwise_conv_2d(self, interpreter: Interpreter, op: tiny.DepthwiseConv2DOp, args: tuple[np.ndarray, ...]):
+        *ins, out = args
+        x, w, b = (*ins, None) if len(ins) == 2 else ins
+        result = kernels.depthwise_conv_2d(
+            x, op.in_type(0).quant, w, op.in_type(1).quant, b, op.out_type.quant,
+            dilation=op.ints("dilation"), out_shape=out.shape, **_window(op),
+        )
+        return _write(out, result)
+
+    @impl(tiny.FullyConnectedOp)
+    def run_fully_connected(self, interpreter: Interpreter, op: tiny.FullyConnectedOp, args: tuple[np.ndarray, ...]):
+        *ins, out = args
+        x, w, b = (*ins, None) if len(ins) == 2 else ins
+        result = kernels.fully_connected(
+            x, op.in_type(0).quant, w, op.in_type(1).quant, b, op.out_type.quant,
+            clamp=op.ints("clamp"), out_shape=out.shape,
+        )
+        return _write(out, result)
+
+    @impl(tiny.AddOp)
+    def run_add(self, interpreter: Interpreter, op: tiny.AddOp, args: tuple[np.ndarray, ...]):
+        a, b, out = args
+        result = kernels.add(
+            a, op.in_type(0).quant, b, op.in_type(1).quant, op.out_type.quant,
+            clamp=op.ints("clamp"), out_shape=out.shape,
+        )
+        return _write(out, result)
+
+    @impl(tiny.MulOp)
+    def run_mul(self, interpreter: Interpreter, op: tiny.MulOp, args: tuple[np.ndarray, ...]):
+        a, b, out = args
+        result = kernels.mul(
+            a, op.in_type(0).quant, b, op.in_type(1).quant, op.out_type.quant,
+            clamp=op.ints("clamp"), out_shape=out.shape,
+        )
+        return _write(out, result)
+
+    @impl(tiny.AvgPool2DOp)
+    def run_avg_pool_2d(self, interpreter: Interpreter, op: tiny.AvgPool2DOp, args: tuple[np.ndarray, ...]):
+        x, out = args
+        result = kernels.avg_pool_2d(
+            x, op.in_type(0).quant, op.out_type.quant,
+            kernel=op.ints("kernel"), out_shape=out.shape, **_window(op),
+        )
+        return _write(out, result)
+
+    @impl(tiny.MaxPool2DOp)
+    def run_max_pool_2d(self, interpreter: Interpreter, op: tiny.MaxPool2DOp, args: tuple[np.ndarray, ...]):
+        x, out = args
+        result = kernels.max_pool_2d(
+            x, op.in_type(0).quant, op.out_type.quant,
+            kernel=op.ints("kernel"), out_shape=out.shape, **_window(op),
+        )
+        return _write(out, result)
+
+    @impl(tiny.MeanOp)
+    def run_mean(self, interpreter: Interpreter, op: tiny.MeanOp, args: tuple[np.ndarray, ...]):
+        x, out = args
+        result = kernels.mean(x, op.in_type(0).quant, op.out_type.quant, axes=op.ints("axes"), out_shape=out.shape)
+        return _write(out, result)
+
+    @impl(tiny.PadOp)
+    def run_pad(self, interpreter: Interpreter, op: tiny.PadOp, args: tuple[np.ndarray, ...]):
+        x, out = args
+        flat = op.ints("paddings")
+        paddings = [(flat[2 * i], flat[2 * i + 1]) for i in range(x.ndim)]
+        return _write(out, kernels.pad(x, paddings=paddings, value=op.value.value.data))
+
+    @impl(tiny.SoftmaxOp)
+    def run_softmax(self, interpreter: Interpreter, op: tiny.SoftmaxOp, args: tuple[np.ndarray, ...]):
+        x, out = args
+        result = kernels.softmax(x, op.in_type(0).quant, op.out_type.quant, beta=op.beta.value.data)
+        return _write(out, result)
+
+    @impl(tiny.LogisticOp)
+    def run_logistic(self, interpreter: Interpreter, op: tiny.LogisticOp, args: tuple[np.ndarray, ...]):
+        x, out = args
+        return _write(out, kernels.logistic(x, op.in_type(0).quant, op.out_type.quant))
+
+    @impl(tiny.HardSwishOp)
+    def run_hard_swish(self, interpreter: Interpreter, op: tiny.HardSwishOp, args: tuple[np.ndarray, ...]):
+        x, out = args
+        return _write(out, kernels.hard_swish(x, op.in_type(0).quant, op.out_type.quant))
+
+    @impl(tiny.ConcatOp)
+    def run_concat(self, interpreter: Interpreter, op: tiny.ConcatOp, args: tuple[np.ndarray, ...]):
+        *xs, out = args
+        qs = [op.in_type(i).quant for i in range(len(xs))]
+        result = kernels.concatenation(xs, qs, op.out_type.quant, axis=op.axis.value.data)
+        return _write(out, result)
+
+    @impl(tiny.TransposeOp)
+    def run_transpose(self, interpreter: Interpreter, op: tiny.TransposeOp, args: tuple[np.ndarray, ...]):
+        x, out = args
+        return _write(out, kernels.transpose(x, perm=op.ints("perm")))
+
+    @impl(tiny.QuantizeOp)
+    def run_quantize(self, interpreter: Interpreter, op: tiny.QuantizeOp, args: tuple[np.ndarray, ...]):
+        x, out = args
+        if x.dtype == np.float32:
+            result = kernels.quantize(x, op.out_type.quant)
+        else:
+            result = kernels.requantize(x, op.in_type(0).quant, op.out_type.quant)
+        return _write(out, result.astype(out.dtype))
+
+    @impl(tiny.DequantizeOp)
+    def run_dequantize(self, interpreter: Interpreter, op: tiny.DequantizeOp, args: tuple[np.ndarray, ...]):
+        x, out = args
+        return _write(out, kernels.dequantize(x, op.in_type(0).quant))
+
+
+def entry_function(module: ModuleOp, name: str = "main") -> func.FuncOp:
+    for op in module.ops:
+        if isinstance(op, func.FuncOp) and op.sym_name.data == name:
+            return op
+    raise TinyIRError(f"the module has no function @{name}")
+
+
+def execute(module: ModuleOp, inputs: Sequence[np.ndarray], entry: str = "main") -> list[np.ndarray]:
+    """Run the model on numpy inputs; returns its outputs (fresh arrays)."""
+    function = entry_function(module, entry)
+    arg_types = function.function_type.inputs.data
+    if len(inputs) != len(arg_types):
+        raise TinyIRError(f"@{entry} takes {len(arg_types)} inputs, got {len(inputs)}")
+    args = []
+    for i, (x, t) in enumerate(zip(inputs, arg_types)):
+        x = np.asarray(x)
+        if x.shape != t.shape or x.dtype != t.dtype:
+            raise TinyIRError(
+                f"input {i} must be {list(t.shape)} {t.dtype}, got {list(x.shape)} {x.dtype}"
+            )
+        args.append(np.array(x, copy=True))
+    interpreter = Interpreter(module)
+    interpreter.register_implementations(FuncFunctions())
+    interpreter.register_implementations(TinyFunctions())
+    results = interpreter.call_op(entry, tuple(args))
+    return [np.array(r, copy=True) for r in results]
+
+
+def random_inputs(module: ModuleOp, seed: int = 0, entry: str = "main") -> list[np.ndarray]:
+    """Seeded random inputs for every argument: the full integer range, or N(0, 1) floats."""
+    rng = np.random.default_rng(seed)
+    inputs = []
+    for t in entry_function(module, entry).function_type.inputs.data:
+        if t.dtype.kind == "f":
+            inputs.append(rng.standard_normal(t.shape).astype(t.dtype))
+        else:
+            info = np.iinfo(t.dtype)
+            inputs.append(rng.integers(info.min, info.max, t.shape, dtype=t.dtype, endpoint=True))
+    return inputs

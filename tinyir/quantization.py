@@ -1,0 +1,592 @@
+"""Quantization math for int8 inference, bit-exact with TensorFlow Lite Micro.
+
+This module is the single place where tinyir turns scales and zero points
+into the integers the kernels use (multipliers, shifts, clamp ranges, ...).
+The reference executor (tinyir.kernels) and the C emitter both call it, so
+the two can never disagree.
+
+Every ``*_params`` / ``*_multiplier*`` function reproduces, operation by
+operation, the float/double arithmetic that TFLite Micro performs in the
+Prepare() of the corresponding kernel (tensorflow/lite/micro/kernels/*.cc).
+The difference matters: for instance FULLY_CONNECTED (per-tensor) multiplies
+input and filter scale in *float* before widening to double, while CONV_2D
+does the whole product in *double*; the two can give different multipliers.
+
+Conventions
+-----------
+* A multiplier is TFLite's Q31 significand (``int32``, in [2^30, 2^31) or 0).
+* A shift is TFLite's exponent: positive means "shift left", negative means
+  "shift right" (the convention of ``QuantizeMultiplier`` and of
+  ``MultiplyByQuantizedMultiplier``; CMSIS-NN uses the same one).
+* Integer helpers work on numpy ``int64`` arrays that hold int32 values and
+  reproduce the int32 behaviour of the C code (wrap-around where C wraps,
+  saturation where gemmlowp saturates).
+* TFLite is built with double rounding (TFLITE_SINGLE_ROUNDING=0), which is
+  what the PyPI ``tflite-micro`` package and default CMSIS-NN builds use.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple, Sequence
+
+import numpy as np
+
+INT32_MIN = -(1 << 31)
+INT32_MAX = (1 << 31) - 1
+INT8_MIN = -128
+INT8_MAX = 127
+
+
+# --------------------------------------------------------------------------
+# Quantization parameters of a tensor
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QParams:
+    """Affine quantization of a tensor: real = scale * (q - zero_point).
+
+    Per-tensor: 1-tuples and ``axis`` None. Per-channel (weights): one entry
+    per channel along ``axis``. Scales are float32 values stored as Python
+    floats (they are rounded to float32 on construction).
+    """
+
+    scale: tuple[float, ...]
+    zero_point: tuple[int, ...]
+    axis: int | None = None
+
+    def __post_init__(self) -> None:
+        scale = tuple(float(np.float32(s)) for s in np.atleast_1d(self.scale))
+        zero_point = tuple(int(z) for z in np.atleast_1d(self.zero_point))
+        if len(zero_point) == 1 and len(scale) > 1:
+            zero_point = zero_point * len(scale)
+        if len(scale) != len(zero_point) or not scale:
+            raise ValueError(f"QParams: {len(scale)} scales vs {len(zero_point)} zero points")
+        object.__setattr__(self, "scale", scale)
+        object.__setattr__(self, "zero_point", zero_point)
+
+    @classmethod
+    def per_tensor(cls, scale: float, zero_point: int) -> "QParams":
+        return cls((scale,), (zero_point,), None)
+
+    @property
+    def is_per_channel(self) -> bool:
+        return len(self.scale) > 1
+
+    @property
+    def scale_f32(self) -> np.ndarray:
+        """The scales as a float32 array."""
+        return np.asarray(self.scale, dtype=np.float32)
+
+    @property
+    def zp(self) -> int:
+        """The zero point of a per-tensor quantized tensor."""
+        return self.zero_point[0]
+
+
+# --------------------------------------------------------------------------
+# Rounding helpers (std::round: half away from zero)
+# --------------------------------------------------------------------------
+
+
+def round_half_away(x: float) -> float:
+    """C++ ``std::round`` on a double (exact, no double rounding)."""
+    a = abs(x)
+    f = math.floor(a)
+    r = f + 1.0 if a - f >= 0.5 else f
+    return math.copysign(r, x)
+
+
+def round_half_away_array(x: np.ndarray) -> np.ndarray:
+    """Elementwise ``std::round`` that keeps the input dtype (float32 or
+    float64); exact because ``a - floor(a)`` is exact in either precision."""
+    a = np.abs(x)
+    f = np.floor(a)
+    r = f + (a - f >= 0.5).astype(x.dtype)
+    return np.copysign(r, x)
+
+
+# --------------------------------------------------------------------------
+# QuantizeMultiplier
+# --------------------------------------------------------------------------
+
+
+def quantize_multiplier(real: float) -> tuple[int, int]:
+    """TFLite ``QuantizeMultiplier``: real = multiplier * 2^(shift - 31).
+
+    frexp, std::round(q * 2^31), the q == 2^31 overflow fix, and shifts below
+    -31 flushed to (0, 0).
+    """
+    real = float(real)
+    if real == 0.0:
+        return 0, 0
+    q, shift = math.frexp(real)
+    q_fixed = int(round_half_away(q * float(1 << 31)))
+    if q_fixed > (1 << 31):
+        raise ValueError(f"quantize_multiplier({real}): significand overflow")
+    if q_fixed == (1 << 31):
+        q_fixed //= 2
+        shift += 1
+    if shift < -31:
+        shift = 0
+        q_fixed = 0
+    return q_fixed, shift
+
+
+def quantize_multiplier_array(reals: Sequence[float] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorized ``quantize_multiplier``; returns (multipliers, shifts) as int64 arrays."""
+    r = np.asarray(reals, dtype=np.float64).reshape(-1)
+    pairs = [quantize_multiplier(float(v)) for v in r]
+    mult = np.array([p[0] for p in pairs], dtype=np.int64)
+    shift = np.array([p[1] for p in pairs], dtype=np.int64)
+    return mult, shift
+
+
+def quantize_multiplier_smaller_than_one(real: float) -> tuple[int, int]:
+    """TFLite ``QuantizeMultiplierSmallerThanOneExp`` (0 < real < 1, shift <= 0)."""
+    if not 0.0 < real < 1.0:
+        raise ValueError(f"multiplier {real} must be in (0, 1)")
+    m, s = quantize_multiplier(real)
+    if s > 0:
+        raise ValueError(f"multiplier {real}: unexpected positive shift")
+    return m, s
+
+
+def quantize_multiplier_greater_than_one(real: float) -> tuple[int, int]:
+    """TFLite ``QuantizeMultiplierGreaterThanOne`` (real > 1, shift >= 0)."""
+    if not real > 1.0:
+        raise ValueError(f"multiplier {real} must be > 1")
+    m, s = quantize_multiplier(real)
+    if s < 0:
+        raise ValueError(f"multiplier {real}: unexpected negative shift")
+    return m, s
+
+
+# --------------------------------------------------------------------------
+# gemmlowp fixed-point primitives (vectorized, int32 semantics in int64)
+# --------------------------------------------------------------------------
+
+
+def wrap_int32(x: np.ndarray) -> np.ndarray:
+    """Two's-complement wrap of int64 values to the int32 range (C int32 overflow)."""
+    x = np.asarray(x, dtype=np.int64)
+    return ((x + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+
+
+def saturating_rounding_doubling_high_mul(a, b) -> np.ndarray:
+    """gemmlowp ``SaturatingRoundingDoublingHighMul`` for int32 (ARM vqrdmulh)."""
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    ab = a * b
+    v = ab + np.where(ab >= 0, 1 << 30, 1 - (1 << 30))
+    # C integer division truncates toward zero.
+    high = np.where(v >= 0, v >> 31, -((-v) >> 31))
+    overflow = (a == b) & (a == INT32_MIN)
+    return np.where(overflow, INT32_MAX, high)
+
+
+def rounding_divide_by_pot(x, exponent) -> np.ndarray:
+    """gemmlowp ``RoundingDivideByPOT``: x / 2^exponent, round half away from zero."""
+    x = np.asarray(x, dtype=np.int64)
+    e = np.asarray(exponent, dtype=np.int64)
+    mask = (np.int64(1) << e) - 1
+    remainder = x & mask
+    threshold = (mask >> 1) + (x < 0)
+    return (x >> e) + (remainder > threshold)
+
+
+def saturating_rounding_multiply_by_pot(x, exponent: int) -> np.ndarray:
+    """gemmlowp ``SaturatingRoundingMultiplyByPOT<exponent>`` for int32."""
+    x = np.asarray(x, dtype=np.int64)
+    if exponent == 0:
+        return x
+    if exponent < 0:
+        return rounding_divide_by_pot(x, -exponent)
+    threshold = (1 << (31 - exponent)) - 1
+    result = wrap_int32(x << exponent)
+    result = np.where(x > threshold, INT32_MAX, result)
+    return np.where(x < -threshold, INT32_MIN, result)
+
+
+def multiply_by_quantized_multiplier(x, multiplier, shift) -> np.ndarray:
+    """TFLite ``MultiplyByQuantizedMultiplier(int32 x, ...)``, double rounding.
+
+    ``RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(x * 2^left, m), right)``
+    with left = max(shift, 0), right = max(-shift, 0). ``multiplier`` and
+    ``shift`` broadcast against ``x`` (per-channel: arrays over the last axis).
+    """
+    x = np.asarray(x, dtype=np.int64)
+    multiplier = np.asarray(multiplier, dtype=np.int64)
+    shift = np.asarray(shift, dtype=np.int64)
+    left = np.maximum(shift, 0)
+    right = np.maximum(-shift, 0)
+    if np.any(left):
+        x = wrap_int32(x << left)
+    y = saturating_rounding_doubling_high_mul(x, multiplier)
+    if np.any(right):
+        y = rounding_divide_by_pot(y, right)
+    return y
+
+
+def multiply_by_quantized_multiplier_smaller_than_one(x, multiplier, shift) -> np.ndarray:
+    """TFLite ``MultiplyByQuantizedMultiplierSmallerThanOneExp`` (shift <= 0)."""
+    return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(x, multiplier), -np.asarray(shift))
+
+
+def multiply_by_quantized_multiplier_greater_than_one(x, multiplier, shift) -> np.ndarray:
+    """TFLite ``MultiplyByQuantizedMultiplierGreaterThanOne`` (shift >= 0)."""
+    x = wrap_int32(np.asarray(x, dtype=np.int64) << np.asarray(shift, dtype=np.int64))
+    return saturating_rounding_doubling_high_mul(x, multiplier)
+
+
+def rounding_half_sum(a, b) -> np.ndarray:
+    """gemmlowp ``RoundingHalfSum`` for int32."""
+    s = np.asarray(a, dtype=np.int64) + np.asarray(b, dtype=np.int64)
+    v = s + np.where(s >= 0, 1, -1)
+    return np.where(v >= 0, v // 2, -((-v) // 2))  # truncating division
+
+
+def count_leading_zeros_u32(x) -> np.ndarray:
+    """``CountLeadingZeros(uint32)`` for the low 32 bits of x (32 for zero)."""
+    u = np.asarray(x, dtype=np.int64) & 0xFFFFFFFF
+    n = np.full(u.shape, 32, dtype=np.int64)
+    nz = u > 0
+    # frexp gives the bit length exactly for integers < 2^53.
+    _, e = np.frexp(u[nz].astype(np.float64))
+    n[nz] = 32 - e
+    return n
+
+
+# Fixed-point functions. A ``FixedPoint<int32, IB>`` is represented by its raw
+# int32 value (int64 array); IB = number of integer bits.
+
+
+def _fx_one(integer_bits: int) -> int:
+    return INT32_MAX if integer_bits == 0 else 1 << (31 - integer_bits)
+
+
+def exp_on_interval_between_negative_one_quarter_and_0_excl(a) -> np.ndarray:
+    """gemmlowp, F0 -> F0."""
+    a = np.asarray(a, dtype=np.int64)
+    constant_term = 1895147668  # exp(-1/8)
+    constant_1_over_3 = 715827883
+    x = wrap_int32(a + (1 << 28))  # a + ConstantPOT<-3>
+    x2 = saturating_rounding_doubling_high_mul(x, x)
+    x3 = saturating_rounding_doubling_high_mul(x2, x)
+    x4 = saturating_rounding_doubling_high_mul(x2, x2)
+    x4_over_4 = rounding_divide_by_pot(x4, 2)
+    t = wrap_int32(saturating_rounding_doubling_high_mul(wrap_int32(x4_over_4 + x3), constant_1_over_3) + x2)
+    poly = rounding_divide_by_pot(t, 1)
+    return wrap_int32(constant_term + saturating_rounding_doubling_high_mul(constant_term, wrap_int32(x + poly)))
+
+
+_EXP_BARREL = ((-2, 1672461947), (-1, 1302514674), (0, 790015084), (1, 290630308),
+               (2, 39332535), (3, 720401), (4, 242))
+
+
+def exp_on_negative_values(a, integer_bits: int) -> np.ndarray:
+    """gemmlowp ``exp_on_negative_values``: F<integer_bits> (a <= 0) -> F0."""
+    a = np.asarray(a, dtype=np.int64)
+    fractional_bits = 31 - integer_bits
+    one_quarter = 1 << (fractional_bits - 2)
+    mask = one_quarter - 1
+    a_mod_quarter_minus_one_quarter = (a & mask) - one_quarter
+    result = exp_on_interval_between_negative_one_quarter_and_0_excl(
+        saturating_rounding_multiply_by_pot(a_mod_quarter_minus_one_quarter, integer_bits))
+    remainder = wrap_int32(a_mod_quarter_minus_one_quarter - a)
+    for exponent, multiplier in _EXP_BARREL:
+        if integer_bits > exponent:
+            bit = 1 << (fractional_bits + exponent)
+            result = np.where(remainder & bit, saturating_rounding_doubling_high_mul(result, multiplier), result)
+    if integer_bits > 5:
+        clamp = -(1 << (36 - integer_bits))
+        result = np.where(a < clamp, 0, result)
+    return np.where(a == 0, INT32_MAX, result)
+
+
+def one_over_one_plus_x_for_x_in_0_1(a) -> np.ndarray:
+    """gemmlowp ``one_over_one_plus_x_for_x_in_0_1``: F0 -> F0 (Newton-Raphson)."""
+    half_denominator = rounding_half_sum(a, INT32_MAX)
+    constant_48_over_17 = 1515870810  # F2
+    constant_neg_32_over_17 = -1010580540  # F2
+    x = wrap_int32(constant_48_over_17 + saturating_rounding_doubling_high_mul(half_denominator, constant_neg_32_over_17))
+    f2_one = _fx_one(2)
+    for _ in range(3):
+        half_denominator_times_x = saturating_rounding_doubling_high_mul(half_denominator, x)
+        one_minus = wrap_int32(f2_one - half_denominator_times_x)
+        x = wrap_int32(x + saturating_rounding_multiply_by_pot(saturating_rounding_doubling_high_mul(x, one_minus), 2))
+    return saturating_rounding_multiply_by_pot(x, 1)  # Rescale<0>(ExactMulByPot<-1>(x))
+
+
+def logistic_fixed_point(a, integer_bits: int) -> np.ndarray:
+    """gemmlowp ``logistic``: F<integer_bits> -> F0."""
+    a = np.asarray(a, dtype=np.int64)
+    positive = a > 0
+    abs_input = np.where(positive, a, wrap_int32(-a))
+    result_if_positive = one_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(wrap_int32(-abs_input), integer_bits))
+    result_if_negative = wrap_int32(INT32_MAX - result_if_positive)
+    return np.where(a == 0, 1 << 30, np.where(positive, result_if_positive, result_if_negative))
+
+
+def get_reciprocal(x, x_integer_digits: int) -> tuple[np.ndarray, np.ndarray]:
+    """TFLite ``GetReciprocal``: returns (F0 raw of the scaled reciprocal, num_bits_over_unit)."""
+    x = np.asarray(x, dtype=np.int64)
+    headroom_plus_one = count_leading_zeros_u32(x)
+    num_bits_over_unit = x_integer_digits - headroom_plus_one
+    shifted = ((x & 0xFFFFFFFF) << headroom_plus_one) & 0xFFFFFFFF
+    shifted_sum_minus_one = wrap_int32(shifted - (1 << 31))
+    return one_over_one_plus_x_for_x_in_0_1(shifted_sum_minus_one), num_bits_over_unit
+
+
+# int16 variants used by HARD_SWISH.
+
+
+def saturating_rounding_doubling_high_mul_int16(a, b) -> np.ndarray:
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    ab = a * b
+    v = ab + np.where(ab >= 0, 1 << 14, 1 - (1 << 14))
+    high = np.where(v >= 0, v >> 15, -((-v) >> 15))
+    high = ((high + (1 << 15)) & 0xFFFF) - (1 << 15)  # static_cast<int16_t>
+    return np.where((a == b) & (a == -(1 << 15)), (1 << 15) - 1, high)
+
+
+def saturating_doubling_high_mul_int16(a, b) -> np.ndarray:
+    """TFLite hard_swish.h ``SaturatingDoublingHighMul`` (no rounding)."""
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    ab = a * b
+    high = np.where(ab >= 0, ab >> 15, -((-ab) >> 15))
+    high = ((high + (1 << 15)) & 0xFFFF) - (1 << 15)
+    return np.where((a == b) & (a == -(1 << 15)), (1 << 15) - 1, high)
+
+
+def saturating_left_shift_int16(x, amount: int) -> np.ndarray:
+    return np.clip(np.asarray(x, dtype=np.int64) * (1 << amount), -(1 << 15), (1 << 15) - 1)
+
+
+# --------------------------------------------------------------------------
+# Activation ranges and padding
+# --------------------------------------------------------------------------
+
+
+def _quantize_scalar(scale: float, zero_point: int, f: float) -> int:
+    """kernel_util.cc ``Quantize``: zero_point + (int)round(f / scale) in float."""
+    tmp = float(round_half_away_array(np.array([np.float32(f) / np.float32(scale)], dtype=np.float32))[0])
+    if not (INT32_MIN <= tmp <= INT32_MAX):
+        raise ValueError("activation bound overflows int32")
+    return zero_point + int(tmp)
+
+
+def activation_range(fused_activation: str, output_q: QParams) -> tuple[int, int]:
+    """TFLite ``CalculateActivationRangeQuantized`` for an int8 output."""
+    act = fused_activation.upper()
+    scale, zp = output_q.scale[0], output_q.zero_point[0]
+    qmin, qmax = INT8_MIN, INT8_MAX
+    if act == "NONE":
+        return qmin, qmax
+    if act == "RELU":
+        return max(qmin, _quantize_scalar(scale, zp, 0.0)), qmax
+    if act == "RELU6":
+        return max(qmin, _quantize_scalar(scale, zp, 0.0)), min(qmax, _quantize_scalar(scale, zp, 6.0))
+    if act == "RELU_N1_TO_1":
+        return max(qmin, _quantize_scalar(scale, zp, -1.0)), min(qmax, _quantize_scalar(scale, zp, 1.0))
+    raise ValueError(f"unsupported fused activation {fused_activation!r}")
+
+
+def same_padding(in_size: int, filter_size: int, stride: int, dilation: int = 1) -> tuple[int, int, int]:
+    """TFLite SAME padding: (before, after, out_size).
+
+    ``before`` is what TFLite's kernels use (total // 2); ``after`` is the
+    remaining total padding, so before + after == total.
+    """
+    eff = (filter_size - 1) * dilation + 1
+    out = (in_size + stride - 1) // stride
+    total = max(0, (out - 1) * stride + eff - in_size)
+    return total // 2, total - total // 2, out
+
+
+def valid_padding(in_size: int, filter_size: int, stride: int, dilation: int = 1) -> tuple[int, int, int]:
+    """TFLite VALID padding: (0, 0, out_size)."""
+    eff = (filter_size - 1) * dilation + 1
+    out = (in_size + stride - eff) // stride
+    if out < 0:
+        raise ValueError("VALID padding: filter larger than input")
+    total = max(0, (out - 1) * stride + eff - in_size)
+    return total // 2, total - total // 2, out
+
+
+# --------------------------------------------------------------------------
+# Per-operator parameter derivation (the Prepare() of each TFLM kernel)
+# --------------------------------------------------------------------------
+
+
+def conv_output_multipliers(input_q: QParams, filter_q: QParams, output_q: QParams,
+                            num_channels: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """CONV_2D / DEPTHWISE_CONV_2D: per-output-channel (multiplier, shift).
+
+    ``PopulateConvolutionQuantizationParams``: effective scale computed fully
+    in double, (double)input_scale * (double)filter_scale / (double)output_scale,
+    for per-channel and per-tensor filters alike. A per-tensor filter gives
+    ``num_channels`` copies (1 if not given).
+    """
+    filter_scales = filter_q.scale
+    if len(filter_scales) == 1 and num_channels:
+        filter_scales = filter_scales * num_channels
+    elif num_channels and len(filter_scales) != num_channels:
+        raise ValueError(f"{len(filter_scales)} filter scales for {num_channels} channels")
+    in_s, out_s = input_q.scale[0], output_q.scale[0]
+    return quantize_multiplier_array([in_s * fs / out_s for fs in filter_scales])
+
+
+def fully_connected_multipliers(input_q: QParams, filter_q: QParams, output_q: QParams) -> tuple[np.ndarray, np.ndarray]:
+    """FULLY_CONNECTED: (multipliers, shifts), one entry per output channel if
+    the filter is per-channel, a single entry otherwise.
+
+    Per-tensor uses ``GetQuantizedConvolutionMultipler``: the product
+    input_scale * filter_scale is done in *float* and only then widened to
+    double and divided by the output scale. Per-channel does it all in double.
+    """
+    in_s, out_s = input_q.scale[0], output_q.scale[0]
+    if filter_q.is_per_channel:
+        return quantize_multiplier_array([in_s * fs / out_s for fs in filter_q.scale])
+    product = float(np.float32(in_s) * np.float32(filter_q.scale[0]))
+    return quantize_multiplier_array([product / out_s])
+
+
+class AddParams(NamedTuple):
+    """Integer parameters of int8 ADD (TFLM add_common.cc, ArithmeticParams)."""
+    left_shift: int
+    input1_offset: int
+    input1_multiplier: int
+    input1_shift: int
+    input2_offset: int
+    input2_multiplier: int
+    input2_shift: int
+    output_offset: int
+    output_multiplier: int
+    output_shift: int
+
+
+def add_params(a_q: QParams, b_q: QParams, out_q: QParams) -> AddParams:
+    """ADD (int8): left_shift 20, both inputs rescaled to 2*max(scale)."""
+    left_shift = 20
+    s1, s2, so = a_q.scale[0], b_q.scale[0], out_q.scale[0]
+    twice_max_input_scale = 2.0 * max(s1, s2)
+    m1, sh1 = quantize_multiplier_smaller_than_one(s1 / twice_max_input_scale)
+    m2, sh2 = quantize_multiplier_smaller_than_one(s2 / twice_max_input_scale)
+    mo, sho = quantize_multiplier_smaller_than_one(twice_max_input_scale / ((1 << left_shift) * so))
+    return AddParams(left_shift, -a_q.zero_point[0], m1, sh1, -b_q.zero_point[0], m2, sh2,
+                     out_q.zero_point[0], mo, sho)
+
+
+def mul_params(a_q: QParams, b_q: QParams, out_q: QParams) -> tuple[int, int]:
+    """MUL (int8): (multiplier, shift) of (double)s1 * (double)s2 / (double)so."""
+    return quantize_multiplier(a_q.scale[0] * b_q.scale[0] / out_q.scale[0])
+
+
+def requantize_params(input_q: QParams, output_q: QParams) -> tuple[int, int]:
+    """QUANTIZE int8 -> int8 (requantize): (double)in_scale / (double)out_scale."""
+    return quantize_multiplier(input_q.scale[0] / output_q.scale[0])
+
+
+def mean_params(input_q: QParams, output_q: QParams, num_elements: int) -> tuple[int, int]:
+    """MEAN (int8) over ``num_elements`` values per output: (multiplier, shift).
+
+    Prepare quantizes (double)in_scale / (double)out_scale; the reference
+    ``QuantizedMeanOrSum`` then folds the division by the element count into
+    the multiplier: shift = min(floor(log2 n), 32, 31 + shift),
+    multiplier = (multiplier << shift) / n, shift -= shift.
+    """
+    multiplier, shift = quantize_multiplier(input_q.scale[0] / output_q.scale[0])
+    n = int(num_elements)
+    if n <= 0:
+        raise ValueError("mean over zero elements")
+    s = n.bit_length() - 1  # 63 - CountLeadingZeros(uint64 n)
+    s = min(s, 32, 31 + shift)
+    multiplier = (multiplier << s) // n if s >= 0 else (multiplier >> -s) // n
+    multiplier = int(wrap_int32(np.int64(multiplier)))  # static_cast<int32_t>
+    return multiplier, shift - s
+
+
+class SoftmaxParams(NamedTuple):
+    input_multiplier: int
+    input_left_shift: int
+    diff_min: int
+
+
+def softmax_params(beta: float, input_q: QParams) -> SoftmaxParams:
+    """SOFTMAX (int8 -> int8): ``PreprocessSoftmaxScaling`` with 5 integer bits
+    and ``CalculateInputRadius`` for the minimum input difference."""
+    scaled_diff_integer_bits = 5
+    beta = float(np.float32(beta))
+    real = min(beta * input_q.scale[0] * float(1 << (31 - scaled_diff_integer_bits)), float((1 << 31) - 1))
+    multiplier, left_shift = quantize_multiplier_greater_than_one(real)
+    radius = math.floor(1.0 * ((1 << scaled_diff_integer_bits) - 1) * (1 << (31 - scaled_diff_integer_bits))
+                        / (1 << left_shift))
+    return SoftmaxParams(multiplier, left_shift, -int(radius))
+
+
+def check_softmax_output(output_q: QParams) -> None:
+    """TFLM requires an int8 softmax output with scale 1/256 and zero point -128."""
+    if output_q.zero_point[0] != -128 or output_q.scale[0] != 1.0 / 256:
+        raise ValueError("int8 SOFTMAX output must have scale 1/256 and zero point -128")
+
+
+class LogisticParams(NamedTuple):
+    input_zero_point: int
+    input_multiplier: int
+    input_left_shift: int
+    input_range_radius: int
+
+
+def logistic_params(input_q: QParams) -> LogisticParams:
+    """LOGISTIC (int8): input rescaled to Q4.27; note that TFLM does this with
+    its own frexp/round, *without* QuantizeMultiplier's 2^31 overflow fix."""
+    input_integer_bits = 4
+    real = input_q.scale[0] * float(1 << (31 - input_integer_bits))
+    q, left_shift = math.frexp(real)
+    m = int(round_half_away(q * float(1 << 31)))
+    if m == (1 << 31):
+        m = INT32_MIN  # static_cast<int32_t>(2^31) on x86-64
+    radius = math.floor(1.0 * ((1 << input_integer_bits) - 1) * (1 << (31 - input_integer_bits))
+                        / 2.0 ** left_shift)
+    return LogisticParams(input_q.zero_point[0], m, left_shift, int(radius))
+
+
+def check_logistic_output(output_q: QParams) -> None:
+    """TFLM checks only the zero point (-128); the scale is assumed to be 1/256."""
+    if output_q.zero_point[0] != -128:
+        raise ValueError("int8 LOGISTIC output must have zero point -128")
+
+
+class HardSwishParams(NamedTuple):
+    input_zero_point: int
+    output_zero_point: int
+    output_multiplier_fixedpoint_int16: int
+    output_multiplier_exponent: int
+    reluish_multiplier_fixedpoint_int16: int
+    reluish_multiplier_exponent: int
+
+
+def _downscale_int32_to_int16_multiplier(m: int) -> int:
+    if m >= INT32_MAX - (1 << 15):
+        return (1 << 15) - 1
+    return (m + (1 << 15)) >> 16
+
+
+def hard_swish_params(input_q: QParams, output_q: QParams) -> HardSwishParams:
+    """HARD_SWISH (int8): scales divided in *float*, then widened to double."""
+    input_scale = np.float32(input_q.scale[0])
+    hires_input_scale = np.float32(1.0 / 128.0) * input_scale
+    reluish_scale = np.float32(3.0) / np.float32(32768.0)
+    output_scale = np.float32(output_q.scale[0])
+    out_m, out_e = quantize_multiplier(float(hires_input_scale / output_scale))
+    if out_e > 0:
+        raise ValueError("HARD_SWISH: output multiplier exponent must be <= 0")
+    rel_m, rel_e = quantize_multiplier(float(hires_input_scale / reluish_scale))
+    return HardSwishParams(input_q.zero_point[0], output_q.zero_point[0],
+                           _downscale_int32_to_int16_multiplier(out_m), out_e,
+                           _downscale_int32_to_int16_multiplier(rel_m), rel_e)

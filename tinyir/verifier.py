@@ -1,0 +1,33 @@
+"""Verification of a module with one-line diagnostics.
+
+xDSL's own `verify()` reports a failure by printing the whole module in generic
+form; for a model with megabytes of weights that is neither fast nor readable.
+This walks the ops itself and names the failing op and where it stands.
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation
+from xdsl.utils.exceptions import VerifyException
+
+from tinyir.errors import TinyIRError
+
+
+def describe(op: Operation, index: int) -> str:
+    """`operation #7 (%conv1)`: an op by its place in the schedule and its values."""
+    names = [f"%{v.name_hint}" for v in (*op.results, *op.operands[-1:]) if v.name_hint]
+    where = f"operation #{index}"
+    return f"{where} ({names[0]})" if names else where
+
+
+def verify_module(module: ModuleOp) -> None:
+    """Raise TinyIRError naming the first op that does not verify."""
+    for index, op in enumerate(module.walk()):
+        try:
+            op.verify_()
+        except VerifyException as e:
+            message = str(e)
+            if not message.startswith(op.name):
+                message = f"{op.name}: {message}"
+            raise TinyIRError(f"{message} [{describe(op, index)}]") from None

@@ -1,0 +1,1 @@
+"""Command-line drivers: tinyir-opt, tinyir-run."""

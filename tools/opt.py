@@ -1,0 +1,100 @@
+"""tinyir-opt: read a model (.tflite) or tiny IR (.mlir), apply passes, print IR.
+
+    tinyir-opt model.tflite                      # import and print
+    tinyir-opt model.tflite | tinyir-opt         # IR round-trips through text
+    tinyir-opt in.mlir --strip-names -o out.mlir
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass
+
+from tinyir import api
+from tinyir.errors import TinyIRError
+from tinyir.tools.common import add_pass_arguments, pipeline_of, run_tool
+
+SPLIT_MARKER = "// -----"
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tinyir-opt", description=__doc__.splitlines()[0])
+    p.add_argument("input", nargs="?", default="-", help="a .tflite or .mlir file; '-' or nothing reads IR from stdin")
+    p.add_argument("-o", "--output", default="-", help="where to write the IR (default: stdout)")
+    p.add_argument("--print-ir-after-all", action="store_true", help="print the IR after every pass, to stderr")
+    p.add_argument(
+        "--split-input-file",
+        action="store_true",
+        help=f"treat each '{SPLIT_MARKER}'-separated chunk of .mlir input as its own module",
+    )
+    add_pass_arguments(p)
+    return p
+
+
+def _read_inputs(args: argparse.Namespace) -> list[tuple[str, ModuleOp | str]]:
+    """(name, module-or-text) for each input chunk; text is parsed later, per chunk."""
+    if args.input == "-":
+        return [("<stdin>", sys.stdin.read())]
+    if api.format_of(args.input) != "mlir":
+        return [(args.input, api.import_model(args.input))]
+    try:
+        with open(args.input) as f:
+            text = f.read()
+    except OSError as e:
+        raise TinyIRError(f"cannot read {args.input}: {e.strerror}") from None
+    return [(args.input, text)]
+
+
+def _process(name: str, source: ModuleOp | str, args: argparse.Namespace) -> str:
+    module = api.parse_ir(source, name=name) if isinstance(source, str) else source
+
+    def after_pass(previous: ModulePass | None, module: ModuleOp, next: ModulePass | None) -> None:
+        if previous is None:
+            return
+        api.verify_module(module)
+        if args.print_ir_after_all:
+            print(f"// -----// IR after {previous.name} //----- //", file=sys.stderr)
+            print(api.print_ir(module), file=sys.stderr)
+
+    pipeline = pipeline_of(args)
+    if pipeline:
+        api.build_pipeline(pipeline, after_pass).apply(api.context(), module)
+    return api.print_ir(module)
+
+
+@run_tool
+def main() -> int:
+    args = parser().parse_args()
+    api.build_pipeline(pipeline_of(args))  # a bad pass option fails before any work
+    inputs = _read_inputs(args)
+    if args.split_input_file:
+        name, text = inputs[0]
+        if not isinstance(text, str):
+            raise TinyIRError("--split-input-file needs .mlir input")
+        # Keep line numbers of later chunks right by padding with the lines before.
+        chunks, offset = [], 0
+        for chunk in text.split(SPLIT_MARKER):
+            chunks.append((name, "\n" * offset + chunk))
+            offset += chunk.count("\n")
+        inputs = chunks
+
+    outputs: list[str] = []
+    failed = False
+    for name, source in inputs:
+        try:
+            outputs.append(_process(name, source, args))
+        except TinyIRError as e:
+            if not args.split_input_file:
+                raise
+            print(f"error: {e}", file=sys.stderr)
+            failed = True
+    text = f"{SPLIT_MARKER}\n".join(outputs)
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        with open(args.output, "w") as f:
+            f.write(text)
+    return 1 if failed else 0

@@ -1,0 +1,78 @@
+"""tinyir-run: run a model on the reference executor after a pass pipeline.
+
+    tinyir-run model.tflite --input x.npy --output y.npy
+    tinyir-run model.tflite --strip-names          # seeded random input, prints a checksum
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+from pathlib import Path
+
+import numpy as np
+
+from tinyir import api
+from tinyir.errors import TinyIRError
+from tinyir.tools.common import add_pass_arguments, pipeline_of, run_tool
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tinyir-run", description=__doc__.splitlines()[0])
+    p.add_argument("input_model", metavar="MODEL", help="a .tflite or .mlir file")
+    p.add_argument(
+        "--input",
+        action="append",
+        default=[],
+        metavar="NPY",
+        help="an input array (.npy); give it once per model input, in order",
+    )
+    p.add_argument(
+        "--output",
+        action="append",
+        default=[],
+        metavar="NPY",
+        help="where to save an output array (.npy); once per model output, in order",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the random input used without --input (default 0)")
+    add_pass_arguments(p)
+    return p
+
+
+def checksum(array: np.ndarray) -> str:
+    """A short, stable fingerprint of an array's shape, type and bytes."""
+    digest = hashlib.sha256(f"{array.shape}{array.dtype}".encode() + np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def _load(path: str) -> np.ndarray:
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise TinyIRError(f"cannot read input array {path}: {e}") from None
+
+
+@run_tool
+def main() -> int:
+    args = parser().parse_args()
+    pipeline = pipeline_of(args)
+    api.build_pipeline(pipeline)  # a bad pass option fails before any work
+    module = api.import_model(args.input_model)
+    api.run_pipeline(module, pipeline)
+
+    if args.input:
+        inputs = [_load(p) for p in args.input]
+    else:
+        inputs = api.random_inputs(module, seed=args.seed)
+    outputs = api.execute(module, inputs)
+
+    if args.output and len(args.output) != len(outputs):
+        raise TinyIRError(f"the model has {len(outputs)} outputs, {len(args.output)} --output files were given")
+    for path, array in zip(args.output, outputs):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, array)
+    if not args.input:
+        print(f"random input (seed {args.seed})")
+    for i, array in enumerate(outputs):
+        print(f"output {i}: {list(array.shape)} {array.dtype} checksum {checksum(array)}")
+    return 0
