@@ -160,6 +160,16 @@ class BufferType(ParametrizedAttribute, TypeAttribute):
 
     @classmethod
     def parse_parameters(cls, parser: AttrParser) -> list[Attribute]:
+        start = parser.pos
+        params = cls._parse_parameters(parser)
+        try:
+            cls.new(params)  # report an invalid type where it is written
+        except VerifyException as e:
+            parser.raise_error(str(e), start, parser.pos)
+        return params
+
+    @classmethod
+    def _parse_parameters(cls, parser: AttrParser) -> list[Attribute]:
         with parser.in_angle_brackets():
             shape, elt = parser.parse_ranked_shape()
             scales: list[float] = []

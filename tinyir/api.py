@@ -82,6 +82,8 @@ def parse_ir(text: str, *, name: str = "<input>") -> ModuleOp:
     """Parse and verify tiny IR text."""
     from xdsl.parser import Parser
 
+    if not text.strip():  # like MLIR, an empty file is an empty module
+        return ModuleOp([])
     try:
         module = Parser(context(), text, name).parse_module()
     except ParseError as e:

@@ -9,7 +9,7 @@ from tinyir.kernels.conv import conv_2d, depthwise_conv_2d, fully_connected
 from tinyir.kernels.elementwise import add, mul
 from tinyir.kernels.layout import concatenation, pad, reshape, transpose
 from tinyir.kernels.pool import avg_pool_2d, max_pool_2d, mean
-from tinyir.kernels.quantize import dequantize, quantize, requantize
+from tinyir.kernels.conversion import dequantize, quantize, requantize
 
 __all__ = [
     "add", "avg_pool_2d", "concatenation", "conv_2d", "depthwise_conv_2d", "dequantize",

@@ -23,6 +23,10 @@ def softmax(x: np.ndarray, x_q: QParams, out_q: QParams, *, beta: float = 1.0) -
     sum_of_exps = qz.wrap_int32(np.where(valid, terms, 0).sum(axis=-1, keepdims=True))
     shifted_scale, num_bits_over_unit = qz.get_reciprocal(sum_of_exps, accumulation_integer_bits)
     exponent = num_bits_over_unit + 31 - 8
+    if np.any((exponent < 0) | (exponent > 31)):
+        # TFLITE_CHECK(0 <= exponent && exponent <= 31): TFLite aborts when a row
+        # holds 512 or more values (nearly) equal to its maximum.
+        raise ValueError("softmax: sum of exponentials too large for an int8 output (TFLite aborts)")
     unsat = qz.rounding_divide_by_pot(qz.saturating_rounding_doubling_high_mul(shifted_scale, exp), exponent)
     y = np.clip(unsat - 128, -128, 127)
     return np.where(valid, y, -128).astype(np.int8)
@@ -43,7 +47,11 @@ def logistic(x: np.ndarray, x_q: QParams, out_q: QParams) -> np.ndarray:
 
 def hard_swish(x: np.ndarray, x_q: QParams, out_q: QParams) -> np.ndarray:
     """int8 HARD_SWISH: x * relu6(x + 3) / 6 in TFLite's int16 fixed point."""
-    p = qz.hard_swish_params(x_q, out_q)
+    return hard_swish_with_params(x, qz.hard_swish_params(x_q, out_q))
+
+
+def hard_swish_with_params(x: np.ndarray, p: qz.HardSwishParams) -> np.ndarray:
+    """The HARD_SWISH arithmetic given already derived parameters."""
     input_value = x.astype(np.int64) - p.input_zero_point
     hires = input_value * (1 << 7)
     preshift_output = qz.saturating_rounding_doubling_high_mul_int16(hires, p.output_multiplier_fixedpoint_int16)

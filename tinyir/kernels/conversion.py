@@ -10,8 +10,9 @@ from tinyir.quantization import QParams, multiply_by_quantized_multiplier, requa
 
 def quantize(x_float: np.ndarray, out_q: QParams) -> np.ndarray:
     """AffineQuantize: round(x / scale) in float32, half away from zero, + zp, clamp."""
-    v = np.asarray(x_float, dtype=np.float32) / np.float32(out_q.scale[0])
-    r = round_half_away_array(v).astype(np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        v = np.asarray(x_float, dtype=np.float32) / np.float32(out_q.scale[0])
+        r = round_half_away_array(v).astype(np.float64)
     # static_cast<int32_t>(float): out-of-range (and NaN) gives INT32_MIN on x86-64.
     bad = ~((r >= -2.0 ** 31) & (r < 2.0 ** 31))
     q = np.where(bad, -(2 ** 31), np.where(bad, 0, r).astype(np.int64))

@@ -1,0 +1,141 @@
+"""tinyir-opt and tinyir-run as a user runs them: outputs, and one-line errors."""
+
+from __future__ import annotations
+
+import struct
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tflite
+from conftest import require_model
+
+from tinyir.testing.tflm import tflm_run
+
+SMALL = "tflm_hello_world_int8.tflite"
+CNN = "mlperf_kws_dscnn_int8.tflite"
+
+
+def tool(name: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    module = {"tinyir-opt": "tinyir.tools.opt", "tinyir-run": "tinyir.tools.run"}[name]
+    script = f"import sys; from {module} import main; sys.exit(main())"
+    return subprocess.run(
+        [sys.executable, "-c", script, *args], input=stdin, capture_output=True, text=True, timeout=300
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ") and "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def with_operator_code(model: bytes, code: int) -> bytes:
+    """The model with its first operator code replaced (to make it unsupported)."""
+    data = bytearray(model)
+    op_code = tflite.Model.GetRootAsModel(data, 0).OperatorCodes(0)
+    # Fields of OperatorCode: 0 deprecated_builtin_code (int8), 3 builtin_code (int32).
+    deprecated, builtin = op_code._tab.Offset(4), op_code._tab.Offset(10)
+    assert deprecated and builtin, "both opcode fields must be stored to patch them"
+    struct.pack_into("<b", data, op_code._tab.Pos + deprecated, min(code, 127))
+    struct.pack_into("<i", data, op_code._tab.Pos + builtin, code)
+    return bytes(data)
+
+
+def test_opt_output_round_trips_through_opt():
+    model = require_model(CNN)
+    first = tool("tinyir-opt", str(model))
+    assert first.returncode == 0, first.stderr
+    second = tool("tinyir-opt", stdin=first.stdout)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout == first.stdout
+    assert "tiny.depthwise_conv_2d" in first.stdout
+
+
+def test_opt_writes_output_file(tmp_path):
+    model = require_model(SMALL)
+    out = tmp_path / "m.mlir"
+    result = tool("tinyir-opt", str(model), "-o", str(out), "--strip-names")
+    assert result.returncode == 0 and result.stdout == ""
+    text = out.read_text()
+    assert "tiny.fully_connected %0, %1, %2 -> %3" in text
+
+
+def test_run_matches_tflite_micro(tmp_path):
+    model = require_model(CNN)
+    x = np.random.default_rng(3).integers(-128, 128, (1, 49, 10, 1), dtype=np.int8)
+    np.save(tmp_path / "x.npy", x)
+    result = tool("tinyir-run", str(model), "--input", str(tmp_path / "x.npy"), "--output", str(tmp_path / "y.npy"))
+    assert result.returncode == 0, result.stderr
+    y = np.load(tmp_path / "y.npy")
+    (expected,) = tflm_run(model.read_bytes(), [x])
+    assert y.dtype == expected.dtype and np.array_equal(y.reshape(expected.shape), expected)
+
+
+def test_run_without_input_prints_a_stable_checksum():
+    model = require_model(SMALL)
+    first, second = tool("tinyir-run", str(model)), tool("tinyir-run", str(model), "--seed", "0")
+    assert first.returncode == 0 and "checksum" in first.stdout
+    assert first.stdout == second.stdout
+    assert tool("tinyir-run", str(model), "--seed", "5").stdout != first.stdout
+
+
+def test_truncated_model(tmp_path):
+    data = require_model(CNN).read_bytes()
+    for length in (12, 600, len(data) // 2, len(data) - 100):
+        path = tmp_path / f"cut{length}.tflite"
+        path.write_bytes(data[:length])
+        assert_one_line_error(tool("tinyir-opt", str(path)), "TFLite")
+
+
+def test_not_a_model(tmp_path):
+    path = tmp_path / "noise.tflite"
+    path.write_bytes(np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8).tobytes())
+    assert_one_line_error(tool("tinyir-opt", str(path)), "not a TFLite model")
+
+
+def test_unsupported_operator(tmp_path):
+    path = tmp_path / "lstm.tflite"
+    lstm = tflite.BuiltinOperator.UNIDIRECTIONAL_SEQUENCE_LSTM
+    path.write_bytes(with_operator_code(require_model(SMALL).read_bytes(), lstm))
+    assert_one_line_error(
+        tool("tinyir-opt", str(path)), "unsupported TFLite operator UNIDIRECTIONAL_SEQUENCE_LSTM (operator #0)"
+    )
+
+
+@pytest.mark.parametrize(
+    "text, fragments",
+    [
+        ("func.func @main() {\n  %x = tiny.alloc : !tiny.buffer<0x4xi8>\n  func.return\n}", ["dimensions must be positive"]),
+        ("func.func @main(", ["<stdin>:1:"]),
+        ("func.func @main() {\n  tiny.logistic %a -> %b\n  func.return\n}", ["%a is used before it is defined"]),
+        (
+            "func.func @main(%a: !tiny.buffer<4xi8, 0.1:0>) {\n"
+            "  %b = tiny.alloc : !tiny.buffer<5xi8, 0.1:0>\n"
+            "  tiny.logistic %a -> %b\n  func.return\n}",
+            ["tiny.logistic: input and output: shapes [4] and [5] differ", "operation #"],
+        ),
+    ],
+)
+def test_invalid_ir(text, fragments):
+    assert_one_line_error(tool("tinyir-opt", stdin=text), *fragments)
+
+
+def test_bad_pass_option():
+    model = require_model(SMALL)
+    assert_one_line_error(tool("tinyir-opt", str(model), "--strip-names=no_such_option=1"), "strip-names")
+    assert_one_line_error(tool("tinyir-opt", str(model), "-p", "no-such-pass"), "no-such-pass")
+
+
+def test_wrong_input_array(tmp_path):
+    model = require_model(SMALL)
+    np.save(tmp_path / "x.npy", np.zeros((2, 2), np.int8))
+    assert_one_line_error(tool("tinyir-run", str(model), "--input", str(tmp_path / "x.npy")), "input 0 must be [1, 1]")
+
+
+def test_missing_file():
+    assert_one_line_error(tool("tinyir-opt", "/nonexistent/model.tflite"), "cannot read")
