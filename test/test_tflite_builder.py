@@ -11,7 +11,8 @@ import pytest
 import tflite
 
 from tinyir.example_model import example_model_case, main as example_main, make_example_model
-from tinyir.testing.models import ModelCase, random_cnn, random_cnn_case, run_tflm, single_op_cases, single_op_models
+from tinyir.testing.models import ModelCase, random_cnn, random_cnn_case, single_op_cases, single_op_models
+from tinyir.testing.tflm import tflm_run
 from tinyir.tflite_builder import ModelBuildError, TFLiteBuilder
 
 runtime = pytest.importorskip("tflite_micro.python.tflite_micro.runtime")
@@ -133,7 +134,7 @@ def test_builder_layout_matches_converter():
     assert (opts.StrideH(), opts.StrideW(), opts.Padding()) == (2, 2, tflite.Padding.SAME)
     assert opts.FusedActivationFunction() == tflite.ActivationFunctionType.RELU6
     # and TFLite Micro agrees with the layout
-    out = run_tflm(data, [np.zeros((1, 4, 4, 2), np.int8)])[0]
+    out = tflm_run(data, [np.zeros((1, 4, 4, 2), np.int8)])[0]
     assert out.shape == (1, 12) and out.dtype == np.int8
 
 
@@ -155,7 +156,7 @@ def test_builder_writes_options_tflite_micro_ignores():
     b.op("FULLY_CONNECTED", [x, b.const("w", np.ones((3, 8), np.int8), scales=0.1), None], [fc],
          keep_num_dims=True, activation="RELU")
     dw = b.tensor("dw", (1, 4, 6, 6), scale=0.5, zero_point=1)
-    b.op("DEPTHWISE_CONV_2D", [fc, b.const("k", np.ones((1, 3, 3, 6), np.int8), scales=0.1), None], [dw],
+    b.op("DEPTHWISE_CONV_2D", [fc, b.const("k", np.ones((1, 3, 3, 6), np.int8), scales=0.1)], [dw],
          depth_multiplier=2)
     mean = b.tensor("mean", (1, 6), scale=0.5, zero_point=1)
     b.op("MEAN", [dw, b.const("axes", np.array([1, 2], np.int32))], [mean], keep_dims=False)
@@ -170,7 +171,7 @@ def test_builder_writes_options_tflite_micro_ignores():
     assert read_options(data, 2).KeepDims() is False
     assert list(read_options(data, 3).NewShapeAsNumpy()) == [2, -1]
     assert read_options(data, 4).Axis() == -1
-    out = run_tflm(data, [np.ones((1, 4, 6, 8), np.int8)])[0]
+    out = tflm_run(data, [np.ones((1, 4, 6, 8), np.int8)])[0]
     assert out.shape == (2, 6)
 
 
@@ -211,6 +212,17 @@ def test_builder_enforces_int8_quantization_rules():
         b.op("AVERAGE_POOL_2D", [x1], [pooled], filter=2, stride=2)
 
 
+def test_builder_rejects_omitted_depthwise_bias():
+    """TFLite Micro segfaults on a DEPTHWISE_CONV_2D whose bias is index -1."""
+    b = TFLiteBuilder()
+    x = b.input("x", (1, 4, 4, 2), scale=0.5, zero_point=0)
+    k = b.const("k", np.ones((1, 3, 3, 2), np.int8), scales=0.1)
+    y = b.tensor("y", (1, 4, 4, 2), scale=0.5, zero_point=0)
+    with pytest.raises(ModelBuildError, match="bias"):
+        b.op("DEPTHWISE_CONV_2D", [x, k, None], [y])
+    b.op("DEPTHWISE_CONV_2D", [x, k], [y])  # two inputs: fine
+
+
 def test_builder_requires_an_output():
     b, _ = tiny_conv_model()
     with pytest.raises(ModelBuildError):
@@ -235,7 +247,7 @@ def test_single_op_model_runs_and_matches_reference(case: ModelCase):
     rng = np.random.default_rng(1234)
     for _ in range(3):
         inputs = case.random_inputs(rng)
-        outputs = run_tflm(case.data, inputs)
+        outputs = tflm_run(case.data, inputs)
         assert_outputs_match_declaration(case.data, outputs)
         for got, want in zip(outputs, case.reference(inputs)):
             assert_close_to_reference(got, want, case.name)
@@ -270,7 +282,7 @@ def example() -> ModelCase:
 def test_example_model_runs_with_expected_io(example):
     assert make_example_model(0) == example.data
     rng = np.random.default_rng(0)
-    outputs = run_tflm(example.data, example.random_inputs(rng))
+    outputs = tflm_run(example.data, example.random_inputs(rng))
     assert_outputs_match_declaration(example.data, outputs)
     assert outputs[0].shape == (1, 10) and outputs[0].dtype == np.int8
     sg = tflite.Model.GetRootAsModel(example.data, 0).Subgraphs(0)
@@ -280,7 +292,7 @@ def test_example_model_runs_with_expected_io(example):
 
 def test_example_model_output_depends_on_input(example):
     rng = np.random.default_rng(42)
-    outputs = [run_tflm(example.data, example.random_inputs(rng))[0] for _ in range(8)]
+    outputs = [tflm_run(example.data, example.random_inputs(rng))[0] for _ in range(8)]
     assert len({o.tobytes() for o in outputs}) >= 6, "outputs (nearly) constant across inputs"
     assert len({int(o.argmax()) for o in outputs}) >= 2, "the classifier always picks the same class"
 

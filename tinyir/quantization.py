@@ -8,9 +8,18 @@ the two can never disagree.
 Every ``*_params`` / ``*_multiplier*`` function reproduces, operation by
 operation, the float/double arithmetic that TFLite Micro performs in the
 Prepare() of the corresponding kernel (tensorflow/lite/micro/kernels/*.cc).
-The difference matters: for instance FULLY_CONNECTED (per-tensor) multiplies
-input and filter scale in *float* before widening to double, while CONV_2D
-does the whole product in *double*; the two can give different multipliers.
+The difference matters: a scale product rounded to float gives a multiplier
+that differs in its low bits from the double product, and that flips
+outputs that sit on a rounding boundary.
+
+The oracle is the compiled PyPI ``tflite-micro`` wheel, which was built from
+newer sources than some published ones; where they disagree we follow the
+wheel (checked in its machine code and by discriminating tests in
+test/test_kernels.py):
+  * FULLY_CONNECTED per-tensor: the source's GetQuantizedConvolutionMultipler
+    rounds input_scale * filter_scale to float; the wheel does it in double.
+  * HARD_SWISH: the source divides the scales in float; the wheel computes
+    hires_input_scale = input_scale / 128 in float, then divides in double.
 
 Conventions
 -----------
@@ -445,15 +454,13 @@ def fully_connected_multipliers(input_q: QParams, filter_q: QParams, output_q: Q
     """FULLY_CONNECTED: (multipliers, shifts), one entry per output channel if
     the filter is per-channel, a single entry otherwise.
 
-    Per-tensor uses ``GetQuantizedConvolutionMultipler``: the product
-    input_scale * filter_scale is done in *float* and only then widened to
-    double and divided by the output scale. Per-channel does it all in double.
+    Both cases compute (double)input_scale * (double)filter_scale /
+    (double)output_scale. (The published source of the per-tensor path,
+    GetQuantizedConvolutionMultipler, rounds the product to float; the
+    tflite-micro wheel does not: its machine code is cvtss2sd x2, mulsd, divsd.)
     """
     in_s, out_s = input_q.scale[0], output_q.scale[0]
-    if filter_q.is_per_channel:
-        return quantize_multiplier_array([in_s * fs / out_s for fs in filter_q.scale])
-    product = float(np.float32(in_s) * np.float32(filter_q.scale[0]))
-    return quantize_multiplier_array([product / out_s])
+    return quantize_multiplier_array([in_s * fs / out_s for fs in filter_q.scale])
 
 
 class AddParams(NamedTuple):
@@ -578,15 +585,15 @@ def _downscale_int32_to_int16_multiplier(m: int) -> int:
 
 
 def hard_swish_params(input_q: QParams, output_q: QParams) -> HardSwishParams:
-    """HARD_SWISH (int8): scales divided in *float*, then widened to double."""
-    input_scale = np.float32(input_q.scale[0])
-    hires_input_scale = np.float32(1.0 / 128.0) * input_scale
-    reluish_scale = np.float32(3.0) / np.float32(32768.0)
-    output_scale = np.float32(output_q.scale[0])
-    out_m, out_e = quantize_multiplier(float(hires_input_scale / output_scale))
+    """HARD_SWISH (int8): hires_input_scale = (1/128) * input_scale in float;
+    the two multipliers hires/output_scale and hires/(3/32768) in double (as
+    the tflite-micro wheel computes them; its published source divides in float)."""
+    hires_input_scale = float(np.float32(1.0 / 128.0) * np.float32(input_q.scale[0]))
+    reluish_scale = float(np.float32(3.0) / np.float32(32768.0))  # exactly 3/32768
+    out_m, out_e = quantize_multiplier(hires_input_scale / output_q.scale[0])
     if out_e > 0:
         raise ValueError("HARD_SWISH: output multiplier exponent must be <= 0")
-    rel_m, rel_e = quantize_multiplier(float(hires_input_scale / reluish_scale))
+    rel_m, rel_e = quantize_multiplier(hires_input_scale / reluish_scale)
     return HardSwishParams(input_q.zero_point[0], output_q.zero_point[0],
                            _downscale_int32_to_int16_multiplier(out_m), out_e,
                            _downscale_int32_to_int16_multiplier(rel_m), rel_e)

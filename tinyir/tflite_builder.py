@@ -555,6 +555,10 @@ class TFLiteBuilder:
         Checks the options, the order, the output shapes and the int8
         quantization rules described in the module docstring."""
         resolved = _resolve_options(opname, options)
+        if opname == "DEPTHWISE_CONV_2D" and len(inputs) == 3 and inputs[2] is None:
+            # TFLite Micro's depthwise Prepare takes 3 inputs as "has bias" and
+            # dereferences the missing tensor (segfault): omit it instead.
+            raise ModelBuildError("DEPTHWISE_CONV_2D: give a bias or only 2 inputs, not an omitted (-1) bias")
         present = [t for t in inputs if t is not None]
         for t in present:
             if t.index not in self._available:

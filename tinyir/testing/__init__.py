@@ -8,12 +8,12 @@ from tinyir.testing.models import (
     QuantNet,
     random_cnn,
     random_cnn_case,
-    run_tflm,
     single_op_cases,
     single_op_models,
 )
+from tinyir.testing.tflm import tflm_run
 
 __all__ = [
-    "ModelCase", "QuantNet", "random_cnn", "random_cnn_case", "run_tflm",
+    "ModelCase", "QuantNet", "random_cnn", "random_cnn_case", "tflm_run",
     "single_op_cases", "single_op_models",
 ]

@@ -22,7 +22,7 @@ does what a training framework plus the TFLite converter would do:
 Public entry points: :func:`single_op_models`, :func:`random_cnn` (bytes), their
 richer twins :func:`single_op_cases`, :func:`random_cnn_case` (:class:`ModelCase`),
 the blocks :func:`inverted_residual` and :func:`classifier_head`, and
-:func:`run_tflm` to run a model in TensorFlow Lite Micro.
+:func:`tinyir.testing.tflm.tflm_run` to run a model in TensorFlow Lite Micro.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from tinyir.tflite_builder import TFLiteBuilder
 
 __all__ = [
     "FTensor", "ModelCase", "QuantNet", "classifier_head", "inverted_residual",
-    "random_cnn", "random_cnn_case", "run_tflm", "single_op_cases", "single_op_models",
+    "random_cnn", "random_cnn_case", "single_op_cases", "single_op_models",
 ]
 
 # ==========================================================================
@@ -874,19 +874,3 @@ def random_cnn(seed: int) -> bytes:
     classifier or dense head (some seeds: two outputs); for some seeds a float
     input with QUANTIZE and DEQUANTIZE at the end."""
     return random_cnn_case(seed).data
-
-
-# ==========================================================================
-# Running models in TensorFlow Lite Micro
-# ==========================================================================
-
-def run_tflm(data: bytes, inputs: Sequence[np.ndarray], arena_size: int = 4 << 20) -> list[np.ndarray]:
-    """Run a TFLite model once in TensorFlow Lite Micro; return its outputs."""
-    from tflite_micro.python.tflite_micro import runtime
-
-    num_outputs = tflite.Model.GetRootAsModel(data, 0).Subgraphs(0).OutputsLength()
-    interpreter = runtime.Interpreter.from_bytes(data, arena_size=arena_size)
-    for i, x in enumerate(inputs):
-        interpreter.set_input(x, i)
-    interpreter.invoke()
-    return [np.array(interpreter.get_output(i)) for i in range(num_outputs)]
