@@ -48,6 +48,7 @@ from xdsl.parser import AttrParser, Parser
 from xdsl.printer import Printer
 from xdsl.utils.exceptions import VerifyException
 
+from tinyir import quantization
 from tinyir.quantization import QParams
 
 # ---------------------------------------------------------------------------
@@ -711,6 +712,13 @@ class UnaryOp(ComputeOp):
         x, y = self.in_type(0), self.out_type
         self.check_quantized(x, y)
         self.check_same_shape(x, y, "input and output")
+        try:
+            self.check_kernel_quantization(x.quant, y.quant)
+        except ValueError as e:
+            raise self.fail(str(e)) from None
+
+    def check_kernel_quantization(self, x_q: QParams, y_q: QParams) -> None:
+        """Raise ValueError where TFLite's kernel refuses this quantization."""
 
 
 @irdl_op_definition
@@ -720,6 +728,9 @@ class SoftmaxOp(UnaryOp):
     name = "tiny.softmax"
     beta = prop_def(FloatAttr)
 
+    def check_kernel_quantization(self, x_q: QParams, y_q: QParams) -> None:
+        quantization.check_softmax_output(y_q)
+
 
 @irdl_op_definition
 class LogisticOp(UnaryOp):
@@ -727,12 +738,18 @@ class LogisticOp(UnaryOp):
 
     name = "tiny.logistic"
 
+    def check_kernel_quantization(self, x_q: QParams, y_q: QParams) -> None:
+        quantization.check_logistic_output(y_q)
+
 
 @irdl_op_definition
 class HardSwishOp(UnaryOp):
     """Hard swish, x * relu6(x + 3) / 6: `tiny.hard_swish %x -> %y`"""
 
     name = "tiny.hard_swish"
+
+    def check_kernel_quantization(self, x_q: QParams, y_q: QParams) -> None:
+        quantization.hard_swish_params(x_q, y_q)
 
 
 @irdl_op_definition
@@ -758,8 +775,8 @@ class ConcatOp(ComputeOp):
             others = [d for j, d in enumerate(x.shape) if j != axis]
             if len(x.shape) != len(y.shape) or others != [d for j, d in enumerate(y.shape) if j != axis]:
                 raise self.fail(f"input {i} {list(x.shape)} does not fit output {list(y.shape)} on axis {axis}")
-            if x.element_type != y.element_type:
-                raise self.fail(f"input {i} has element type {x.element_type}, output {y.element_type}")
+            if x.element_type != y.element_type or x.quant != y.quant:
+                raise self.fail(f"input {i} has another element type or quantization than the output")
             total += x.shape[axis]
         if total != y.shape[axis]:
             raise self.fail(f"inputs add up to {total} on axis {axis}, output has {y.shape[axis]}")

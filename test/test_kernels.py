@@ -13,20 +13,20 @@
 from __future__ import annotations
 
 import math
-import time
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import MODELS, shared_models
 
 from tinyir import kernels as K
 from tinyir import quantization as qz
 from tinyir.quantization import QParams
+from tinyir.testing.tflm import tflm_tensors
 
-MODELS_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "models"
-MODEL_PATHS = sorted(MODELS_DIR.glob("*.tflite")) if MODELS_DIR.is_dir() else []
-needs_models = pytest.mark.skipif(not MODEL_PATHS, reason=f"shared models not found at {MODELS_DIR}")
+MODEL_PATHS = shared_models()
+needs_models = pytest.mark.skipif(not MODEL_PATHS, reason=f"shared models not found at {MODELS}")
 
 tflite = pytest.importorskip("tflite", reason="the `tflite` flatbuffer schema package is required")
 runtime = pytest.importorskip("tflite_micro.python.tflite_micro.runtime", reason="tflite-micro is required")
@@ -42,7 +42,7 @@ def _srdhm_scalar(a: int, b: int) -> int:
         return (1 << 31) - 1
     ab = a * b
     nudge = (1 << 30) if ab >= 0 else 1 - (1 << 30)
-    return int((ab + nudge) / (1 << 31)) if abs(ab) < (1 << 52) else _trunc_div(ab + nudge, 1 << 31)
+    return _trunc_div(ab + nudge, 1 << 31)
 
 
 def _trunc_div(a: int, b: int) -> int:
@@ -244,16 +244,6 @@ def run_tflite_op(m: TfliteModel, op, value) -> np.ndarray:
     raise NotImplementedError(name)
 
 
-def run_tflm(model_bytes: bytes, inputs: list[np.ndarray]):
-    """Invoke TFLM keeping every tensor; returns get(tensor_index) -> array."""
-    interp = runtime.Interpreter.from_bytes(
-        model_bytes, arena_size=256 << 20, intrepreter_config=runtime.InterpreterConfig.kPreserveAllTensors)
-    for i, x in enumerate(inputs):
-        interp.set_input(x, i)
-    interp.invoke()
-    return lambda index: np.array(interp.GetTensor(index, 0)["tensor_data"])
-
-
 def random_inputs(m: TfliteModel, seed: int) -> list[np.ndarray]:
     rng = np.random.default_rng(seed)
     xs = []
@@ -269,11 +259,11 @@ def random_inputs(m: TfliteModel, seed: int) -> list[np.ndarray]:
     return xs
 
 
-def check_model_against_tflm(m: TfliteModel, seed: int, timings: Counter | None = None,
+def check_model_against_tflm(m: TfliteModel, seed: int,
                              inputs: list[np.ndarray] | None = None) -> Counter:
     """Feed each operator TFLM's real inputs; assert our output equals TFLM's.
     Returns the number of operators checked per type."""
-    tflm = run_tflm(m.buf, random_inputs(m, seed) if inputs is None else inputs)
+    tflm = tflm_tensors(m.buf, random_inputs(m, seed) if inputs is None else inputs)
 
     def value(index: int) -> np.ndarray:
         const = m.constant(index)
@@ -282,10 +272,7 @@ def check_model_against_tflm(m: TfliteModel, seed: int, timings: Counter | None 
     checked = Counter()
     for n, op in enumerate(m.operators()):
         name = m.op_name(op)
-        t0 = time.perf_counter()
         ours = run_tflite_op(m, op, value)
-        if timings is not None:
-            timings[name] += time.perf_counter() - t0
         want = tflm(op.Outputs(0))
         assert ours.shape == want.shape, f"{m.name} op {n} {name}: shape {ours.shape} != {want.shape}"
         assert ours.dtype == want.dtype, f"{m.name} op {n} {name}: dtype {ours.dtype} != {want.dtype}"
@@ -302,18 +289,6 @@ def test_model_ops_bit_exact_with_tflm(path: Path):
     for seed in (0, 1, 2):
         checked = check_model_against_tflm(m, seed)
     assert sum(checked.values()) == m.graph.OperatorsLength()
-
-
-@needs_models
-def test_mobilenet_v2_kernels_are_fast():
-    """All kernels of the largest model (224x224 MobileNetV2, ~300M MACs)."""
-    path = MODELS_DIR / "tflm_mobilenet_v2_pt_224_int8.tflite"
-    if not path.exists():
-        pytest.skip(f"{path.name} not in {MODELS_DIR}")
-    timings = Counter()
-    check_model_against_tflm(TfliteModel(path), 0, timings)
-    total = sum(timings.values())
-    assert total < 10.0, f"kernels took {total:.2f} s: {dict(timings)}"
 
 
 # ---------------------------------------------------------------------------
@@ -413,6 +388,30 @@ def test_builder_fully_connected(per_channel):
     b.op("FULLY_CONNECTED", [x, w, bias], [y], activation="RELU")
     b.output(y)
     _check_built(b, "fc", seeds=range(4))
+
+
+@pytest.mark.parametrize("opname", ["FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D"])
+@pytest.mark.parametrize("per_channel", [False, True])
+def test_builder_filter_zero_points(opname, per_channel):
+    """Non-zero filter zero points: per-tensor FULLY_CONNECTED subtracts it,
+    CONV_2D, DEPTHWISE_CONV_2D and per-channel FULLY_CONNECTED ignore it."""
+    rng = np.random.default_rng(11)
+    b = _builder()
+    if opname == "FULLY_CONNECTED":
+        x, wshape, axis, yshape, kw = b.input("x", (4, 16), scale=0.02, zero_point=5), (8, 16), 0, (4, 8), {}
+    elif opname == "CONV_2D":
+        x, wshape, axis, yshape = b.input("x", (1, 5, 5, 4), scale=0.02, zero_point=5), (8, 3, 3, 4), 0, (1, 5, 5, 8)
+        kw = dict(padding="SAME")
+    else:
+        x, wshape, axis, yshape = b.input("x", (1, 5, 5, 8), scale=0.02, zero_point=5), (1, 3, 3, 8), 3, (1, 5, 5, 8)
+        kw = dict(padding="SAME")
+    n = 8 if per_channel else 1
+    w = b.const("w", rng.integers(-100, 100, size=wshape, dtype=np.int8), scales=np.full(n, 0.01, np.float32),
+                zero_points=np.full(n, 9), axis=axis)
+    y = b.tensor("y", yshape, scale=0.05, zero_point=-3)
+    b.op(opname, [x, w], [y], **kw)  # no bias
+    b.output(y)
+    _check_built(b, f"{opname}-filter-zp")
 
 
 @pytest.mark.parametrize("opname", ["ADD", "MUL"])

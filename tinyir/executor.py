@@ -197,7 +197,10 @@ def execute(module: ModuleOp, inputs: Sequence[np.ndarray], entry: str = "main")
     interpreter = Interpreter(module)
     interpreter.register_implementations(FuncFunctions())
     interpreter.register_implementations(TinyFunctions())
-    results = interpreter.call_op(entry, tuple(args))
+    try:
+        results = interpreter.call_op(entry, tuple(args))
+    except ValueError as e:  # a kernel refusing what TFLite Micro would abort on
+        raise TinyIRError(f"execution failed: {e}") from None
     return [np.array(r, copy=True) for r in results]
 
 

@@ -36,6 +36,7 @@ Conventions
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import NamedTuple, Sequence
@@ -122,6 +123,7 @@ def round_half_away_array(x: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def quantize_multiplier(real: float) -> tuple[int, int]:
     """TFLite ``QuantizeMultiplier``: real = multiplier * 2^(shift - 31).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinyir.kernels.common import padded_input, window_tap
-from tinyir.quantization import QParams, mean_params, multiply_by_quantized_multiplier
+from tinyir.quantization import QParams, mean_params, multiply_by_quantized_multiplier, wrap_int32
 
 
 def _check_same_q(x_q: QParams, out_q: QParams, op: str) -> None:
@@ -62,6 +62,6 @@ def mean(x: np.ndarray, x_q: QParams, out_q: QParams, *, axes, out_shape) -> np.
     n = int(np.prod([x.shape[a] for a in axes])) if axes else 1
     multiplier, shift = mean_params(x_q, out_q, n)
     total = x.sum(axis=axes, dtype=np.int64)
-    shifted = total - x_q.zero_point[0] * n  # int32 in C; cannot overflow for int8 inputs < 2^23 values
+    shifted = wrap_int32(total - x_q.zero_point[0] * n)  # an int32 in C
     y = multiply_by_quantized_multiplier(shifted, multiplier, shift) + out_q.zero_point[0]
     return np.clip(y, -128, 127).astype(np.int8).reshape(tuple(out_shape))

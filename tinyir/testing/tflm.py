@@ -5,7 +5,7 @@ Only tests and benchmarks import this: `tflite-micro` is a test dependency.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -25,6 +25,19 @@ def tflm_run(model: bytes, inputs: Sequence[np.ndarray], arena_size: int = 4 << 
         interpreter.set_input(np.ascontiguousarray(x), i)
     interpreter.invoke()
     return [np.array(interpreter.get_output(i)) for i in range(num_outputs)]
+
+
+def tflm_tensors(model: bytes, inputs: Sequence[np.ndarray]) -> Callable[[int], np.ndarray]:
+    """Run TensorFlow Lite Micro keeping every tensor; returns tensor index -> array."""
+    from tflite_micro.python.tflite_micro import runtime
+
+    interpreter = runtime.Interpreter.from_bytes(
+        model, arena_size=256 << 20, intrepreter_config=runtime.InterpreterConfig.kPreserveAllTensors
+    )
+    for i, x in enumerate(inputs):
+        interpreter.set_input(np.ascontiguousarray(x), i)
+    interpreter.invoke()
+    return lambda index: np.array(interpreter.GetTensor(index, 0)["tensor_data"])
 
 
 def max_abs_diff(ours: Sequence[np.ndarray], theirs: Sequence[np.ndarray]) -> int | float:
