@@ -21,6 +21,7 @@ import pytest
 from conftest import MODELS, shared_models
 
 from tinyir import kernels as K
+from tinyir import fixedpoint as fx
 from tinyir import quantization as qz
 from tinyir.quantization import QParams
 from tinyir.testing.tflm import tflm_tensors
@@ -75,7 +76,7 @@ def test_multiply_by_quantized_multiplier_matches_scalar():
     xs = rng.integers(-(1 << 24), 1 << 24, size=2000)
     for real in (0.0007, 0.0123, 0.4999, 0.75, 1.9, 3.3):
         m, s = qz.quantize_multiplier(real)
-        got = qz.multiply_by_quantized_multiplier(xs if s <= 0 else xs >> 4, m, s)
+        got = fx.multiply_by_quantized_multiplier(xs if s <= 0 else xs >> 4, m, s)
         for x, g in zip(xs if s <= 0 else xs >> 4, got):
             x = int(x)
             left, right = max(s, 0), max(-s, 0)
@@ -86,21 +87,21 @@ def test_gemmlowp_primitives_edge_cases():
     big = np.array([-(1 << 31), -(1 << 31) + 1, -5, -1, 0, 1, 5, (1 << 31) - 1], dtype=np.int64)
     for a in big:
         for b in big:
-            assert qz.saturating_rounding_doubling_high_mul(a, b) == _srdhm_scalar(int(a), int(b))
+            assert fx.saturating_rounding_doubling_high_mul(a, b) == _srdhm_scalar(int(a), int(b))
     for x in big:
         for e in (0, 1, 2, 7, 31):
-            assert qz.rounding_divide_by_pot(x, e) == _rdbpot_scalar(int(x), e)
-    assert list(qz.count_leading_zeros_u32(np.array([0, 1, 2, 3, 1 << 30, (1 << 31) - 1]))) == [32, 31, 30, 30, 1, 1]
+            assert fx.rounding_divide_by_pot(x, e) == _rdbpot_scalar(int(x), e)
+    assert list(fx.count_leading_zeros_u32(np.array([0, 1, 2, 3, 1 << 30, (1 << 31) - 1]))) == [32, 31, 30, 30, 1, 1]
 
 
 def test_exp_and_reciprocal_are_accurate():
     # Not bit-exactness (the models test that) but a sanity check of the port.
     a = -np.arange(0, 1 << 31, 1 << 20, dtype=np.int64)  # F5 values in (-64, 0]
-    got = qz.exp_on_negative_values(a, 5) / 2.0 ** 31
+    got = fx.exp_on_negative_values(a, 5) / 2.0 ** 31
     want = np.exp(a / 2.0 ** 26)
     assert np.max(np.abs(got - want)) < 1e-6
     x = np.arange(0, 1 << 31, 1 << 22, dtype=np.int64)
-    got = qz.one_over_one_plus_x_for_x_in_0_1(x) / 2.0 ** 31
+    got = fx.one_over_one_plus_x_for_x_in_0_1(x) / 2.0 ** 31
     assert np.max(np.abs(got - 1.0 / (1.0 + x / 2.0 ** 31))) < 1e-6
 
 
@@ -594,7 +595,7 @@ def _discriminating_accumulators(rng, count=6):
         found = []
         for k in range(-120, 120):
             window = np.arange(int((k + 0.5) / real) - 64, int((k + 0.5) / real) + 64)
-            differ = qz.multiply_by_quantized_multiplier(window, mf, sf) != qz.multiply_by_quantized_multiplier(window, md, sd)
+            differ = fx.multiply_by_quantized_multiplier(window, mf, sf) != fx.multiply_by_quantized_multiplier(window, md, sd)
             found.extend(window[differ].tolist())
         if len(found) >= count:
             return in_s, w_s, out_s, np.array(found[:count], np.int32)

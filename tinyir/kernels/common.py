@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinyir.quantization import multiply_by_quantized_multiplier
+from tinyir.fixedpoint import multiply_by_quantized_multiplier
 
 
 def output_stage(acc: np.ndarray, multiplier, shift, output_zero_point: int,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinyir.quantization import QParams, multiply_by_quantized_multiplier, requantize_params, round_half_away_array
+from tinyir.fixedpoint import multiply_by_quantized_multiplier
+from tinyir.quantization import QParams, requantize_params, round_half_away_array
 
 
 def quantize(x_float: np.ndarray, out_q: QParams) -> np.ndarray:

@@ -5,13 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinyir.quantization import (
-    QParams,
-    add_params,
-    mul_params,
-    multiply_by_quantized_multiplier,
-    multiply_by_quantized_multiplier_smaller_than_one,
-)
+from tinyir.fixedpoint import multiply_by_quantized_multiplier, multiply_by_quantized_multiplier_smaller_than_one
+from tinyir.quantization import QParams, add_params, mul_params
 
 
 def _finish(y: np.ndarray, clamp, out_shape) -> np.ndarray:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from tinyir.kernels.common import padded_input, window_tap
-from tinyir.quantization import QParams, mean_params, multiply_by_quantized_multiplier, wrap_int32
+from tinyir.fixedpoint import multiply_by_quantized_multiplier, wrap_int32
+from tinyir.quantization import QParams, mean_params
 
 
 def _check_same_q(x_q: QParams, out_q: QParams, op: str) -> None:

@@ -1,0 +1,214 @@
+"""gemmlowp fixed-point arithmetic, vectorized, with int32 semantics in int64.
+
+The primitives TFLite's integer kernels are built from (rounding doubling
+high multiply, rounding shifts, MultiplyByQuantizedMultiplier) and the
+fixed-point functions of softmax, logistic and hard-swish. Values are numpy
+int64 arrays holding int32 (or int16) values; every function wraps or
+saturates exactly where the C code does. A ``FixedPoint<int32, IB>`` is its
+raw int32 value; IB is the number of integer bits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+INT32_MIN = -(1 << 31)
+INT32_MAX = (1 << 31) - 1
+
+
+def wrap_int32(x: np.ndarray) -> np.ndarray:
+    """Two's-complement wrap of int64 values to the int32 range (C int32 overflow)."""
+    x = np.asarray(x, dtype=np.int64)
+    return ((x + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+
+
+def saturating_rounding_doubling_high_mul(a, b) -> np.ndarray:
+    """gemmlowp ``SaturatingRoundingDoublingHighMul`` for int32 (ARM vqrdmulh)."""
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    ab = a * b
+    v = ab + np.where(ab >= 0, 1 << 30, 1 - (1 << 30))
+    # C integer division truncates toward zero.
+    high = np.where(v >= 0, v >> 31, -((-v) >> 31))
+    overflow = (a == b) & (a == INT32_MIN)
+    return np.where(overflow, INT32_MAX, high)
+
+
+def rounding_divide_by_pot(x, exponent) -> np.ndarray:
+    """gemmlowp ``RoundingDivideByPOT``: x / 2^exponent, round half away from zero."""
+    x = np.asarray(x, dtype=np.int64)
+    e = np.asarray(exponent, dtype=np.int64)
+    mask = (np.int64(1) << e) - 1
+    remainder = x & mask
+    threshold = (mask >> 1) + (x < 0)
+    return (x >> e) + (remainder > threshold)
+
+
+def saturating_rounding_multiply_by_pot(x, exponent: int) -> np.ndarray:
+    """gemmlowp ``SaturatingRoundingMultiplyByPOT<exponent>`` for int32."""
+    x = np.asarray(x, dtype=np.int64)
+    if exponent == 0:
+        return x
+    if exponent < 0:
+        return rounding_divide_by_pot(x, -exponent)
+    threshold = (1 << (31 - exponent)) - 1
+    result = wrap_int32(x << exponent)
+    result = np.where(x > threshold, INT32_MAX, result)
+    return np.where(x < -threshold, INT32_MIN, result)
+
+
+def multiply_by_quantized_multiplier(x, multiplier, shift) -> np.ndarray:
+    """TFLite ``MultiplyByQuantizedMultiplier(int32 x, ...)``, double rounding.
+
+    ``RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(x * 2^left, m), right)``
+    with left = max(shift, 0), right = max(-shift, 0). ``multiplier`` and
+    ``shift`` broadcast against ``x`` (per-channel: arrays over the last axis).
+    """
+    x = np.asarray(x, dtype=np.int64)
+    multiplier = np.asarray(multiplier, dtype=np.int64)
+    shift = np.asarray(shift, dtype=np.int64)
+    left = np.maximum(shift, 0)
+    right = np.maximum(-shift, 0)
+    if np.any(left):
+        x = wrap_int32(x << left)
+    y = saturating_rounding_doubling_high_mul(x, multiplier)
+    if np.any(right):
+        y = rounding_divide_by_pot(y, right)
+    return y
+
+
+def multiply_by_quantized_multiplier_smaller_than_one(x, multiplier, shift) -> np.ndarray:
+    """TFLite ``MultiplyByQuantizedMultiplierSmallerThanOneExp`` (shift <= 0)."""
+    return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(x, multiplier), -np.asarray(shift))
+
+
+def multiply_by_quantized_multiplier_greater_than_one(x, multiplier, shift) -> np.ndarray:
+    """TFLite ``MultiplyByQuantizedMultiplierGreaterThanOne`` (shift >= 0)."""
+    x = wrap_int32(np.asarray(x, dtype=np.int64) << np.asarray(shift, dtype=np.int64))
+    return saturating_rounding_doubling_high_mul(x, multiplier)
+
+
+def rounding_half_sum(a, b) -> np.ndarray:
+    """gemmlowp ``RoundingHalfSum`` for int32."""
+    s = np.asarray(a, dtype=np.int64) + np.asarray(b, dtype=np.int64)
+    v = s + np.where(s >= 0, 1, -1)
+    return np.where(v >= 0, v // 2, -((-v) // 2))  # truncating division
+
+
+def count_leading_zeros_u32(x) -> np.ndarray:
+    """``CountLeadingZeros(uint32)`` for the low 32 bits of x (32 for zero)."""
+    u = np.asarray(x, dtype=np.int64) & 0xFFFFFFFF
+    n = np.full(u.shape, 32, dtype=np.int64)
+    nz = u > 0
+    # frexp gives the bit length exactly for integers < 2^53.
+    _, e = np.frexp(u[nz].astype(np.float64))
+    n[nz] = 32 - e
+    return n
+
+
+# Fixed-point functions. A ``FixedPoint<int32, IB>`` is represented by its raw
+# int32 value (int64 array); IB = number of integer bits.
+
+
+def _fx_one(integer_bits: int) -> int:
+    return INT32_MAX if integer_bits == 0 else 1 << (31 - integer_bits)
+
+
+def exp_on_interval_between_negative_one_quarter_and_0_excl(a) -> np.ndarray:
+    """gemmlowp, F0 -> F0."""
+    a = np.asarray(a, dtype=np.int64)
+    constant_term = 1895147668  # exp(-1/8)
+    constant_1_over_3 = 715827883
+    x = wrap_int32(a + (1 << 28))  # a + ConstantPOT<-3>
+    x2 = saturating_rounding_doubling_high_mul(x, x)
+    x3 = saturating_rounding_doubling_high_mul(x2, x)
+    x4 = saturating_rounding_doubling_high_mul(x2, x2)
+    x4_over_4 = rounding_divide_by_pot(x4, 2)
+    t = wrap_int32(saturating_rounding_doubling_high_mul(wrap_int32(x4_over_4 + x3), constant_1_over_3) + x2)
+    poly = rounding_divide_by_pot(t, 1)
+    return wrap_int32(constant_term + saturating_rounding_doubling_high_mul(constant_term, wrap_int32(x + poly)))
+
+
+_EXP_BARREL = ((-2, 1672461947), (-1, 1302514674), (0, 790015084), (1, 290630308),
+               (2, 39332535), (3, 720401), (4, 242))
+
+
+def exp_on_negative_values(a, integer_bits: int) -> np.ndarray:
+    """gemmlowp ``exp_on_negative_values``: F<integer_bits> (a <= 0) -> F0."""
+    a = np.asarray(a, dtype=np.int64)
+    fractional_bits = 31 - integer_bits
+    one_quarter = 1 << (fractional_bits - 2)
+    mask = one_quarter - 1
+    a_mod_quarter_minus_one_quarter = (a & mask) - one_quarter
+    result = exp_on_interval_between_negative_one_quarter_and_0_excl(
+        saturating_rounding_multiply_by_pot(a_mod_quarter_minus_one_quarter, integer_bits))
+    remainder = wrap_int32(a_mod_quarter_minus_one_quarter - a)
+    for exponent, multiplier in _EXP_BARREL:
+        if integer_bits > exponent:
+            bit = 1 << (fractional_bits + exponent)
+            result = np.where(remainder & bit, saturating_rounding_doubling_high_mul(result, multiplier), result)
+    if integer_bits > 5:
+        clamp = -(1 << (36 - integer_bits))
+        result = np.where(a < clamp, 0, result)
+    return np.where(a == 0, INT32_MAX, result)
+
+
+def one_over_one_plus_x_for_x_in_0_1(a) -> np.ndarray:
+    """gemmlowp ``one_over_one_plus_x_for_x_in_0_1``: F0 -> F0 (Newton-Raphson)."""
+    half_denominator = rounding_half_sum(a, INT32_MAX)
+    constant_48_over_17 = 1515870810  # F2
+    constant_neg_32_over_17 = -1010580540  # F2
+    x = wrap_int32(constant_48_over_17 + saturating_rounding_doubling_high_mul(half_denominator, constant_neg_32_over_17))
+    f2_one = _fx_one(2)
+    for _ in range(3):
+        half_denominator_times_x = saturating_rounding_doubling_high_mul(half_denominator, x)
+        one_minus = wrap_int32(f2_one - half_denominator_times_x)
+        x = wrap_int32(x + saturating_rounding_multiply_by_pot(saturating_rounding_doubling_high_mul(x, one_minus), 2))
+    return saturating_rounding_multiply_by_pot(x, 1)  # Rescale<0>(ExactMulByPot<-1>(x))
+
+
+def logistic_fixed_point(a, integer_bits: int) -> np.ndarray:
+    """gemmlowp ``logistic``: F<integer_bits> -> F0."""
+    a = np.asarray(a, dtype=np.int64)
+    positive = a > 0
+    abs_input = np.where(positive, a, wrap_int32(-a))
+    result_if_positive = one_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(wrap_int32(-abs_input), integer_bits))
+    result_if_negative = wrap_int32(INT32_MAX - result_if_positive)
+    return np.where(a == 0, 1 << 30, np.where(positive, result_if_positive, result_if_negative))
+
+
+def get_reciprocal(x, x_integer_digits: int) -> tuple[np.ndarray, np.ndarray]:
+    """TFLite ``GetReciprocal``: returns (F0 raw of the scaled reciprocal, num_bits_over_unit)."""
+    x = np.asarray(x, dtype=np.int64)
+    headroom_plus_one = count_leading_zeros_u32(x)
+    num_bits_over_unit = x_integer_digits - headroom_plus_one
+    shifted = ((x & 0xFFFFFFFF) << headroom_plus_one) & 0xFFFFFFFF
+    shifted_sum_minus_one = wrap_int32(shifted - (1 << 31))
+    return one_over_one_plus_x_for_x_in_0_1(shifted_sum_minus_one), num_bits_over_unit
+
+
+# int16 variants used by HARD_SWISH.
+
+
+def saturating_rounding_doubling_high_mul_int16(a, b) -> np.ndarray:
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    ab = a * b
+    v = ab + np.where(ab >= 0, 1 << 14, 1 - (1 << 14))
+    high = np.where(v >= 0, v >> 15, -((-v) >> 15))
+    high = ((high + (1 << 15)) & 0xFFFF) - (1 << 15)  # static_cast<int16_t>
+    return np.where((a == b) & (a == -(1 << 15)), (1 << 15) - 1, high)
+
+
+def saturating_doubling_high_mul_int16(a, b) -> np.ndarray:
+    """TFLite hard_swish.h ``SaturatingDoublingHighMul`` (no rounding)."""
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    ab = a * b
+    high = np.where(ab >= 0, ab >> 15, -((-ab) >> 15))
+    high = ((high + (1 << 15)) & 0xFFFF) - (1 << 15)
+    return np.where((a == b) & (a == -(1 << 15)), (1 << 15) - 1, high)
+
+
+def saturating_left_shift_int16(x, amount: int) -> np.ndarray:
+    return np.clip(np.asarray(x, dtype=np.int64) * (1 << amount), -(1 << 15), (1 << 15) - 1)
