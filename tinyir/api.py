@@ -24,7 +24,6 @@ from xdsl.passes import ModulePass, PassPipeline
 from xdsl.printer import Printer
 from xdsl.utils.exceptions import ParseError
 
-from tinyir import executor
 from tinyir.dialects.tiny import Tiny
 from tinyir.errors import TinyIRError
 from tinyir.passes import get_all_passes
@@ -132,9 +131,19 @@ def run_pipeline(module: ModuleOp, pipeline: str) -> ModuleOp:
     return module
 
 
+# The executor is imported on use: xDSL's interpreters take a while to load
+# and tinyir-opt never needs them.
+
+
 def execute(module: ModuleOp, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
     """Run a module on the reference executor (bit-exact with TFLite Micro)."""
-    return executor.execute(module, inputs)
+    from tinyir.executor import execute
+
+    return execute(module, inputs)
 
 
-random_inputs = executor.random_inputs
+def random_inputs(module: ModuleOp, seed: int = 0) -> list[np.ndarray]:
+    """Seeded random inputs for every model input: the full integer range, or N(0, 1) floats."""
+    from tinyir.executor import random_inputs
+
+    return random_inputs(module, seed=seed)

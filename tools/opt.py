@@ -98,3 +98,7 @@ def main() -> int:
         with open(args.output, "w") as f:
             f.write(text)
     return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -76,3 +77,7 @@ def main() -> int:
     for i, array in enumerate(outputs):
         print(f"output {i}: {list(array.shape)} {array.dtype} checksum {checksum(array)}")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
