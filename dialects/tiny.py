@@ -62,7 +62,8 @@ def format_scale(scale: float) -> str:
 
 
 def _as_f32(value: float) -> float:
-    return float(np.float32(value))
+    with np.errstate(over="ignore"):  # an out-of-range scale becomes inf, refused by verify
+        return float(np.float32(value))
 
 
 @irdl_attr_definition
@@ -136,7 +137,8 @@ class BufferType(ParametrizedAttribute, TypeAttribute):
 
     def verify(self) -> None:
         if any(d.data < 1 for d in self.shape_attr.data):
-            raise VerifyException(f"tiny.buffer: dimensions must be positive, got {self.shape}")
+            shape = "x".join("?" if d < 0 else str(d) for d in self.shape)
+            raise VerifyException(f"tiny.buffer: dimensions must be static and positive, got {shape}")
         element_bytes(self.element_type)  # raises on an unsupported element type
         n_scales, n_zps = len(self.scales.data), len(self.zero_points.data)
         if n_scales != n_zps:
@@ -339,7 +341,7 @@ class ComputeOp(IRDLOperation):
     def check_quantized(self, *types: BufferType) -> None:
         for t in types:
             if t.quant is None:
-                raise self.fail(f"buffer {t.shape} of {t.element_type} needs quantization")
+                raise self.fail(f"buffer {list(t.shape)} of {t.element_type} needs quantization")
 
     def check_same_shape(self, a: BufferType, b: BufferType, what: str) -> None:
         if a.shape != b.shape:
@@ -501,7 +503,9 @@ class WindowOp(ComputeOp):
             window_output_size(x.shape[1], kernel[0], stride[0], dilation[0], top, bottom),
             window_output_size(x.shape[2], kernel[1], stride[1], dilation[1], left, right),
         )
-        if y.shape[0] != x.shape[0] or tuple(y.shape[1:3]) != expected:
+        if y.shape[0] != x.shape[0]:
+            raise self.fail(f"batch of output {list(y.shape)} differs from input {list(x.shape)}")
+        if tuple(y.shape[1:3]) != expected:
             raise self.fail(
                 f"output {list(y.shape)} does not match input {list(x.shape)} with kernel "
                 f"{list(kernel)}, stride {list(stride)}, pad {[top, bottom, left, right]}: "
@@ -588,6 +592,8 @@ class FullyConnectedOp(ComputeOp):
         self.check_quantized(x, w, y)
         if len(w.shape) != 2:
             raise self.fail(f"filter must be [C_out, K], got {list(w.shape)}")
+        if not x.shape or not y.shape:
+            raise self.fail("input and output must have at least one dimension")
         out_channels, depth = w.shape
         if x.num_elements % depth != 0:
             raise self.fail(f"input {list(x.shape)} is not a whole number of rows of {depth}")
@@ -646,8 +652,8 @@ class PoolOp(WindowOp):
         self.check_window((kernel[0], kernel[1]), (1, 1))
         if x.shape[3] != y.shape[3]:
             raise self.fail(f"input has {x.shape[3]} channels, output {y.shape[3]}")
-        if x.quant != y.quant:
-            raise self.fail("input and output quantization must be equal")
+        if x.element_type != y.element_type or x.quant != y.quant:
+            raise self.fail("input and output element type and quantization must be equal")
 
 
 @irdl_op_definition
@@ -705,6 +711,9 @@ class PadOp(ComputeOp):
             raise self.fail(f"output {list(y.shape)} should be {expected}")
         if x.element_type != y.element_type or x.quant != y.quant:
             raise self.fail("input and output element type and quantization must be equal")
+        value = self.value.value.data
+        if y.dtype.kind == "i" and not np.iinfo(y.dtype).min <= value <= np.iinfo(y.dtype).max:
+            raise self.fail(f"pad value {value} does not fit {y.element_type}")
 
 
 class UnaryOp(ComputeOp):
@@ -828,8 +837,9 @@ class DequantizeOp(ComputeOp):
         x, y = self.in_type(0), self.out_type
         self.check_same_shape(x, y, "input and output")
         self.check_quantized(x)
-        if y.dtype != np.float32:
-            raise self.fail(f"output must be f32, got {y.element_type}")
+        if y.dtype != np.float32 or y.quant is not None:
+            quantized = " with quantization" if y.quant is not None else ""
+            raise self.fail(f"output must be f32 without quantization, got {y.element_type}{quantized}")
 
 
 

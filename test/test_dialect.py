@@ -45,7 +45,7 @@ def test_per_channel_type_round_trips(scales, axis):
 @pytest.mark.parametrize(
     "make, message",
     [
-        (lambda: BufferType((0, 4), i8), "dimensions must be positive"),
+        (lambda: BufferType((0, 4), i8), "dimensions must be static and positive, got 0x4"),
         (lambda: BufferType((3, 4), i8, QParams((0.1, 0.2), (0, 0), axis=0)), "2 scales for 3 channels"),
         (lambda: BufferType((3,), i8, QParams((0.1, 0.2), (0, 0))), "several scales need a quantized axis"),
         (lambda: BufferType((3,), i8, QParams((float("inf"),), (0,))), "finite"),

@@ -110,7 +110,7 @@ def test_unsupported_operator(tmp_path):
 @pytest.mark.parametrize(
     "text, fragments",
     [
-        ("func.func @main() {\n  %x = tiny.alloc : !tiny.buffer<0x4xi8>\n  func.return\n}", ["dimensions must be positive"]),
+        ("func.func @main() {\n  %x = tiny.alloc : !tiny.buffer<0x4xi8>\n  func.return\n}", ["dimensions must be static and positive"]),
         ("func.func @main(", ["<stdin>:1:"]),
         ("func.func @main() {\n  tiny.logistic %a -> %b\n  func.return\n}", ["%a is used before it is defined"]),
         (

@@ -57,24 +57,32 @@ def import_model(source: str | os.PathLike | bytes, *, format: str | None = None
     else:
         name = str(source)
         format = format or format_of(source)
-        try:
-            data = Path(source).read_bytes()
-        except OSError as e:
-            raise TinyIRError(f"cannot read {source}: {e.strerror}") from None
+        data = read_file(source)
     if format == "tflite":
         from tinyir.frontends.tflite import import_tflite
 
         module = import_tflite(data)
     elif format == "mlir":
-        try:
-            text = data.decode()
-        except UnicodeDecodeError:
-            raise TinyIRError(f"{name}: not a text file (is it a model? give it a .tflite name)") from None
-        return parse_ir(text, name=name)
+        return parse_ir(decode_ir(data, name), name=name)
     else:
         raise TinyIRError(f"unknown input format '{format}' (expected one of: {', '.join(FORMATS)})")
     verify_module(module)
     return module
+
+
+def read_file(path: str | os.PathLike) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as e:
+        raise TinyIRError(f"cannot read {path}: {e.strerror}") from None
+
+
+def decode_ir(data: bytes, name: str) -> str:
+    """IR text from file bytes, refusing binary files (a model under another name)."""
+    try:
+        return data.decode()
+    except UnicodeDecodeError:
+        raise TinyIRError(f"{name}: not a text file (is it a model? give it a .tflite name)") from None
 
 
 def parse_ir(text: str, *, name: str = "<input>") -> ModuleOp:

@@ -7,8 +7,10 @@ This walks the ops itself and names the failing op and where it stands.
 
 from __future__ import annotations
 
+from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation
+from xdsl.traits import IsTerminator, NoTerminator
 from xdsl.utils.exceptions import VerifyException
 
 from tinyir.errors import TinyIRError
@@ -25,9 +27,26 @@ def verify_module(module: ModuleOp) -> None:
     """Raise TinyIRError naming the first op that does not verify."""
     for index, op in enumerate(module.walk()):
         try:
+            _verify_structure(op)
             op.verify_()
         except VerifyException as e:
             message = str(e)
             if not message.startswith(op.name):
                 message = f"{op.name}: {message}"
             raise TinyIRError(f"{message} [{describe(op, index)}]") from None
+
+
+def _verify_structure(op: Operation) -> None:
+    """What xDSL's Operation.verify checks besides verify_: terminators; and
+    what tinyir adds: functions take and return buffers."""
+    block = op.parent_block()
+    parent = op.parent_op()
+    if block is not None and block.last_op is op and parent is not None:
+        if not parent.has_trait(NoTerminator) and not op.has_trait(IsTerminator):
+            raise VerifyException(f"the body of {parent.name} must end with a terminator, not {op.name}")
+    if isinstance(op, func.FuncOp):
+        from tinyir.dialects.tiny import BufferType
+
+        types = (*op.function_type.inputs.data, *op.function_type.outputs.data)
+        if not all(isinstance(t, BufferType) for t in types):
+            raise VerifyException(f"func.func @{op.sym_name.data}: arguments and results must be !tiny.buffer types")

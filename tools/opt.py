@@ -40,12 +40,7 @@ def _read_inputs(args: argparse.Namespace) -> list[tuple[str, ModuleOp | str]]:
         return [("<stdin>", sys.stdin.read())]
     if api.format_of(args.input) != "mlir":
         return [(args.input, api.import_model(args.input))]
-    try:
-        with open(args.input) as f:
-            text = f.read()
-    except OSError as e:
-        raise TinyIRError(f"cannot read {args.input}: {e.strerror}") from None
-    return [(args.input, text)]
+    return [(args.input, api.decode_ir(api.read_file(args.input), args.input))]
 
 
 def _process(name: str, source: ModuleOp | str, args: argparse.Namespace) -> str:
@@ -95,8 +90,11 @@ def main() -> int:
     if args.output == "-":
         sys.stdout.write(text)
     else:
-        with open(args.output, "w") as f:
-            f.write(text)
+        try:
+            with open(args.output, "w") as f:
+                f.write(text)
+        except OSError as e:
+            raise TinyIRError(f"cannot write {args.output}: {e.strerror}") from None
     return 1 if failed else 0
 
 

@@ -78,7 +78,8 @@ def import_tflite(data: bytes) -> ModuleOp:
         raise TinyIRError("not a TFLite model: the file lacks the 'TFL3' identifier")
     try:
         return _Importer(bytes(data)).run()
-    except (struct.error, IndexError, UnicodeDecodeError, OverflowError) as e:
+    except (struct.error, IndexError, ValueError, UnicodeDecodeError, OverflowError) as e:
+        # flatbuffers reads past the end of a cut file in all of these ways.
         raise TinyIRError(f"corrupt or truncated TFLite file ({type(e).__name__}: {e})") from None
 
 

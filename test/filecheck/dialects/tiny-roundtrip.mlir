@@ -1,9 +1,13 @@
 // RUN: tinyir-opt %s | tinyir-opt | filecheck %s
 // RUN: tinyir-opt %s | tinyir-opt > %t.1.mlir && tinyir-opt %t.1.mlir > %t.2.mlir && diff %t.1.mlir %t.2.mlir
+// RUN: xdsl-opt %s --print-op-generic | tinyir-opt | filecheck %s
+// RUN: xdsl-opt %s --print-op-generic | filecheck %s --check-prefix=GENERIC
 
 // Every op of the tiny dialect and every form of !tiny.buffer, printed, parsed
 // back and printed again. The first RUN line checks the printed form, the
 // second that printing is a fixed point (print(parse(print(x))) == print(x)).
+// tinyir plugs the dialect into stock xdsl-opt (entry point xdsl.universe),
+// which can print the generic form; tinyir-opt reads that back (third line).
 
 // CHECK: builtin.module {
 
@@ -229,3 +233,15 @@ func.func @quant(%f: !tiny.buffer<1x8xf32>, %q: !tiny.buffer<1x8xi8, 0.1:-3>) ->
 // CHECK-NEXT:    func.return %d : !tiny.buffer<1x8xf32>
 // CHECK-NEXT:  }
 // CHECK-NEXT: }
+
+// The generic form (xdsl-opt only): destination-passing ops have the output
+// as last operand and no results; properties go in <{...}>.
+// GENERIC-LABEL: "func.func"() <{sym_name = "buffers"
+// GENERIC:         %s = "tiny.alloc"() : () -> !tiny.buffer<1x2x2x4xi8, 0.5:-1>
+// GENERIC:         %b = "tiny.const"() <{value = dense<[100, -200]> : tensor<2xi32>}> : () -> !tiny.buffer<2xi32>
+// GENERIC:         %v = "tiny.reshape"(%x) : (!tiny.buffer<1x2x2x4xi8, 0.5:-1>) -> !tiny.buffer<1x16xi8, 0.5:-1>
+// GENERIC-LABEL: "func.func"() <{sym_name = "conv"
+// GENERIC:         "tiny.conv_2d"(%x, %w, %b, %y) <{stride = array<i64: 2, 2>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 1, 0, 1>, clamp = array<i64: -128, 127>}> : (!tiny.buffer<1x6x6x1xi8, 0.0235:-128>, !tiny.buffer<2x3x3x1xi8, axis 0: {0.01:0, 0.02:0}>, !tiny.buffer<2xi32>, !tiny.buffer<1x3x3x2xi8, 0.05:-128>) -> ()
+// GENERIC:         "tiny.conv_2d"(%x, %w, %z) <{stride = array<i64: 1, 1>, dilation = array<i64: 2, 2>, pad = array<i64: 2, 2, 2, 2>, clamp = array<i64: -128, -8>}>
+// GENERIC-LABEL: "func.func"() <{sym_name = "layout"
+// GENERIC:         "tiny.concat"(%x, %x, %x, %c3) <{axis = 1 : i64}> : (!tiny.buffer<1x4x4x3xi8, 0.05:2>, !tiny.buffer<1x4x4x3xi8, 0.05:2>, !tiny.buffer<1x4x4x3xi8, 0.05:2>, !tiny.buffer<1x12x4x3xi8, 0.05:2>) -> ()

@@ -3,7 +3,7 @@
     python make_model.py NAME OUT.tflite [--truncate BYTES]
 
 NAME is one of the models below (`--list` prints them). The models are built
-with tinyir.tflite_builder, seeded, so the imported IR is the same every run.
+with tinyir.tflite_builder from fixed data, so the imported IR is the same every run.
 `--truncate` keeps only the first BYTES bytes of the file (a negative number
 drops that many from the end), to test how a cut-off file is refused.
 
@@ -20,33 +20,30 @@ import numpy as np
 from tinyir.tflite_builder import TFLiteBuilder
 
 
-def _int8(rng: np.random.Generator, shape) -> np.ndarray:
-    return rng.integers(-127, 128, size=shape, dtype=np.int8)
-
-
-def _int32(rng: np.random.Generator, shape) -> np.ndarray:
-    return rng.integers(-1000, 1000, size=shape, dtype=np.int32)
+def _int8(shape, step: int = 1) -> np.ndarray:
+    """Weights that are easy to recognise in the IR: -127, -127 + step, ... (mod 255)."""
+    n = int(np.prod(shape))
+    return ((np.arange(n) * step) % 255 - 127).astype(np.int8).reshape(shape)
 
 
 def net() -> bytes:
     """A tiny classifier: CONV_2D (SAME, stride 2, RELU6, per-channel weights),
     DEPTHWISE_CONV_2D (SAME, multiplier 2, RELU), MAX_POOL_2D, RESHAPE,
     FULLY_CONNECTED, SOFTMAX; tensor names as the TFLite converter writes them."""
-    rng = np.random.default_rng(0)
     b = TFLiteBuilder()
     x = b.input("serving_default_input:0", (1, 8, 8, 3), scale=0.0235, zero_point=-128)
 
     w1_scales = [0.01, 0.02, 0.03, 0.04]
-    w1 = b.const("model/conv1/Conv2D", _int8(rng, (4, 3, 3, 3)), scales=w1_scales, axis=0)
-    b1 = b.const("model/conv1/BiasAdd/ReadVariableOp", _int32(rng, (4,)),
+    w1 = b.const("model/conv1/Conv2D", _int8((4, 3, 3, 3), step=37), scales=w1_scales, axis=0)
+    b1 = b.const("model/conv1/BiasAdd/ReadVariableOp", np.array([100, -200, 300, -400], np.int32),
                  scales=[0.0235 * s for s in w1_scales], axis=0)
     c1 = b.tensor("model/conv1/Relu6;model/conv1/BiasAdd;model/conv1/Conv2D", (1, 4, 4, 4),
                   scale=0.05, zero_point=-128)
     b.op("CONV_2D", [x, w1, b1], [c1], padding="SAME", stride=2, activation="RELU6")
 
     w2_scales = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]
-    w2 = b.const("model/dw/depthwise", _int8(rng, (1, 3, 3, 8)), scales=w2_scales, axis=3)
-    b2 = b.const("model/dw/BiasAdd", _int32(rng, (8,)), scales=[0.05 * s for s in w2_scales], axis=0)
+    w2 = b.const("model/dw/depthwise", _int8((1, 3, 3, 8), step=7), scales=w2_scales, axis=3)
+    b2 = b.const("model/dw/BiasAdd", np.arange(-4, 4, dtype=np.int32) * 1000, scales=[0.05 * s for s in w2_scales], axis=0)
     c2 = b.tensor("model/dw/Relu;model/dw/BiasAdd", (1, 4, 4, 8), scale=0.1, zero_point=-10)
     b.op("DEPTHWISE_CONV_2D", [c1, w2, b2], [c2], padding="SAME", depth_multiplier=2, activation="RELU")
 
@@ -57,8 +54,8 @@ def net() -> bytes:
     flat = b.tensor("model/flatten/Reshape", (1, 32), scale=0.1, zero_point=-10)
     b.op("RESHAPE", [p, shape], [flat])
 
-    w3 = b.const("model/dense/MatMul", _int8(rng, (10, 32)), scales=0.005)
-    b3 = b.const("model/dense/BiasAdd/ReadVariableOp", _int32(rng, (10,)), scales=0.1 * 0.005)
+    w3 = b.const("model/dense/MatMul", _int8((10, 32), step=3), scales=0.005)
+    b3 = b.const("model/dense/BiasAdd/ReadVariableOp", np.arange(10, dtype=np.int32) - 5, scales=0.1 * 0.005)
     logits = b.tensor("model/dense/MatMul;model/dense/BiasAdd", (1, 10), scale=0.2, zero_point=7)
     b.op("FULLY_CONNECTED", [flat, w3, b3], [logits])
 
