@@ -343,6 +343,11 @@ class ComputeOp(IRDLOperation):
             if t.quant is None:
                 raise self.fail(f"buffer {list(t.shape)} of {t.element_type} needs quantization")
 
+    def check_same_encoding(self, x: BufferType, y: BufferType) -> None:
+        """Ops that move int8 data without rescaling keep type and quantization."""
+        if x.element_type != y.element_type or x.quant != y.quant:
+            raise self.fail("input and output element type and quantization must be equal")
+
     def check_same_shape(self, a: BufferType, b: BufferType, what: str) -> None:
         if a.shape != b.shape:
             raise self.fail(f"{what}: shapes {list(a.shape)} and {list(b.shape)} differ")
@@ -652,8 +657,7 @@ class PoolOp(WindowOp):
         self.check_window((kernel[0], kernel[1]), (1, 1))
         if x.shape[3] != y.shape[3]:
             raise self.fail(f"input has {x.shape[3]} channels, output {y.shape[3]}")
-        if x.element_type != y.element_type or x.quant != y.quant:
-            raise self.fail("input and output element type and quantization must be equal")
+        self.check_same_encoding(x, y)
 
 
 @irdl_op_definition
@@ -709,8 +713,7 @@ class PadOp(ComputeOp):
         expected = [d + pads[2 * i] + pads[2 * i + 1] for i, d in enumerate(x.shape)]
         if list(y.shape) != expected:
             raise self.fail(f"output {list(y.shape)} should be {expected}")
-        if x.element_type != y.element_type or x.quant != y.quant:
-            raise self.fail("input and output element type and quantization must be equal")
+        self.check_same_encoding(x, y)
         value = self.value.value.data
         if y.dtype.kind == "i" and not np.iinfo(y.dtype).min <= value <= np.iinfo(y.dtype).max:
             raise self.fail(f"pad value {value} does not fit {y.element_type}")
@@ -805,8 +808,7 @@ class TransposeOp(ComputeOp):
             raise self.fail(f"perm {list(perm)} is not a permutation of {len(x.shape)} dimensions")
         if list(y.shape) != [x.shape[p] for p in perm]:
             raise self.fail(f"output {list(y.shape)} is not {list(x.shape)} permuted by {list(perm)}")
-        if x.element_type != y.element_type or x.quant != y.quant:
-            raise self.fail("input and output element type and quantization must be equal")
+        self.check_same_encoding(x, y)
 
 
 @irdl_op_definition

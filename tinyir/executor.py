@@ -32,6 +32,21 @@ def _write(out: np.ndarray, result: np.ndarray) -> tuple[()]:
     return ()
 
 
+def _weighted(kernel, op: tiny.ComputeOp, args: tuple[np.ndarray, ...], **attrs) -> tuple[()]:
+    """Conv, depthwise, fully connected: (input, filter[, bias]) -> out."""
+    *ins, out = args
+    x, w, b = (*ins, None) if len(ins) == 2 else ins
+    q = op.in_type
+    return _write(out, kernel(x, q(0).quant, w, q(1).quant, b, op.out_type.quant, out_shape=out.shape, **attrs))
+
+
+def _binary(kernel, op: tiny.ComputeOp, args: tuple[np.ndarray, ...]) -> tuple[()]:
+    a, b, out = args
+    q = op.in_type
+    result = kernel(a, q(0).quant, b, q(1).quant, op.out_type.quant, clamp=op.ints("clamp"), out_shape=out.shape)
+    return _write(out, result)
+
+
 @register_impls
 class TinyFunctions(InterpreterFunctions):
     """numpy implementations of the `tiny` ops."""
@@ -53,51 +68,23 @@ class TinyFunctions(InterpreterFunctions):
 
     @impl(tiny.Conv2DOp)
     def run_conv_2d(self, interpreter: Interpreter, op: tiny.Conv2DOp, args: tuple[np.ndarray, ...]):
-        *ins, out = args
-        x, w, b = (*ins, None) if len(ins) == 2 else ins
-        result = kernels.conv_2d(
-            x, op.in_type(0).quant, w, op.in_type(1).quant, b, op.out_type.quant,
-            dilation=op.ints("dilation"), out_shape=out.shape, **_window(op),
-        )
-        return _write(out, result)
+        return _weighted(kernels.conv_2d, op, args, dilation=op.ints("dilation"), **_window(op))
 
     @impl(tiny.DepthwiseConv2DOp)
     def run_depthwise_conv_2d(self, interpreter: Interpreter, op: tiny.DepthwiseConv2DOp, args: tuple[np.ndarray, ...]):
-        *ins, out = args
-        x, w, b = (*ins, None) if len(ins) == 2 else ins
-        result = kernels.depthwise_conv_2d(
-            x, op.in_type(0).quant, w, op.in_type(1).quant, b, op.out_type.quant,
-            dilation=op.ints("dilation"), out_shape=out.shape, **_window(op),
-        )
-        return _write(out, result)
+        return _weighted(kernels.depthwise_conv_2d, op, args, dilation=op.ints("dilation"), **_window(op))
 
     @impl(tiny.FullyConnectedOp)
     def run_fully_connected(self, interpreter: Interpreter, op: tiny.FullyConnectedOp, args: tuple[np.ndarray, ...]):
-        *ins, out = args
-        x, w, b = (*ins, None) if len(ins) == 2 else ins
-        result = kernels.fully_connected(
-            x, op.in_type(0).quant, w, op.in_type(1).quant, b, op.out_type.quant,
-            clamp=op.ints("clamp"), out_shape=out.shape,
-        )
-        return _write(out, result)
+        return _weighted(kernels.fully_connected, op, args, clamp=op.ints("clamp"))
 
     @impl(tiny.AddOp)
     def run_add(self, interpreter: Interpreter, op: tiny.AddOp, args: tuple[np.ndarray, ...]):
-        a, b, out = args
-        result = kernels.add(
-            a, op.in_type(0).quant, b, op.in_type(1).quant, op.out_type.quant,
-            clamp=op.ints("clamp"), out_shape=out.shape,
-        )
-        return _write(out, result)
+        return _binary(kernels.add, op, args)
 
     @impl(tiny.MulOp)
     def run_mul(self, interpreter: Interpreter, op: tiny.MulOp, args: tuple[np.ndarray, ...]):
-        a, b, out = args
-        result = kernels.mul(
-            a, op.in_type(0).quant, b, op.in_type(1).quant, op.out_type.quant,
-            clamp=op.ints("clamp"), out_shape=out.shape,
-        )
-        return _write(out, result)
+        return _binary(kernels.mul, op, args)
 
     @impl(tiny.AvgPool2DOp)
     def run_avg_pool_2d(self, interpreter: Interpreter, op: tiny.AvgPool2DOp, args: tuple[np.ndarray, ...]):

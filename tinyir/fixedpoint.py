@@ -22,16 +22,21 @@ def wrap_int32(x: np.ndarray) -> np.ndarray:
     return ((x + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
 
 
-def saturating_rounding_doubling_high_mul(a, b) -> np.ndarray:
-    """gemmlowp ``SaturatingRoundingDoublingHighMul`` for int32 (ARM vqrdmulh)."""
+def _saturating_rounding_doubling_high_mul(a, b, bits: int) -> np.ndarray:
     a = np.asarray(a, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)
     ab = a * b
-    v = ab + np.where(ab >= 0, 1 << 30, 1 - (1 << 30))
+    v = ab + np.where(ab >= 0, 1 << (bits - 2), 1 - (1 << (bits - 2)))
     # C integer division truncates toward zero.
-    high = np.where(v >= 0, v >> 31, -((-v) >> 31))
-    overflow = (a == b) & (a == INT32_MIN)
-    return np.where(overflow, INT32_MAX, high)
+    high = np.where(v >= 0, v >> (bits - 1), -((-v) >> (bits - 1)))
+    lowest = -(1 << (bits - 1))
+    high = ((high - lowest) & ((1 << bits) - 1)) + lowest  # static_cast to the width
+    return np.where((a == b) & (a == lowest), -lowest - 1, high)
+
+
+def saturating_rounding_doubling_high_mul(a, b) -> np.ndarray:
+    """gemmlowp ``SaturatingRoundingDoublingHighMul`` for int32 (ARM vqrdmulh)."""
+    return _saturating_rounding_doubling_high_mul(a, b, 32)
 
 
 def rounding_divide_by_pot(x, exponent) -> np.ndarray:
@@ -191,13 +196,7 @@ def get_reciprocal(x, x_integer_digits: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def saturating_rounding_doubling_high_mul_int16(a, b) -> np.ndarray:
-    a = np.asarray(a, dtype=np.int64)
-    b = np.asarray(b, dtype=np.int64)
-    ab = a * b
-    v = ab + np.where(ab >= 0, 1 << 14, 1 - (1 << 14))
-    high = np.where(v >= 0, v >> 15, -((-v) >> 15))
-    high = ((high + (1 << 15)) & 0xFFFF) - (1 << 15)  # static_cast<int16_t>
-    return np.where((a == b) & (a == -(1 << 15)), (1 << 15) - 1, high)
+    return _saturating_rounding_doubling_high_mul(a, b, 16)
 
 
 def saturating_doubling_high_mul_int16(a, b) -> np.ndarray:
