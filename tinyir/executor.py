@@ -40,6 +40,12 @@ def _weighted(kernel, op: tiny.ComputeOp, args: tuple[np.ndarray, ...], **attrs)
     return _write(out, kernel(x, q(0).quant, w, q(1).quant, b, op.out_type.quant, out_shape=out.shape, **attrs))
 
 
+def _pool(kernel, op: tiny.PoolOp, args: tuple[np.ndarray, ...]) -> tuple[()]:
+    x, out = args
+    result = kernel(x, op.in_type(0).quant, op.out_type.quant, kernel=op.ints("kernel"), out_shape=out.shape, **_window(op))
+    return _write(out, result)
+
+
 def _binary(kernel, op: tiny.ComputeOp, args: tuple[np.ndarray, ...]) -> tuple[()]:
     a, b, out = args
     q = op.in_type
@@ -88,21 +94,11 @@ class TinyFunctions(InterpreterFunctions):
 
     @impl(tiny.AvgPool2DOp)
     def run_avg_pool_2d(self, interpreter: Interpreter, op: tiny.AvgPool2DOp, args: tuple[np.ndarray, ...]):
-        x, out = args
-        result = kernels.avg_pool_2d(
-            x, op.in_type(0).quant, op.out_type.quant,
-            kernel=op.ints("kernel"), out_shape=out.shape, **_window(op),
-        )
-        return _write(out, result)
+        return _pool(kernels.avg_pool_2d, op, args)
 
     @impl(tiny.MaxPool2DOp)
     def run_max_pool_2d(self, interpreter: Interpreter, op: tiny.MaxPool2DOp, args: tuple[np.ndarray, ...]):
-        x, out = args
-        result = kernels.max_pool_2d(
-            x, op.in_type(0).quant, op.out_type.quant,
-            kernel=op.ints("kernel"), out_shape=out.shape, **_window(op),
-        )
-        return _write(out, result)
+        return _pool(kernels.max_pool_2d, op, args)
 
     @impl(tiny.MeanOp)
     def run_mean(self, interpreter: Interpreter, op: tiny.MeanOp, args: tuple[np.ndarray, ...]):
