@@ -32,14 +32,17 @@ from xdsl.dialects.builtin import (
     IntegerAttr,
     IntegerType,
     TensorType,
+    i32,
     i64,
 )
 from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, SSAValue, TypeAttribute
 from xdsl.irdl import (
+    AttrSizedOperandSegments,
     IRDLOperation,
     irdl_attr_definition,
     irdl_op_definition,
     operand_def,
+    opt_operand_def,
     prop_def,
     result_def,
     var_operand_def,
@@ -260,15 +263,25 @@ def parse_defined_operand(parser: Parser) -> SSAValue:
     return parser.resolve_operand(operand, values[operand.index].type)
 
 
+_SEGMENTS = AttrSizedOperandSegments.attribute_name
+
+
 def i64_array(values: Sequence[int]) -> DenseArrayBase:
     return DenseArrayBase.from_list(i64, list(values))
 
 
 class ComputeOp(IRDLOperation):
-    """Base of the destination-passing compute ops: reads `ins`, writes `out`."""
+    """Base of the destination-passing compute ops: reads `ins`, writes `out`.
+
+    An op may also be given a `scratch` buffer (CMSIS-NN's working memory, sized
+    for the target CPU), live for that op alone:
+    `tiny.conv_2d %x, %w, %b -> %y scratch %s {...}`.
+    """
 
     ins = var_operand_def(BufferType)
     out = operand_def(BufferType)
+    scratch = opt_operand_def(BufferType)
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
 
     # Names of the operands in `ins`, for accessors and messages; an entry
     # ending in `?` is optional (only the last one may be).
@@ -278,9 +291,10 @@ class ComputeOp(IRDLOperation):
         self,
         ins: Sequence[SSAValue],
         out: SSAValue,
+        scratch: SSAValue | None = None,
         **props: Attribute,
     ):
-        super().__init__(operands=[list(ins), out], properties=props)
+        super().__init__(operands=[list(ins), out, [] if scratch is None else [scratch]], properties=props)
 
     @classmethod
     def parse(cls, parser: Parser) -> ComputeOp:
@@ -289,17 +303,25 @@ class ComputeOp(IRDLOperation):
         )
         parser.parse_punctuation("->")
         out = parse_defined_operand(parser)
+        scratch = []
+        if parser.parse_optional_keyword("scratch") is not None:
+            scratch = [parse_defined_operand(parser)]
         props = parser.parse_optional_attr_dict()
-        return cls.create(operands=[*ins, out], properties=props)
+        props[_SEGMENTS] = DenseArrayBase.from_list(i32, [len(ins), 1, len(scratch)])
+        return cls.create(operands=[*ins, out, *scratch], properties=props)
 
     def print(self, printer: Printer) -> None:
         printer.print_string(" ")
         printer.print_list(self.ins, printer.print_operand)
         printer.print_string(" -> ")
         printer.print_operand(self.out)
-        if self.properties:
+        if self.scratch is not None:
+            printer.print_string(" scratch ")
+            printer.print_operand(self.scratch)
+        props = {k: v for k, v in self.properties.items() if k != _SEGMENTS}
+        if props:
             printer.print_string(" ")
-            printer.print_attr_dict(self.properties)
+            printer.print_attr_dict(props)
 
     # -- helpers for verifiers ------------------------------------------------
 
