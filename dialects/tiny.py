@@ -43,6 +43,7 @@ from xdsl.irdl import (
     irdl_op_definition,
     operand_def,
     opt_operand_def,
+    opt_prop_def,
     prop_def,
     result_def,
     var_operand_def,
@@ -389,17 +390,43 @@ class ComputeOp(IRDLOperation):
 
 @irdl_op_definition
 class AllocOp(IRDLOperation):
-    """A buffer in SRAM, alive from its first write to its last read.
+    """A buffer in SRAM, alive from its first write to its last read; after
+    --arena-alloc, at a byte offset in the arena.
 
         %x = tiny.alloc : !tiny.buffer<1x8x8x16xi8, 0.0235:-128>
+        %y = tiny.alloc offset 4096 : !tiny.buffer<1x8x8x16xi8, 0.0235:-128>
     """
 
     name = "tiny.alloc"
     result = result_def(BufferType)
-    assembly_format = "attr-dict `:` type($result)"
+    # Byte offset in the arena, set by --arena-alloc.
+    offset = opt_prop_def(IntegerAttr)
 
-    def __init__(self, type: BufferType):
-        super().__init__(result_types=[type])
+    def __init__(self, type: BufferType, offset: int | None = None):
+        props = {} if offset is None else {"offset": IntegerAttr(offset, i64)}
+        super().__init__(result_types=[type], properties=props)
+
+    @property
+    def arena_offset(self) -> int | None:
+        return None if self.offset is None else self.offset.value.data
+
+    def verify_(self) -> None:
+        if self.offset is not None and self.offset.value.data < 0:
+            raise VerifyException(f"tiny.alloc: negative arena offset {self.offset.value.data}")
+
+    @classmethod
+    def parse(cls, parser: Parser) -> AllocOp:
+        props = {}
+        if parser.parse_optional_keyword("offset") is not None:
+            props["offset"] = IntegerAttr(parser.parse_integer(allow_boolean=False), i64)
+        parser.parse_punctuation(":")
+        return cls.create(result_types=[parser.parse_type()], properties=props)
+
+    def print(self, printer: Printer) -> None:
+        if self.offset is not None:
+            printer.print_string(f" offset {self.offset.value.data}")
+        printer.print_string(" : ")
+        printer.print_attribute(self.result.type)
 
 
 @irdl_op_definition

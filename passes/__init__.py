@@ -17,6 +17,24 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
 
         return StripNamesPass
 
+    def fuse():
+        from tinyir.passes.fuse import FusePass
+
+        return FusePass
+
+    def reorder():
+        from tinyir.passes.reorder import ReorderPass
+
+        return ReorderPass
+
+    def arena_alloc():
+        from tinyir.passes.arena_alloc import ArenaAllocPass
+
+        return ArenaAllocPass
+
     return {
         "strip-names": strip_names,
+        "fuse": fuse,
+        "reorder": reorder,
+        "arena-alloc": arena_alloc,
     }

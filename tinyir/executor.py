@@ -9,6 +9,7 @@ The arithmetic lives in `tinyir.kernels`; this module only maps ops to kernels.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,6 +26,21 @@ from tinyir.errors import TinyIRError
 
 def _window(op: tiny.ComputeOp) -> dict[str, Any]:
     return {"stride": op.ints("stride"), "pad": op.ints("pad"), "clamp": op.ints("clamp")}
+
+
+def compute(op_type: type[tiny.ComputeOp]):
+    """`@impl` for a compute op, handing it (ins..., out): a scratch buffer is
+    CMSIS-NN's working memory, of no use to numpy kernels."""
+
+    def register(run):
+        @impl(op_type)
+        @functools.wraps(run)
+        def run_without_scratch(self, interpreter: Interpreter, op: tiny.ComputeOp, args: tuple[Any, ...]):
+            return run(self, interpreter, op, args[: len(op.ins) + 1])
+
+        return run_without_scratch
+
+    return register
 
 
 def _write(out: np.ndarray, result: np.ndarray) -> tuple[()]:
@@ -72,76 +88,76 @@ class TinyFunctions(InterpreterFunctions):
         view.shape = op.result.type.shape  # raises rather than copy: a view aliases
         return (view,)
 
-    @impl(tiny.Conv2DOp)
+    @compute(tiny.Conv2DOp)
     def run_conv_2d(self, interpreter: Interpreter, op: tiny.Conv2DOp, args: tuple[np.ndarray, ...]):
         return _weighted(kernels.conv_2d, op, args, dilation=op.ints("dilation"), **_window(op))
 
-    @impl(tiny.DepthwiseConv2DOp)
+    @compute(tiny.DepthwiseConv2DOp)
     def run_depthwise_conv_2d(self, interpreter: Interpreter, op: tiny.DepthwiseConv2DOp, args: tuple[np.ndarray, ...]):
         return _weighted(kernels.depthwise_conv_2d, op, args, dilation=op.ints("dilation"), **_window(op))
 
-    @impl(tiny.FullyConnectedOp)
+    @compute(tiny.FullyConnectedOp)
     def run_fully_connected(self, interpreter: Interpreter, op: tiny.FullyConnectedOp, args: tuple[np.ndarray, ...]):
         return _weighted(kernels.fully_connected, op, args, clamp=op.ints("clamp"))
 
-    @impl(tiny.AddOp)
+    @compute(tiny.AddOp)
     def run_add(self, interpreter: Interpreter, op: tiny.AddOp, args: tuple[np.ndarray, ...]):
         return _binary(kernels.add, op, args)
 
-    @impl(tiny.MulOp)
+    @compute(tiny.MulOp)
     def run_mul(self, interpreter: Interpreter, op: tiny.MulOp, args: tuple[np.ndarray, ...]):
         return _binary(kernels.mul, op, args)
 
-    @impl(tiny.AvgPool2DOp)
+    @compute(tiny.AvgPool2DOp)
     def run_avg_pool_2d(self, interpreter: Interpreter, op: tiny.AvgPool2DOp, args: tuple[np.ndarray, ...]):
         return _pool(kernels.avg_pool_2d, op, args)
 
-    @impl(tiny.MaxPool2DOp)
+    @compute(tiny.MaxPool2DOp)
     def run_max_pool_2d(self, interpreter: Interpreter, op: tiny.MaxPool2DOp, args: tuple[np.ndarray, ...]):
         return _pool(kernels.max_pool_2d, op, args)
 
-    @impl(tiny.MeanOp)
+    @compute(tiny.MeanOp)
     def run_mean(self, interpreter: Interpreter, op: tiny.MeanOp, args: tuple[np.ndarray, ...]):
         x, out = args
         result = kernels.mean(x, op.in_type(0).quant, op.out_type.quant, axes=op.ints("axes"), out_shape=out.shape)
         return _write(out, result)
 
-    @impl(tiny.PadOp)
+    @compute(tiny.PadOp)
     def run_pad(self, interpreter: Interpreter, op: tiny.PadOp, args: tuple[np.ndarray, ...]):
         x, out = args
         flat = op.ints("paddings")
         paddings = [(flat[2 * i], flat[2 * i + 1]) for i in range(x.ndim)]
         return _write(out, kernels.pad(x, paddings=paddings, value=op.value.value.data))
 
-    @impl(tiny.SoftmaxOp)
+    @compute(tiny.SoftmaxOp)
     def run_softmax(self, interpreter: Interpreter, op: tiny.SoftmaxOp, args: tuple[np.ndarray, ...]):
         x, out = args
         result = kernels.softmax(x, op.in_type(0).quant, op.out_type.quant, beta=op.beta.value.data)
         return _write(out, result)
 
-    @impl(tiny.LogisticOp)
+    @compute(tiny.LogisticOp)
     def run_logistic(self, interpreter: Interpreter, op: tiny.LogisticOp, args: tuple[np.ndarray, ...]):
         x, out = args
         return _write(out, kernels.logistic(x, op.in_type(0).quant, op.out_type.quant))
 
-    @impl(tiny.HardSwishOp)
+    @compute(tiny.HardSwishOp)
     def run_hard_swish(self, interpreter: Interpreter, op: tiny.HardSwishOp, args: tuple[np.ndarray, ...]):
         x, out = args
         return _write(out, kernels.hard_swish(x, op.in_type(0).quant, op.out_type.quant))
 
-    @impl(tiny.ConcatOp)
+    @compute(tiny.ConcatOp)
     def run_concat(self, interpreter: Interpreter, op: tiny.ConcatOp, args: tuple[np.ndarray, ...]):
         *xs, out = args
         qs = [op.in_type(i).quant for i in range(len(xs))]
         result = kernels.concatenation(xs, qs, op.out_type.quant, axis=op.axis.value.data)
         return _write(out, result)
 
-    @impl(tiny.TransposeOp)
+    @compute(tiny.TransposeOp)
     def run_transpose(self, interpreter: Interpreter, op: tiny.TransposeOp, args: tuple[np.ndarray, ...]):
         x, out = args
         return _write(out, kernels.transpose(x, perm=op.ints("perm")))
 
-    @impl(tiny.QuantizeOp)
+    @compute(tiny.QuantizeOp)
     def run_quantize(self, interpreter: Interpreter, op: tiny.QuantizeOp, args: tuple[np.ndarray, ...]):
         x, out = args
         if x.dtype == np.float32:
@@ -150,7 +166,7 @@ class TinyFunctions(InterpreterFunctions):
             result = kernels.requantize(x, op.in_type(0).quant, op.out_type.quant)
         return _write(out, result.astype(out.dtype))
 
-    @impl(tiny.DequantizeOp)
+    @compute(tiny.DequantizeOp)
     def run_dequantize(self, interpreter: Interpreter, op: tiny.DequantizeOp, args: tuple[np.ndarray, ...]):
         x, out = args
         return _write(out, kernels.dequantize(x, op.in_type(0).quant))

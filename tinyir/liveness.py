@@ -1,0 +1,129 @@
+"""Buffer liveness over the schedule, live bytes per step, and the peak.
+
+The schedule is the order of the compute ops in a function body: step i is
+the i-th compute op. A buffer is SRAM that some value lives in: a `tiny.alloc`
+or a function argument (the model's input, which TFLite Micro also keeps in its
+arena). Views (`tiny.reshape`) alias their source's buffer; constants live in
+flash and are not buffers.
+
+A buffer is live from the first step that writes it (step 0 for an input)
+to the last step that reads it (the last step for a model output), both
+included: an op's inputs and its output are live together. The peak of live
+bytes is the lower bound any allocator can reach for this schedule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Block, SSAValue
+
+from tinyir.dialects import tiny
+
+
+def buffer_root(value: SSAValue) -> SSAValue | None:
+    """The SRAM buffer a value lives in, following views; None for constants."""
+    while isinstance(value.owner, tiny.ReshapeOp):
+        value = value.owner.source
+    if isinstance(value.owner, tiny.ConstOp):
+        return None
+    return value
+
+
+@dataclass
+class Buffer:
+    """One SRAM buffer and the steps it is live in (first..last, inclusive)."""
+
+    value: SSAValue
+    nbytes: int
+    first: int
+    last: int
+
+    @property
+    def name(self) -> str:
+        return self.value.name_hint or ""
+
+    def live_at(self, step: int) -> bool:
+        return self.first <= step <= self.last
+
+
+@dataclass
+class Liveness:
+    """The buffers of one schedule and the bytes live at each step."""
+
+    steps: list[tiny.ComputeOp]
+    buffers: list[Buffer]
+    live_bytes: list[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.live_bytes = [0] * len(self.steps)
+        for b in self.buffers:
+            for step in range(b.first, b.last + 1):
+                self.live_bytes[step] += b.nbytes
+
+    @property
+    def peak(self) -> int:
+        """Max live bytes over the schedule: the lower bound of any arena."""
+        return max(self.live_bytes, default=0)
+
+    def buffer_of(self, value: SSAValue) -> Buffer | None:
+        root = buffer_root(value)
+        return next((b for b in self.buffers if b.value is root), None)
+
+
+def schedule(block: Block) -> list[tiny.ComputeOp]:
+    return [op for op in block.ops if isinstance(op, tiny.ComputeOp)]
+
+
+def analyze_block(block: Block) -> Liveness:
+    """Liveness of the buffers of a function body."""
+    steps = schedule(block)
+    first: dict[SSAValue, int] = {arg: 0 for arg in block.args}
+    last: dict[SSAValue, int] = {arg: 0 for arg in block.args}
+
+    def touch(value: SSAValue, step: int) -> None:
+        root = buffer_root(value)
+        if root is None:
+            return
+        first[root] = min(first.get(root, step), step)
+        last[root] = max(last.get(root, step), step)
+
+    for step, op in enumerate(steps):
+        for value in op.operands:  # ins, out and scratch alike
+            touch(value, step)
+    end = max(len(steps) - 1, 0)
+    terminator = block.last_op
+    if isinstance(terminator, func.ReturnOp):
+        for value in terminator.arguments:
+            touch(value, end)
+
+    buffers = [
+        Buffer(root, root.type.nbytes, first[root], last[root])
+        for root in _roots_in_order(block)
+        if root in first
+    ]
+    return Liveness(steps, buffers)
+
+
+def _roots_in_order(block: Block) -> list[SSAValue]:
+    """Function arguments, then allocs, in program order."""
+    roots: list[SSAValue] = list(block.args)
+    roots += [op.result for op in block.ops if isinstance(op, tiny.AllocOp)]
+    return roots
+
+
+def main_function(module: ModuleOp) -> func.FuncOp:
+    functions = [op for op in module.ops if isinstance(op, func.FuncOp)]
+    if len(functions) != 1:
+        from tinyir.errors import TinyIRError
+
+        raise TinyIRError(f"expected one function in the module, found {len(functions)}")
+    return functions[0]
+
+
+def analyze(module: ModuleOp) -> Liveness:
+    """Liveness of the model's function."""
+    body = main_function(module).body.block
+    return analyze_block(body)
