@@ -814,6 +814,32 @@ class HardSwishOp(UnaryOp):
 
 
 @irdl_op_definition
+class ClampOp(UnaryOp):
+    """Requantize int8 to the output's quantization, then clamp: TFLite's
+    RELU, RELU6 and RELU_N1_TO_1 as standalone operators.
+
+        tiny.clamp %x -> %y {clamp = array<i64: -128, 127>}
+
+    y = min(max(zp_y + MultiplyByQuantizedMultiplier(x - zp_x, M, shift), lo), hi)
+    with (M, shift) from s_x / s_y (tinyir.quantization.clamp_params). With equal
+    input and output quantization the requantization is the identity and this
+    is a plain clamp, which --fuse folds into the producer's own `clamp`.
+    """
+
+    name = "tiny.clamp"
+    clamp = prop_def(DenseArrayBase)
+
+    def verify_op(self) -> None:
+        super().verify_op()
+        x, y = self.in_type(0), self.out_type
+        for what, t in (("input", x), ("output", y)):
+            if t.dtype != np.int8 or t.quant.is_per_channel:
+                kind = "per-channel" if t.quant.is_per_channel else "per-tensor"
+                raise self.fail(f"{what} must be per-tensor quantized i8, got {kind} {t.element_type}")
+        self.check_clamp()
+
+
+@irdl_op_definition
 class ConcatOp(ComputeOp):
     """Concatenation along `axis`: `tiny.concat %a, %b -> %y {axis = 3 : i64}`"""
 
@@ -913,6 +939,7 @@ Tiny = Dialect(
         SoftmaxOp,
         LogisticOp,
         HardSwishOp,
+        ClampOp,
         ConcatOp,
         TransposeOp,
         QuantizeOp,

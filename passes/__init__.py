@@ -32,9 +32,15 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
 
         return ArenaAllocPass
 
+    def check_arena():
+        from tinyir.passes.check_arena import CheckArenaPass
+
+        return CheckArenaPass
+
     return {
         "strip-names": strip_names,
         "fuse": fuse,
         "reorder": reorder,
         "arena-alloc": arena_alloc,
+        "check-arena": check_arena,
     }

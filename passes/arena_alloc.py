@@ -1,17 +1,108 @@
-"""`arena-alloc`: being written (issue #3)."""
+"""`arena-alloc`: give every SRAM buffer an offset in one arena (issue #3).
+
+The last pass of a pipeline, and the one the C backend needs: it refuses IR
+without an arena. It does, in order:
+
+1. scratch: each op whose CMSIS-NN kernel needs working memory on the target
+   CPU gets `%s = tiny.alloc : !tiny.buffer<Nxi8>` right before it, passed as
+   its `scratch` operand (sizes: `tinyir.scratch`). A previous allocation's
+   scratch is dropped first, so the pass can run again for another CPU.
+2. in place (option `inplace`): an elementwise op may write over an input
+   that dies there; its output becomes a `tiny.reshape` view of that input
+   (`tinyir.inplace` says which ops and why).
+3. offsets: liveness (`tinyir.liveness`) gives each buffer its steps, and
+   `tinyir.allocator` packs them into one arena, every buffer's size rounded
+   up to `alignment`. Allocs that no op touches are erased.
+4. the independent checker (`tinyir.arena_check`) proves the result, so a
+   broken allocation never leaves the pass.
+
+The result (see `tinyir.arena`):
+
+    builtin.module attributes {tiny.arena_size = N : i64, tiny.arena_lower_bound = L : i64,
+                               tiny.alignment = 16 : i64, tiny.target_cpu = "cortex-m4"} {
+      func.func @main(%x: !tiny.buffer<...> {tiny.offset = 0 : i64}) -> ... {
+        %y = tiny.alloc offset 2048 : !tiny.buffer<...>
+
+Every SRAM buffer is a `tiny.alloc` with an offset or a function argument with
+`tiny.offset` (the model's inputs and outputs live in the arena, as in TFLite
+Micro); views have none. `tiny.arena_lower_bound` is the most bytes live at
+one step, rounded as the arena is: the arena can be no smaller.
+"""
+
+from __future__ import annotations
 
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
+from xdsl.ir import Block, Operation
 from xdsl.passes import ModulePass
+
+from tinyir import arena
+from tinyir.allocator import Interval, plan
+from tinyir.arena_check import check_arena
+from tinyir.dialects import tiny
+from tinyir.inplace import alias_elementwise
+from tinyir.liveness import analyze_block, main_function
+from tinyir.scratch import drop_scratch, family_of, materialize_scratch
+
+# 16 bytes by default: CMSIS-NN needs 4 (int32 accumulators and scratch are
+# read with word loads, which fault unaligned on Cortex-M0/M0+), MVE's
+# 128-bit vector loads and the Cortex-M7/M55/M85 cache lines favour 16 and
+# 32, and TFLite Micro aligns its arena buffers to 16 as well.
+DEFAULT_ALIGNMENT = 16
 
 
 @dataclass(frozen=True)
 class ArenaAllocPass(ModulePass):
-    """Not implemented yet."""
+    """Place every SRAM buffer (inputs, activations, CMSIS-NN scratch) in one arena."""
 
     name = "arena-alloc"
 
+    target_cpu: str = "cortex-m4"
+    """The CPU CMSIS-NN is built for; it decides scratch sizes: cortex-m0,
+    cortex-m0plus, cortex-m3 (pure C), cortex-m4, cortex-m7, cortex-m33 (DSP),
+    cortex-m55, cortex-m85 (MVE)."""
+
+    alignment: int = DEFAULT_ALIGNMENT
+    """Byte alignment of every buffer (a power of two, at least 4)."""
+
+    inplace: bool = True
+    """Let elementwise ops write over an input that dies there."""
+
+    def __post_init__(self) -> None:
+        # ValueError: the pipeline parser reports it as one line.
+        family_of(self.target_cpu)
+        if self.alignment < 4 or self.alignment & (self.alignment - 1):
+            raise ValueError(f"alignment must be a power of two of at least 4, got {self.alignment}")
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        raise NotImplementedError("arena-alloc is being written")
+        block = main_function(op).body.block
+        drop_scratch(block)
+        materialize_scratch(block, family_of(self.target_cpu))
+        if self.inplace:
+            alias_elementwise(block)
+        _erase_dead_allocs(block)
+        buffers = [(b.value, Interval(b.nbytes, b.first, b.last)) for b in analyze_block(block).buffers]
+        result = plan([interval for _, interval in buffers], self.alignment)
+        offsets = dict(zip((value for value, _ in buffers), result.offsets))
+        arena.set_argument_offsets(main_function(op), [offsets[arg] for arg in block.args])
+        for alloc in block.ops:
+            if isinstance(alloc, tiny.AllocOp):
+                alloc.offset = IntegerAttr(offsets[alloc.result], i64)
+        arena.set_module_attributes(
+            op, size=result.arena_size, bound=result.lower_bound, align=self.alignment, cpu=self.target_cpu
+        )
+        check_arena(op)
+
+
+def _erase_dead_allocs(block: Block) -> None:
+    """Erase allocs that no op reads or writes, with the views of them."""
+    live = {b.value for b in analyze_block(block).buffers}
+    for alloc in [op for op in block.ops if isinstance(op, tiny.AllocOp) and op.result not in live]:
+        doomed: list[Operation] = [alloc]
+        for op in doomed:  # grows as views of views are found
+            doomed += [use.operation for result in op.results for use in result.uses]
+        for dead in reversed(doomed):
+            dead.detach()
+            dead.erase()

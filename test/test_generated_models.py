@@ -45,7 +45,7 @@ def test_generated_models_cover_every_supported_operator():
     lowered = {
         f"tiny.{name}"
         for name in ("conv_2d", "depthwise_conv_2d", "fully_connected", "add", "mul", "avg_pool_2d", "max_pool_2d",
-                     "mean", "pad", "reshape", "softmax", "logistic", "hard_swish", "concat", "transpose",
-                     "quantize", "dequantize")
+                     "mean", "pad", "reshape", "softmax", "logistic", "hard_swish", "clamp", "concat",
+                     "transpose", "quantize", "dequantize")
     }
     assert lowered <= ops, f"no generated model for {sorted(lowered - ops)}"

@@ -239,7 +239,7 @@ def test_single_op_models_cover_the_operator_set():
     assert seen == {
         "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "ADD", "MUL", "AVERAGE_POOL_2D",
         "MAX_POOL_2D", "MEAN", "PAD", "PADV2", "RESHAPE", "SOFTMAX", "LOGISTIC", "HARD_SWISH",
-        "CONCATENATION", "TRANSPOSE", "QUANTIZE", "DEQUANTIZE"}
+        "CONCATENATION", "TRANSPOSE", "QUANTIZE", "DEQUANTIZE", "RELU", "RELU6"}
 
 
 @pytest.mark.parametrize("case", SINGLE_OP_CASES, ids=lambda c: c.name)

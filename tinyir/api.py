@@ -5,6 +5,7 @@
     tinyir.run_pipeline(module, "strip-names")        # xDSL pipeline syntax
     print(tinyir.print_ir(module))
     outputs = tinyir.execute(module, [x])             # numpy in, numpy out
+    report = tinyir.api.memory_report(module)         # arena, peak, MACs, timeline
 
 Every function raises `tinyir.TinyIRError` with a one-line message on bad input.
 """
@@ -137,6 +138,18 @@ def run_pipeline(module: ModuleOp, pipeline: str) -> ModuleOp:
     if pipeline:
         build_pipeline(pipeline, check).apply(context(), module)
     return module
+
+
+def memory_report(module: ModuleOp, baseline: ModuleOp | dict | None = None) -> dict:
+    """Where SRAM goes: arena, liveness peak, MACs, live bytes per op, every buffer.
+
+    A JSON-ready dict (fields in `tinyir.report`). `baseline` is the module
+    before the passes, or its `memory_report` taken before them: it gives
+    `macs_baseline` and the `baseline` timeline to compare with.
+    """
+    from tinyir.report import memory_report
+
+    return memory_report(module, baseline)
 
 
 # The executor is imported on use: xDSL's interpreters take a while to load

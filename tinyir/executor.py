@@ -20,6 +20,7 @@ from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, register_i
 from xdsl.interpreters.func import FuncFunctions
 
 from tinyir import kernels
+from tinyir.arena import arena_size, argument_offsets
 from tinyir.dialects import tiny
 from tinyir.errors import TinyIRError
 
@@ -73,10 +74,17 @@ def _binary(kernel, op: tiny.ComputeOp, args: tuple[np.ndarray, ...]) -> tuple[(
 class TinyFunctions(InterpreterFunctions):
     """numpy implementations of the `tiny` ops."""
 
+    def __init__(self, arena: np.ndarray | None = None):
+        super().__init__()
+        self.arena = arena
+        """The arena of an allocated module (uint8), or None: fresh arrays."""
+
     @impl(tiny.AllocOp)
     def run_alloc(self, interpreter: Interpreter, op: tiny.AllocOp, args: tuple[()]):
         t = op.result.type
-        return (np.zeros(t.shape, dtype=t.dtype),)
+        if self.arena is None:
+            return (np.zeros(t.shape, dtype=t.dtype),)
+        return (arena_view(self.arena, op.arena_offset, t, f"%{op.result.name_hint or 'tiny.alloc'}"),)
 
     @impl(tiny.ConstOp)
     def run_const(self, interpreter: Interpreter, op: tiny.ConstOp, args: tuple[()]):
@@ -145,6 +153,11 @@ class TinyFunctions(InterpreterFunctions):
         x, out = args
         return _write(out, kernels.hard_swish(x, op.in_type(0).quant, op.out_type.quant))
 
+    @compute(tiny.ClampOp)
+    def run_clamp(self, interpreter: Interpreter, op: tiny.ClampOp, args: tuple[np.ndarray, ...]):
+        x, out = args
+        return _write(out, kernels.clamp(x, op.in_type(0).quant, op.out_type.quant, clamp=op.ints("clamp")))
+
     @compute(tiny.ConcatOp)
     def run_concat(self, interpreter: Interpreter, op: tiny.ConcatOp, args: tuple[np.ndarray, ...]):
         *xs, out = args
@@ -185,6 +198,8 @@ def execute(module: ModuleOp, inputs: Sequence[np.ndarray], entry: str = "main")
     arg_types = function.function_type.inputs.data
     if len(inputs) != len(arg_types):
         raise TinyIRError(f"@{entry} takes {len(arg_types)} inputs, got {len(inputs)}")
+    arena = new_arena(module)
+    arg_offsets = argument_offsets(function)
     args = []
     for i, (x, t) in enumerate(zip(inputs, arg_types)):
         x = np.asarray(x)
@@ -192,15 +207,44 @@ def execute(module: ModuleOp, inputs: Sequence[np.ndarray], entry: str = "main")
             raise TinyIRError(
                 f"input {i} must be {list(t.shape)} {t.dtype}, got {list(x.shape)} {x.dtype}"
             )
-        args.append(np.array(x, copy=True))
+        if arena is None:
+            args.append(np.array(x, copy=True))
+        else:  # the input is copied into its arena slot, as a C caller would
+            slot = arena_view(arena, arg_offsets[i], t, f"input {i}")
+            slot[...] = x
+            args.append(slot)
     interpreter = Interpreter(module)
     interpreter.register_implementations(FuncFunctions())
-    interpreter.register_implementations(TinyFunctions())
+    interpreter.register_implementations(TinyFunctions(arena))
     try:
         results = interpreter.call_op(entry, tuple(args))
     except ValueError as e:  # a kernel refusing what TFLite Micro would abort on
         raise TinyIRError(f"execution failed: {e}") from None
-    return [np.array(r, copy=True) for r in results]
+    return [np.array(r, copy=True) for r in results]  # copied out of the arena
+
+
+# -- arena mode ---------------------------------------------------------------
+# An allocated module (`tiny.arena_size`, see tinyir.arena) runs in one uint8
+# array: each tiny.alloc is a view of it at its offset, reinterpreted with the
+# buffer's dtype and shape, so an overlap in the allocation shows up as a wrong
+# answer. The arena starts filled with ARENA_FILL rather than zeros, so a
+# kernel reading a buffer before anything wrote it shows up too.
+
+ARENA_FILL = 0xA5
+
+
+def new_arena(module: ModuleOp) -> np.ndarray | None:
+    size = arena_size(module)
+    return None if size is None else np.full(size, ARENA_FILL, dtype=np.uint8)
+
+
+def arena_view(arena: np.ndarray, offset: int | None, t: tiny.BufferType, what: str) -> np.ndarray:
+    """The buffer of type `t` at `offset` in the arena."""
+    if offset is None:
+        raise TinyIRError(f"{what} has no arena offset in an allocated module")
+    if offset < 0 or offset + t.nbytes > arena.size:
+        raise TinyIRError(f"{what} [{offset}, {offset + t.nbytes}) lies outside the arena of {arena.size} bytes")
+    return arena[offset : offset + t.nbytes].view(t.dtype).reshape(t.shape)
 
 
 def random_inputs(module: ModuleOp, seed: int = 0, entry: str = "main") -> list[np.ndarray]:

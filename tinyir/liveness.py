@@ -58,7 +58,10 @@ class Liveness:
     live_bytes: list[int] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.live_bytes = [0] * len(self.steps)
+        # A body without compute ops (a lone reshape) still holds its input
+        # and output at a step 0.
+        steps = max([len(self.steps)] + [b.last + 1 for b in self.buffers])
+        self.live_bytes = [0] * steps
         for b in self.buffers:
             for step in range(b.first, b.last + 1):
                 self.live_bytes[step] += b.nbytes

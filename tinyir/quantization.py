@@ -20,6 +20,8 @@ test/test_kernels.py):
     rounds input_scale * filter_scale to float; the wheel does it in double.
   * HARD_SWISH: the source divides the scales in float; the wheel computes
     hires_input_scale = input_scale / 128 in float, then divides in double.
+  * RELU: the source divides input_scale / output_scale in float; the wheel
+    divides in double.
 
 Conventions
 -----------
@@ -295,6 +297,38 @@ def mul_params(a_q: QParams, b_q: QParams, out_q: QParams) -> tuple[int, int]:
 def requantize_params(input_q: QParams, output_q: QParams) -> tuple[int, int]:
     """QUANTIZE int8 -> int8 (requantize): (double)in_scale / (double)out_scale."""
     return quantize_multiplier(input_q.scale[0] / output_q.scale[0])
+
+
+def clamp_params(input_q: QParams, output_q: QParams) -> tuple[int, int]:
+    """tiny.clamp (int8 RELU, RELU_N1_TO_1): (multiplier, shift) of the
+    input-to-output requantization, (double)in_scale / (double)out_scale.
+
+    The published TFLM source (``CalculateReluOpData``) divides in float and
+    then widens, ``static_cast<double>(input->params.scale / output->params.scale)``;
+    the tflite-micro wheel divides in double (test/test_fuse.py finds scales
+    where the two differ and TFLM picks this one). TFLite's RELU_N1_TO_1
+    (which TFLM lacks) divides in float: it can differ by one step there.
+    """
+    ratio = input_q.scale[0] / output_q.scale[0] if output_q.scale[0] != 0.0 else math.inf
+    if not math.isfinite(ratio):
+        raise ValueError(f"clamp: input scale {input_q.scale[0]} / output scale {output_q.scale[0]} is not finite")
+    return quantize_multiplier(ratio)
+
+
+def is_identity_requantization(input_q: QParams, output_q: QParams) -> bool:
+    """Whether the requantization of tiny.clamp maps every int8 value to itself.
+
+    True for equal per-tensor quantization with a nonzero scale: s / s is
+    exactly 1.0, QuantizeMultiplier gives (2^30, shift 1), and
+    MultiplyByQuantizedMultiplier(v, 2^30, 1) = v for every |v| <= 255
+    (checked exhaustively in test/test_fuse.py).
+    """
+    return (
+        input_q == output_q
+        and not input_q.is_per_channel
+        and input_q.scale[0] != 0.0
+        and clamp_params(input_q, output_q) == (1 << 30, 1)
+    )
 
 
 def mean_params(input_q: QParams, output_q: QParams, num_elements: int) -> tuple[int, int]:

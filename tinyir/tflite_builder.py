@@ -26,6 +26,10 @@ operator options (unknown names are a ``TypeError``), output shapes of the
 supported operators, topological order of the operators, and the quantization
 rules of the int8 kernels that TFLite Micro does not itself check (operators
 that move int8 data without rescaling need equal input and output quantization).
+RELU6 is not held to that rule although TFLite Micro's int8 kernel ignores the
+output quantization: such a model is valid TFLite, TFLite Micro runs it (clamping
+in the input's quantization), and tinyir's frontend must reproduce that, so tests
+need to be able to build one.
 
 Supported operators and their options (keyword arguments of :meth:`op`):
 
@@ -42,7 +46,7 @@ RESHAPE            new_shape (the shape may also be a second, const int32 input)
 SOFTMAX            beta
 CONCATENATION      axis, activation
 TRANSPOSE          (perm: second input, const int32)
-LOGISTIC, HARD_SWISH, QUANTIZE, DEQUANTIZE: no options
+LOGISTIC, HARD_SWISH, QUANTIZE, DEQUANTIZE, RELU, RELU6, RELU_N1_TO_1: no options
 =================  ===========================================================
 
 ``padding`` is ``"SAME"`` or ``"VALID"``; ``stride``, ``dilation`` and
@@ -259,6 +263,9 @@ _OPTIONS: dict[str, tuple[str | None, Callable | None]] = {
     "RESHAPE": ("ReshapeOptions", _reshape_options),
     "SOFTMAX": ("SoftmaxOptions", _softmax_options),
     "LOGISTIC": (None, None),
+    "RELU": (None, None),
+    "RELU6": (None, None),
+    "RELU_N1_TO_1": (None, None),
     "HARD_SWISH": ("HardSwishOptions", _empty_options("HardSwishOptions")),
     "CONCATENATION": ("ConcatenationOptions", _concatenation_options),
     "TRANSPOSE": ("TransposeOptions", _empty_options("TransposeOptions")),
@@ -273,7 +280,7 @@ _INT8_VERSIONS = {
     "CONV_2D": 3, "DEPTHWISE_CONV_2D": 3, "FULLY_CONNECTED": 4, "ADD": 2,
     "MUL": 2, "AVERAGE_POOL_2D": 2, "MAX_POOL_2D": 2, "MEAN": 2, "PAD": 2,
     "PADV2": 2, "SOFTMAX": 2, "LOGISTIC": 2, "CONCATENATION": 2,
-    "TRANSPOSE": 2, "QUANTIZE": 2, "DEQUANTIZE": 2,
+    "TRANSPOSE": 2, "QUANTIZE": 2, "DEQUANTIZE": 2, "RELU": 2, "RELU6": 2,
 }
 
 
@@ -427,6 +434,9 @@ _SHAPE_RULES: dict[str, Callable] = {
     "SOFTMAX": _shape_same,
     "LOGISTIC": _shape_same,
     "HARD_SWISH": _shape_same,
+    "RELU": _shape_same,
+    "RELU6": _shape_same,
+    "RELU_N1_TO_1": _shape_same,
     "CONCATENATION": _shape_concatenation,
     "TRANSPOSE": _shape_transpose,
     "QUANTIZE": _shape_same,

@@ -66,3 +66,56 @@ def run_tool(main: Callable[[], int]) -> Callable[[], int]:
             return 130
 
     return wrapped
+
+
+def add_report_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--report`, `--report-plot` and `--report-plot-baseline`."""
+    group = parser.add_argument_group("memory report (after the passes; see tinyir.report)")
+    group.add_argument(
+        "--report",
+        metavar="FILE",
+        help="write the memory report as JSON to FILE; '-' prints it as a table on stdout "
+        "in place of the IR (give -o to keep the IR)",
+    )
+    group.add_argument(
+        "--report-plot",
+        metavar="IMAGE",
+        help="draw the memory timeline (live bytes per op, peak, arena) to IMAGE (.png, .svg or .pdf)",
+    )
+    group.add_argument(
+        "--report-plot-baseline",
+        action="store_true",
+        help="in --report-plot, also draw the model as imported (before the passes), on the same scale",
+    )
+
+
+def wants_report(args: argparse.Namespace) -> bool:
+    return args.report is not None or args.report_plot is not None
+
+
+def check_report_arguments(args: argparse.Namespace) -> None:
+    """Refuse unusable report flags before any work is done."""
+    from pathlib import Path
+
+    from tinyir.plot import check_plot_path
+
+    if args.report_plot_baseline and args.report_plot is None:
+        raise TinyIRError("--report-plot-baseline needs --report-plot IMAGE")
+    if args.report not in (None, "-") and not Path(args.report).parent.is_dir():
+        raise TinyIRError(f"cannot write report {args.report}: no such directory {Path(args.report).parent}")
+    if args.report_plot is not None:
+        check_plot_path(args.report_plot)
+
+
+def write_reports(args: argparse.Namespace, report: dict) -> None:
+    """The report as the flags ask: JSON file, table on stdout, image."""
+    from tinyir import report as reports
+
+    if args.report == "-":
+        sys.stdout.write(reports.format_table(report))
+    elif args.report is not None:
+        reports.write_json(report, args.report)
+    if args.report_plot is not None:
+        from tinyir.plot import plot_memory
+
+        plot_memory(report, args.report_plot, baseline=args.report_plot_baseline)

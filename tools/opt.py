@@ -3,6 +3,8 @@
     tinyir-opt model.tflite                      # import and print
     tinyir-opt model.tflite | tinyir-opt         # IR round-trips through text
     tinyir-opt in.mlir --strip-names -o out.mlir
+    tinyir-opt model.tflite --fuse --arena-alloc --report -          # memory table, no IR
+    tinyir-opt model.tflite --arena-alloc --report r.json --report-plot r.png -o out.mlir
 """
 
 from __future__ import annotations
@@ -15,7 +17,15 @@ from xdsl.passes import ModulePass
 
 from tinyir import api
 from tinyir.errors import TinyIRError
-from tinyir.tools.common import add_pass_arguments, pipeline_of, run_tool
+from tinyir.tools.common import (
+    add_pass_arguments,
+    add_report_arguments,
+    check_report_arguments,
+    pipeline_of,
+    run_tool,
+    wants_report,
+    write_reports,
+)
 
 SPLIT_MARKER = "// -----"
 
@@ -31,6 +41,7 @@ def parser() -> argparse.ArgumentParser:
         help=f"treat each '{SPLIT_MARKER}'-separated chunk of .mlir input as its own module",
     )
     add_pass_arguments(p)
+    add_report_arguments(p)
     return p
 
 
@@ -43,8 +54,11 @@ def _read_inputs(args: argparse.Namespace) -> list[tuple[str, ModuleOp | str]]:
     return [(args.input, api.decode_ir(api.read_file(args.input), args.input))]
 
 
-def _process(name: str, source: ModuleOp | str, args: argparse.Namespace) -> str:
+def _process(name: str, source: ModuleOp | str, args: argparse.Namespace) -> tuple[str, dict | None]:
+    """The IR text after the passes ("" when nobody reads it) and the memory report, if asked for."""
     module = api.parse_ir(source, name=name) if isinstance(source, str) else source
+    # The baseline is the module as it came in: its report, taken before the passes run.
+    baseline = api.memory_report(module) if wants_report(args) else None
 
     def after_pass(previous: ModulePass | None, module: ModuleOp, next: ModulePass | None) -> None:
         if previous is None:
@@ -57,13 +71,21 @@ def _process(name: str, source: ModuleOp | str, args: argparse.Namespace) -> str
     pipeline = pipeline_of(args)
     if pipeline:
         api.build_pipeline(pipeline, after_pass).apply(api.context(), module)
-    return api.print_ir(module)
+    report = None
+    if baseline is not None:
+        report = {"source": name, **api.memory_report(module, baseline=baseline)}
+    # `--report -` puts the table on stdout in place of the IR, unless -o takes the IR.
+    ir_wanted = not (args.report == "-" and args.output == "-")
+    return (api.print_ir(module) if ir_wanted else ""), report
 
 
 @run_tool
 def main() -> int:
     args = parser().parse_args()
     api.build_pipeline(pipeline_of(args))  # a bad pass option fails before any work
+    check_report_arguments(args)
+    if args.split_input_file and wants_report(args):
+        raise TinyIRError("--report and --report-plot need one module, not --split-input-file")
     inputs = _read_inputs(args)
     if args.split_input_file:
         name, text = inputs[0]
@@ -77,24 +99,28 @@ def main() -> int:
         inputs = chunks
 
     outputs: list[str] = []
+    report = None
     failed = False
     for name, source in inputs:
         try:
-            outputs.append(_process(name, source, args))
+            text, report = _process(name, source, args)
+            outputs.append(text)
         except TinyIRError as e:
             if not args.split_input_file:
                 raise
             print(f"error: {e}", file=sys.stderr)
             failed = True
     text = f"{SPLIT_MARKER}\n".join(outputs)
-    if args.output == "-":
-        sys.stdout.write(text)
-    else:
+    if args.output != "-":
         try:
             with open(args.output, "w") as f:
                 f.write(text)
         except OSError as e:
             raise TinyIRError(f"cannot write {args.output}: {e.strerror}") from None
+    elif args.report != "-":  # `--report -` without -o: the table takes stdout's place
+        sys.stdout.write(text)
+    if report is not None:
+        write_reports(args, report)
     return 1 if failed else 0
 
 

@@ -375,6 +375,41 @@ def _unary(op_class: type[tiny.ComputeOp]) -> Callable[[_OpContext], None]:
     return lower
 
 
+def _lower_relu(ctx: _OpContext) -> None:
+    """RELU, RELU6, RELU_N1_TO_1 as `tiny.clamp`, the range from the output
+    quantization (CalculateActivationRangeQuantized, as for fused activations).
+
+    RELU requantizes to the output (TFLM's ReluQuantized), and so does
+    RELU_N1_TO_1 (TFLite's ReluX; TFLM has no kernel for it). TFLM's int8
+    RELU6 does *not*: it clamps to [zp, zp + round(6 / scale)] in the input's
+    quantization and hands the bytes on as they are, whatever the output
+    quantization says. With equal quantization that is a plain clamp; with
+    different ones the clamp writes a buffer of the input's quantization and
+    the output is a view of it that reinterprets the bytes (as RESHAPE does).
+    """
+    x, out = ctx.input(0), ctx.output()
+    for t in (x, out):
+        if t.type_name != "INT8" or t.quant is None or t.quant.is_per_channel:
+            raise ctx.error(f"'{t.name}' is not a per-tensor quantized int8 tensor (the only kind supported)")
+    reinterpret = ctx.name == "RELU6" and x.quant != out.quant
+    try:
+        clamp = tiny.i64_array(activation_range(ctx.name, x.quant if reinterpret else out.quant))
+    except ValueError as e:
+        raise ctx.error(str(e)) from None
+    if not reinterpret:
+        ctx.emit(tiny.ClampOp, [ctx.input_value(0)], clamp=clamp)
+        return
+    importer = ctx.importer
+    source = ctx.input_value(0)
+    out_type = importer._type(out)
+    clamped = importer.builder.insert(tiny.AllocOp(tiny.BufferType(out_type.shape, out_type.element_type, x.quant)))
+    clamped.result.name_hint = value_name(out.name + "/clamped")
+    importer.builder.insert(tiny.ClampOp([source], clamped.result, clamp=clamp))
+    view = importer.builder.insert(tiny.ReshapeOp(clamped.result, out_type))
+    view.result.name_hint = value_name(out.name)
+    importer.values[out.index] = view.result
+
+
 def _lower_concatenation(ctx: _OpContext) -> None:
     options = ctx.options(tflite.ConcatenationOptions)
     if options.FusedActivationFunction() != 0:
@@ -403,6 +438,9 @@ _LOWERINGS: dict[str, Callable[[_OpContext], None]] = {
     "SOFTMAX": _lower_softmax,
     "LOGISTIC": _unary(tiny.LogisticOp),
     "HARD_SWISH": _unary(tiny.HardSwishOp),
+    "RELU": _lower_relu,
+    "RELU6": _lower_relu,
+    "RELU_N1_TO_1": _lower_relu,
     "CONCATENATION": _lower_concatenation,
     "TRANSPOSE": _lower_transpose,
     "QUANTIZE": _unary(tiny.QuantizeOp),

@@ -4,7 +4,7 @@ Each kernel is a pure function of numpy arrays, QParams and plain attributes
 and returns a new array; all multipliers come from tinyir.quantization.
 """
 
-from tinyir.kernels.activation import hard_swish, logistic, softmax
+from tinyir.kernels.activation import clamp, hard_swish, logistic, softmax
 from tinyir.kernels.conv import conv_2d, depthwise_conv_2d, fully_connected
 from tinyir.kernels.elementwise import add, mul
 from tinyir.kernels.layout import concatenation, pad, reshape, transpose
@@ -12,7 +12,7 @@ from tinyir.kernels.pool import avg_pool_2d, max_pool_2d, mean
 from tinyir.kernels.conversion import dequantize, quantize, requantize
 
 __all__ = [
-    "add", "avg_pool_2d", "concatenation", "conv_2d", "depthwise_conv_2d", "dequantize",
+    "add", "avg_pool_2d", "clamp", "concatenation", "conv_2d", "depthwise_conv_2d", "dequantize",
     "fully_connected", "hard_swish", "logistic", "max_pool_2d", "mean", "mul", "pad",
     "quantize", "requantize", "reshape", "softmax", "transpose",
 ]

@@ -1,6 +1,7 @@
-"""SOFTMAX, LOGISTIC and HARD_SWISH (int8), bit-exact with TFLite's
-reference/softmax.h, reference/integer_ops/logistic.h and
-reference/hard_swish.h (gemmlowp fixed-point arithmetic, vectorized)."""
+"""SOFTMAX, LOGISTIC, HARD_SWISH and the clamps RELU / RELU6 / RELU_N1_TO_1
+(int8), bit-exact with TFLite's reference/softmax.h,
+reference/integer_ops/logistic.h, reference/hard_swish.h (gemmlowp
+fixed-point arithmetic, vectorized) and TFLM's activations.h."""
 
 from __future__ import annotations
 
@@ -69,3 +70,17 @@ def hard_swish_with_params(x: np.ndarray, p: qz.HardSwishParams) -> np.ndarray:
     y = fx.rounding_divide_by_pot(preshift, -p.output_multiplier_exponent) + p.output_zero_point
     y = ((y + (1 << 15)) & 0xFFFF) - (1 << 15)  # int16 arithmetic
     return np.clip(y, -128, 127).astype(np.int8)
+
+
+def clamp(x: np.ndarray, x_q: QParams, out_q: QParams, *, clamp=(-128, 127)) -> np.ndarray:
+    """tiny.clamp: requantize int8 ``x`` to ``out_q``, then clamp to ``clamp``.
+
+    TFLM's ``ReluQuantized`` (int8 RELU; TFLite's ``ReluX`` for RELU6 and
+    RELU_N1_TO_1): output_offset + MultiplyByQuantizedMultiplier(x - input_offset),
+    then max/min with the activation range. (TFLM's int8 RELU6 does not
+    requantize; the frontend expresses that with equal quantization.)
+    """
+    multiplier, shift = qz.clamp_params(x_q, out_q)
+    y = fx.multiply_by_quantized_multiplier(x.astype(np.int64) - x_q.zero_point[0], multiplier, shift)
+    lo, hi = clamp
+    return np.clip(y + out_q.zero_point[0], max(lo, -128), min(hi, 127)).astype(np.int8)

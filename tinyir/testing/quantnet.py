@@ -145,6 +145,8 @@ def _evaluate(layer: "Layer", xs: list[np.ndarray], params: dict[str, np.ndarray
         y = _softmax(xs[0], o["beta"])
     elif k == "LOGISTIC":
         y = 1.0 / (1.0 + np.exp(-xs[0]))
+    elif k in ("RELU", "RELU6", "RELU_N1_TO_1"):
+        y = _activate(xs[0], k)
     elif k == "HARD_SWISH":
         y = _hard_swish(xs[0])
     elif k == "CONCATENATION":
@@ -201,7 +203,9 @@ def _quantize_weights(w: np.ndarray, axis: int, per_channel: bool) -> tuple[np.n
 # ==========================================================================
 
 #: int8 operators whose output keeps the quantization of their data inputs.
-_SHARED_QUANT = {"AVERAGE_POOL_2D", "MAX_POOL_2D", "RESHAPE", "TRANSPOSE", "PAD", "PADV2", "CONCATENATION"}
+#: (TFLite Micro's int8 RELU6 clamps in its input's quantization and ignores
+#: the output's; other layers join by ``same_quant=True``.)
+_SHARED_QUANT = {"AVERAGE_POOL_2D", "MAX_POOL_2D", "RESHAPE", "TRANSPOSE", "PAD", "PADV2", "CONCATENATION", "RELU6"}
 #: int8 operators with a kernel-mandated output quantization.
 _FIXED_QUANT = {"LOGISTIC": (1.0 / 256, -128), "SOFTMAX": (1.0 / 256, -128)}
 #: weight layout: operator -> quantized dimension of its filter.
@@ -432,6 +436,14 @@ class QuantNet:
     def logistic(self, x: FTensor, *, name=None) -> FTensor:
         return self._add("LOGISTIC", [x], name=name)
 
+    def relu(self, x: FTensor, kind: str = "RELU", *, same_quant: bool = False, name=None) -> FTensor:
+        """A standalone RELU, RELU6 or RELU_N1_TO_1 operator. Its output is
+        quantized to its own range (RELU6: always its input's, see
+        ``_SHARED_QUANT``), or with ``same_quant`` to its input's."""
+        if kind not in ("RELU", "RELU6", "RELU_N1_TO_1"):
+            raise ValueError(f"relu: unknown kind {kind!r}")
+        return self._add(kind, [x], attrs={"same_quant": same_quant}, name=name or kind.lower())
+
     def hard_swish(self, x: FTensor, *, name=None) -> FTensor:
         return self._add("HARD_SWISH", [x], name=name)
 
@@ -473,7 +485,7 @@ class QuantNet:
         tensors: list[FTensor] = list(self.inputs)
         for layer in self.layers:
             tensors += [t for t in layer.inputs if t.const] + [layer.output]
-            if layer.kind in _SHARED_QUANT:
+            if layer.kind in _SHARED_QUANT or layer.attrs.get("same_quant"):
                 data = layer.inputs if layer.kind == "CONCATENATION" else layer.inputs[:1]
                 for t in data:
                     parent[find(t)] = find(layer.output)

@@ -855,6 +855,86 @@ func.func @main(%x: !tiny.buffer<1x10xi8, 0.1:0>) {
 
 // -----
 
+// tiny.clamp: shapes differ
+func.func @main(%x: !tiny.buffer<1x10xi8, 0.1:0>) {
+  %y = tiny.alloc : !tiny.buffer<1x5x2xi8, 0.1:0>
+  tiny.clamp %x -> %y {clamp = array<i64: 0, 127>}
+  func.return
+}
+// CHECK-NEXT: error: tiny.clamp: input and output: shapes [1, 10] and [1, 5, 2] differ [operation #3 (%y)]
+
+// -----
+
+// tiny.clamp: the range is a required property
+func.func @main(%x: !tiny.buffer<1x10xi8, 0.1:0>) {
+  %y = tiny.alloc : !tiny.buffer<1x10xi8, 0.1:0>
+  tiny.clamp %x -> %y
+  func.return
+}
+// CHECK-NEXT: error: tiny.clamp: property 'clamp' expected in operation 'tiny.clamp' [operation #3 (%y)]
+
+// -----
+
+// tiny.clamp: a range of three values
+func.func @main(%x: !tiny.buffer<1x10xi8, 0.1:0>) {
+  %y = tiny.alloc : !tiny.buffer<1x10xi8, 0.1:0>
+  tiny.clamp %x -> %y {clamp = array<i64: 0, 6, 127>}
+  func.return
+}
+// CHECK-NEXT: error: tiny.clamp: 'clamp' needs 2 values, got 3 [operation #3 (%y)]
+
+// -----
+
+// tiny.clamp: range upside down
+func.func @main(%x: !tiny.buffer<1x10xi8, 0.1:0>) {
+  %y = tiny.alloc : !tiny.buffer<1x10xi8, 0.1:0>
+  tiny.clamp %x -> %y {clamp = array<i64: 60, 0>}
+  func.return
+}
+// CHECK-NEXT: error: tiny.clamp: clamp [60, 0] is not a range of i8 [operation #3 (%y)]
+
+// -----
+
+// tiny.clamp: range outside int8
+func.func @main(%x: !tiny.buffer<1x10xi8, 0.1:0>) {
+  %y = tiny.alloc : !tiny.buffer<1x10xi8, 0.1:0>
+  tiny.clamp %x -> %y {clamp = array<i64: 0, 128>}
+  func.return
+}
+// CHECK-NEXT: error: tiny.clamp: clamp [0, 128] is not a range of i8 [operation #3 (%y)]
+
+// -----
+
+// tiny.clamp: unquantized input
+func.func @main(%x: !tiny.buffer<1x10xi8>) {
+  %y = tiny.alloc : !tiny.buffer<1x10xi8, 0.1:0>
+  tiny.clamp %x -> %y {clamp = array<i64: 0, 127>}
+  func.return
+}
+// CHECK-NEXT: error: tiny.clamp: buffer [1, 10] of i8 needs quantization [operation #3 (%y)]
+
+// -----
+
+// tiny.clamp: int8 only (TFLite's int16 RELU is not supported)
+func.func @main(%x: !tiny.buffer<1x10xi16, 0.001:0>) {
+  %y = tiny.alloc : !tiny.buffer<1x10xi16, 0.001:0>
+  tiny.clamp %x -> %y {clamp = array<i64: 0, 127>}
+  func.return
+}
+// CHECK-NEXT: error: tiny.clamp: input must be per-tensor quantized i8, got per-tensor i16 [operation #3 (%y)]
+
+// -----
+
+// tiny.clamp: per-channel quantization
+func.func @main(%x: !tiny.buffer<1x2xi8, 0.1:0>) {
+  %y = tiny.alloc : !tiny.buffer<1x2xi8, axis 1: {0.1:0, 0.2:0}>
+  tiny.clamp %x -> %y {clamp = array<i64: 0, 127>}
+  func.return
+}
+// CHECK-NEXT: error: tiny.clamp: output must be per-tensor quantized i8, got per-channel i8 [operation #3 (%y)]
+
+// -----
+
 // tiny.concat: axis out of range
 func.func @main(%a: !tiny.buffer<1x4x4x3xi8, 0.05:2>) {
   %y = tiny.alloc : !tiny.buffer<1x4x4x6xi8, 0.05:2>

@@ -1,0 +1,320 @@
+"""SRAM: tinyir's arena beside TensorFlow Lite Micro's, on the shared models.
+
+    python bench/memory.py [--models DIR] [--pipeline P ...] [MODEL_NAME ...]
+
+For each model, in one run:
+
+- TFLM: the smallest `arena_size` with which TFLite Micro's Python
+  interpreter (`Interpreter.from_bytes(data, arena_size=N)`) builds and
+  invokes the model, found by binary search; beside it what the interpreter's
+  own `print_allocations()` reports after an invoke with a roomy arena: the
+  total, the "head" (the planned activation tensors) and the "tail"
+  (persistent data: tensor structs, quantization, kernels' buffers).
+- tinyir, for each pipeline (default `arena-alloc`, `fuse,arena-alloc`,
+  `fuse,reorder,arena-alloc`): the arena (`tiny.arena_size`), the lower bound
+  (liveness peak of the final schedule, scratch buffers included), TFLM's
+  minimal arena over tinyir's, and the time of the passes. A pipeline that
+  fails (a pass not landed yet) shows `n/a`; the reasons are listed below.
+
+Last, the geometric mean of TFLM / tinyir over the five hanlab_* models and
+tflm_mobilenet_v2_pt_224_int8 for each pipeline. Targets (issue #3): >= 1.6
+with fuse,reorder,arena-alloc; tinyir <= TFLM on every model with arena-alloc
+alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import re
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import tinyir
+from tinyir.liveness import analyze
+from tinyir.macs import format_macs, module_macs
+from tinyir.report import arena_size
+
+DEFAULT_MODELS = Path(__file__).resolve().parents[2] / "shared" / "models"
+PIPELINES = ("arena-alloc", "fuse,arena-alloc", "fuse,reorder,arena-alloc")
+LABELS = {"arena-alloc": "A", "fuse,arena-alloc": "F+A", "fuse,reorder,arena-alloc": "F+R+A"}
+GEOMEAN_MODELS = (
+    "hanlab_mbv2-w0.35-r144_imagenet",
+    "hanlab_mcunet-10fps_imagenet",
+    "hanlab_mcunet-320kb-1mb_imagenet",
+    "hanlab_mcunet-5fps_vww",
+    "hanlab_proxyless-w0.3-r176_imagenet",
+    "tflm_mobilenet_v2_pt_224_int8",
+)
+
+
+# ---------------------------------------------------------------------------
+# TensorFlow Lite Micro
+# ---------------------------------------------------------------------------
+
+
+@contextmanager
+def captured_stderr():
+    """Capture what C++ writes to file descriptor 2 (TFLM's reports and errors)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as tmp:
+        os.dup2(tmp.fileno(), 2)
+        text: list[str] = []
+        try:
+            yield text
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            tmp.seek(0)
+            text.append(tmp.read().decode(errors="replace"))
+
+
+def tflm_worker(model: Path) -> None:
+    """`--tflm-worker MODEL`: answer TFLM probes read from stdin, one a line.
+
+    `run SIZE INVOKE` -> `ok` or `fail`: does the interpreter build (and with
+    INVOKE=1 invoke) the model in an arena of SIZE bytes; `allocations SIZE`
+    -> JSON of print_allocations() after an invoke. TFLM itself sometimes
+    crashes on an arena that is too small (a segmentation fault in a failed
+    prepare), which is why probes run in this separate process.
+    """
+    import json
+
+    from tflite_micro.python.tflite_micro import runtime
+
+    data = model.read_bytes()
+    inputs = tinyir.random_inputs(tinyir.import_model(data, format="tflite"))
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)  # TFLM's complaints about small arenas
+    for line in sys.stdin:
+        command, size, *rest = line.split()
+        try:
+            interpreter = runtime.Interpreter.from_bytes(data, arena_size=int(size))
+            if command == "allocations" or rest == ["1"]:
+                for i, x in enumerate(inputs):
+                    interpreter.set_input(x, i)
+                interpreter.invoke()
+        except RuntimeError:
+            print("fail", flush=True)
+            continue
+        if command == "allocations":
+            with captured_stderr() as text:
+                interpreter.print_allocations()
+            found = re.findall(r"Arena allocation (total|head|tail) (\d+) bytes", text[0])
+            print(json.dumps({k: int(v) for k, v in found}), flush=True)
+        else:
+            print("ok", flush=True)
+
+
+class Tflm:
+    """TFLite Micro on one model, in a worker process restarted when it crashes."""
+
+    def __init__(self, model: Path):
+        self.model = model
+        self.worker = None
+
+    def ask(self, command: str) -> str:
+        import subprocess
+
+        if self.worker is None:
+            self.worker = subprocess.Popen(
+                [sys.executable, __file__, "--tflm-worker", str(self.model)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            )
+        try:
+            self.worker.stdin.write(command + "\n")
+            self.worker.stdin.flush()
+            answer = self.worker.stdout.readline().strip()
+        except BrokenPipeError:
+            answer = ""
+        if not answer:  # the worker crashed on this arena: it does not fit
+            self.close()
+            return "crash"
+        return answer
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.stdin.close()
+            self.worker.wait()
+            self.worker = None
+
+    def runs(self, size: int, invoke: bool) -> bool:
+        return self.ask(f"run {size} {int(invoke)}") == "ok"
+
+    def allocations(self) -> dict[str, int]:
+        """print_allocations() after an invoke in a roomy arena: total, head, tail."""
+        import json
+
+        size = max(16 << 20, 10 * self.model.stat().st_size)
+        answer = self.ask(f"allocations {size}")
+        if not answer.startswith("{"):
+            raise SystemExit(f"TFLM cannot run {self.model.name} even in {size} bytes")
+        return json.loads(answer)
+
+    def min_arena(self, hint: int) -> int:
+        """The smallest arena TFLM builds and invokes the model in (binary search).
+
+        Building is where TFLM plans and allocates; invoke allocates nothing
+        more. So the search only builds, and the minimum found is then invoked
+        (and searched again with invokes, should that ever fail).
+        """
+
+        def search(invoke: bool) -> int:
+            lo, hi = 0, max(hint, 1024)  # lo fails, hi fits
+            while not self.runs(hi, invoke):
+                lo, hi = hi, hi * 2
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if self.runs(mid, invoke):
+                    hi = mid
+                else:
+                    lo = mid
+            return hi
+
+        size = search(invoke=False)
+        if not self.runs(size, invoke=True):
+            size = search(invoke=True)
+        return size
+
+
+# ---------------------------------------------------------------------------
+# tinyir
+# ---------------------------------------------------------------------------
+
+
+def tinyir_arena(data: bytes, pipeline: str) -> dict:
+    """Arena, lower bound and pass time of one pipeline; `error` when it fails."""
+    module = tinyir.import_model(data, format="tflite")
+    start = time.perf_counter()
+    try:
+        tinyir.run_pipeline(module, pipeline)
+    except Exception as e:  # noqa: BLE001 (a pass not landed yet, or a bug: report it, go on)
+        return {"error": f"{type(e).__name__}: {e}".splitlines()[0]}
+    seconds = time.perf_counter() - start
+    return {"arena": arena_size(module), "bound": analyze(module).peak, "ms": seconds * 1000}
+
+
+def measure(path: Path, pipelines: list[str]) -> dict:
+    data = path.read_bytes()
+    module = tinyir.import_model(data, format="tflite")
+    tflm = Tflm(path)
+    try:
+        allocations = tflm.allocations()
+        tflm_min = tflm.min_arena(allocations.get("total", 1 << 16))
+    finally:
+        tflm.close()
+    return {
+        "model": path.stem,
+        "macs": module_macs(module),
+        "peak": analyze(module).peak,
+        "tflm_min": tflm_min,
+        **{f"tflm_{k}": v for k, v in allocations.items()},
+        "tinyir": {p: tinyir_arena(data, p) for p in pipelines},
+    }
+
+
+# ---------------------------------------------------------------------------
+# Tables
+# ---------------------------------------------------------------------------
+
+
+def cell(value, fmt: str = "{}") -> str:
+    return "n/a" if value is None else fmt.format(value)
+
+
+def ratio(tflm: int, arena: int | None) -> float | None:
+    return tflm / arena if arena else None
+
+
+def geomean(values: list[float | None]) -> float | None:
+    if not values or any(v is None for v in values):
+        return None
+    return math.exp(sum(math.log(v) for v in values) / len(values))
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--tflm-worker"]:
+        return tflm_worker(Path(sys.argv[2]))
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("names", nargs="*", help="model file names (default: all shared models)")
+    p.add_argument("--models", type=Path, default=DEFAULT_MODELS)
+    p.add_argument(
+        "--pipeline", action="append", dest="pipelines", metavar="P",
+        help=f"a tinyir pipeline to measure (repeatable; default: {'; '.join(PIPELINES)})",
+    )
+    args = p.parse_args()
+    paths = [args.models / n for n in args.names] or sorted(args.models.glob("*.tflite"))
+    if not paths:
+        raise SystemExit(f"no models in {args.models}")
+    pipelines = args.pipelines or list(PIPELINES)
+    label = {pl: LABELS.get(pl, pl) for pl in pipelines}
+
+    print("Bytes. TFLM min: smallest arena_size that builds and invokes (binary search); total/head/tail:")
+    print("print_allocations() in a roomy arena. Bound: liveness peak after the pipeline (with scratch).")
+    print("ratio: TFLM min / tinyir arena. ms: the passes. " + ", ".join(f"{v} = {k}" for k, v in label.items()) + ".\n")
+    head = "| model | MACs | TFLM min | TFLM total | TFLM head | TFLM tail | live peak as imported |"
+    rule = "|---|---:|---:|---:|---:|---:|---:|"
+    for pl in pipelines:
+        n = label[pl]
+        head += f" {n} arena | {n} bound | {n} ratio | {n} ms |"
+        rule += "---:|---:|---:|---:|"
+    print(head)
+    print(rule, flush=True)
+
+    results = []
+    for path in paths:
+        r = measure(path, pipelines)
+        results.append(r)
+        row = (
+            f"| {r['model']} | {format_macs(r['macs'])} | {r['tflm_min']} | {cell(r.get('tflm_total'))} "
+            f"| {cell(r.get('tflm_head'))} | {cell(r.get('tflm_tail'))} | {r['peak']} |"
+        )
+        for pl in pipelines:
+            t = r["tinyir"][pl]
+            if "error" in t:
+                row += " n/a | n/a | n/a | n/a |"
+                continue
+            flag = " (!)" if t["arena"] is not None and t["arena"] < t["bound"] else ""
+            row += (
+                f" {cell(t['arena'])}{flag} | {t['bound']} | {cell(ratio(r['tflm_min'], t['arena']), '{:.2f}')} "
+                f"| {t['ms']:.0f} |"
+            )
+        print(row, flush=True)
+
+    chosen = [r for r in results if r["model"] in GEOMEAN_MODELS]
+    print(f"\nGeometric mean of TFLM min / tinyir arena over {len(chosen)} model(s) ({', '.join(r['model'] for r in chosen)}):")
+    for pl in pipelines:
+        arenas = [r["tinyir"][pl].get("arena") for r in chosen]
+        by_min = geomean([ratio(r["tflm_min"], a) for r, a in zip(chosen, arenas)])
+        by_head = geomean([ratio(r.get("tflm_head", 0), a) for r, a in zip(chosen, arenas)])
+        everywhere = geomean([ratio(r["tflm_min"], r["tinyir"][pl].get("arena")) for r in results])
+        print(
+            f"- {pl}: {cell(by_min, '{:.2f}')} (TFLM head / tinyir: {cell(by_head, '{:.2f}')}; "
+            f"all {len(results)} models: {cell(everywhere, '{:.2f}')})"
+        )
+    if "arena-alloc" in pipelines:
+        arenas = {r["model"]: (r["tinyir"]["arena-alloc"].get("arena"), r["tflm_min"]) for r in results}
+        over = [m for m, (a, t) in arenas.items() if a is not None and a > t]
+        missing = [m for m, (a, _) in arenas.items() if a is None]
+        verdict = "no: " + ", ".join(over) if over else "n/a (no arena)" if missing else "yes"
+        print(f"- tinyir arena <= TFLM min on every model with arena-alloc alone: {verdict}")
+
+    reasons = sorted({f"{pl}: {t['error']}" for r in results for pl, t in r["tinyir"].items() if "error" in t})
+    if reasons:
+        print("\nn/a:")
+        for reason in reasons:
+            print(f"- {reason}")
+    low = [f"{r['model']} ({pl})" for r in results for pl, t in r["tinyir"].items()
+           if t.get("arena") is not None and t["arena"] < t["bound"]]
+    if low:
+        print("\n(!) arena below the liveness bound, an allocator bug: " + ", ".join(low))
+
+
+if __name__ == "__main__":
+    main()
