@@ -24,6 +24,17 @@ def model_params():
     return [pytest.param(p, id=p.stem) for p in models]
 
 
+def baselines() -> dict[str, dict[str, str]]:
+    """The rows of ../shared/models/BASELINES.tsv by file name ({} when absent)."""
+    import csv
+
+    path = MODELS / "BASELINES.tsv"
+    if not path.is_file():
+        return {}
+    with open(path, newline="") as f:
+        return {row["file"]: row for row in csv.DictReader(f, delimiter="\t")}
+
+
 def require_model(name: str) -> Path:
     path = MODELS / name
     if not path.is_file():

@@ -9,13 +9,12 @@ pass), and on every case of test/filecheck/passes/fuse.mlir.
 
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import MODELS, input_sets, model_params
+from conftest import baselines, input_sets, model_params
 
 import tinyir
 from tinyir import fixedpoint as fx
@@ -182,13 +181,6 @@ def test_frontend_refuses_float_relu():
 # The pass on the shared models
 # ---------------------------------------------------------------------------
 
-
-def baselines() -> dict[str, dict[str, str]]:
-    path = MODELS / "BASELINES.tsv"
-    if not path.is_file():
-        return {}
-    with open(path) as f:
-        return {row["file"]: row for row in csv.DictReader(f, delimiter="\t")}
 
 
 # Peak live bytes (tinyir.liveness) of the file's schedule after --fuse. It

@@ -9,13 +9,12 @@ every order on small graphs, and by a plain dynamic program on larger ones).
 
 from __future__ import annotations
 
-import csv
 import functools
 import itertools
 
 import numpy as np
 import pytest
-from conftest import MODELS, model_params
+from conftest import baselines, model_params
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -469,8 +468,7 @@ def test_random_cnns(seed):
 
 
 def optimal_peaks() -> dict[str, int]:
-    with open(MODELS / "BASELINES.tsv", newline="") as f:
-        return {row["file"]: int(row["tflite_tools_optimal_peak"]) for row in csv.DictReader(f, delimiter="\t")}
+    return {name: int(row["tflite_tools_optimal_peak"]) for name, row in baselines().items()}
 
 
 @pytest.mark.parametrize("path", model_params())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import struct
@@ -11,7 +10,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import MODELS, model_params, require_model
+from conftest import baselines, model_params, require_model
 from test_tools import assert_one_line_error, tool
 
 import tinyir
@@ -144,13 +143,6 @@ def test_steps_add_up_on_a_residual_model():
         live_steps = [s for s in r["steps"] if b["name"] in (*s["reads"], s["writes"], s["scratch"])]
         assert live_steps[0]["step"] >= b["first"] and live_steps[-1]["step"] <= b["last"]
 
-
-def baselines() -> dict[str, dict[str, str]]:
-    path = MODELS / "BASELINES.tsv"
-    if not path.is_file():
-        return {}
-    with open(path) as f:
-        return {row["file"]: row for row in csv.DictReader(f, delimiter="\t")}
 
 
 @pytest.mark.parametrize("path", model_params())
