@@ -48,6 +48,10 @@ class ReorderPass(ModulePass):
     with it: about 0.4 KB and 40 us a set). Past it, beam searches keeping about
     max_states / (32 x ops) sets per step find the order, not proven minimal."""
 
+    def __post_init__(self) -> None:
+        if self.max_states < 1:
+            raise ValueError(f"max_states must be at least 1, got {self.max_states}")
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if any(isinstance(a, tiny.AllocOp) and a.offset is not None for a in op.walk()):
             raise TinyIRError(

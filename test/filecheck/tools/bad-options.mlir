@@ -37,3 +37,8 @@
 func.func @main() {
   func.return
 }
+
+// An option out of range is refused before any work, in one line.
+// RUN: not tinyir-opt %s --reorder=max_states=0 2>&1 | filecheck %s --check-prefix=RANGE
+// RANGE: {{\A}}error: pass pipeline 'reorder{max_states=0}': max_states must be at least 1, got 0
+// RANGE-NOT: {{.}}
