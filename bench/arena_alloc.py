@@ -41,7 +41,7 @@ def row(path: Path, cpu: str) -> list[str]:
     liveness = analyze(module)
     scratch = [b.nbytes for b in liveness.buffers if (b.value.name_hint or "").endswith(".scratch")]
     inplace = sum(
-        1 for op in liveness.steps if isinstance(op.out.owner, tiny.ReshapeOp) and op.out.owner.source in op.ins
+        1 for op in liveness.steps if isinstance(op.out.owner, tiny.ViewOp) and op.out.owner.source in op.ins
     )
     size = arena.arena_size(module)
     bound = module.attributes[arena.LOWER_BOUND].value.data

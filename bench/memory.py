@@ -40,8 +40,9 @@ from tinyir.macs import format_macs, module_macs
 from tinyir.report import arena_size
 
 DEFAULT_MODELS = Path(__file__).resolve().parents[2] / "shared" / "models"
-PIPELINES = ("arena-alloc", "fuse,arena-alloc", "fuse,reorder,arena-alloc")
-LABELS = {"arena-alloc": "A", "fuse,arena-alloc": "F+A", "fuse,reorder,arena-alloc": "F+R+A"}
+INPLACE_DW = "fuse,reorder,arena-alloc{inplace-depthwise=true}"
+PIPELINES = ("arena-alloc", "fuse,arena-alloc", "fuse,reorder,arena-alloc", INPLACE_DW)
+LABELS = {"arena-alloc": "A", "fuse,arena-alloc": "F+A", "fuse,reorder,arena-alloc": "F+R+A", INPLACE_DW: "F+R+A+dw"}
 GEOMEAN_MODELS = (
     "hanlab_mbv2-w0.35-r144_imagenet",
     "hanlab_mcunet-10fps_imagenet",

@@ -10,7 +10,7 @@ in a function body is the schedule.
     %w = tiny.const dense<"0x0102..."> : !tiny.buffer<16x1x1x8xi8, axis 0: {0.01:0, ...}>
     tiny.conv_2d %in, %w, %b -> %x {stride = array<i64: 1, 1>, ...}
 
-Views (`tiny.reshape`) alias their input and return a new value.
+Views (`tiny.reshape`, `tiny.view`) alias their input and return a new value.
 """
 
 from __future__ import annotations
@@ -494,33 +494,36 @@ class ConstOp(IRDLOperation):
         printer.print_attribute(self.result.type)
 
 
-@irdl_op_definition
-class ReshapeOp(IRDLOperation):
-    """A view of its input with another shape: no copy, same bytes.
+class ViewOp(IRDLOperation):
+    """Base of the views: a value that aliases its `source`'s buffer, no copy.
 
-        %flat = tiny.reshape %x : !tiny.buffer<1x1024xi8, 0.0235:-128>
+    Views own no memory: liveness, the allocator, the arena checker and the
+    executor follow `source` to the buffer (`tinyir.liveness.buffer_root`).
+    Subclasses say which bytes of the source the view covers.
     """
 
-    name = "tiny.reshape"
     source = operand_def(BufferType)
     result = result_def(BufferType)
 
     def __init__(self, source: SSAValue, type: BufferType):
         super().__init__(operands=[source], result_types=[type])
 
+    def fail(self, message: str) -> VerifyException:
+        return VerifyException(f"{self.name}: {message}")
+
     def verify_(self) -> None:
         src, dst = buffer_type(self.source), buffer_type(self.result)
-        if src.num_elements != dst.num_elements:
-            raise VerifyException(
-                f"tiny.reshape: {list(src.shape)} and {list(dst.shape)} have different element counts"
-            )
         # The quantization may change: TFLite's RESHAPE reinterprets the bytes
         # (hanlab_mbv2-w0.35-r144 does this on its classifier output).
         if src.element_type != dst.element_type:
-            raise VerifyException("tiny.reshape: the element type must not change")
+            raise self.fail("the element type must not change")
+        self.verify_view(src, dst)
+
+    def verify_view(self, src: BufferType, dst: BufferType) -> None:
+        """View-specific checks, with messages that start with the op name."""
 
     @classmethod
-    def parse(cls, parser: Parser) -> ReshapeOp:
+    def parse(cls, parser: Parser) -> ViewOp:
         source = parse_defined_operand(parser)
         parser.parse_punctuation(":")
         type = parser.parse_type()
@@ -531,6 +534,42 @@ class ReshapeOp(IRDLOperation):
         printer.print_operand(self.source)
         printer.print_string(" : ")
         printer.print_attribute(self.result.type)
+
+
+@irdl_op_definition
+class ReshapeOp(ViewOp):
+    """A view of its input with another shape: no copy, same bytes.
+
+        %flat = tiny.reshape %x : !tiny.buffer<1x1024xi8, 0.0235:-128>
+    """
+
+    name = "tiny.reshape"
+
+    def verify_view(self, src: BufferType, dst: BufferType) -> None:
+        if src.num_elements != dst.num_elements:
+            raise self.fail(f"{list(src.shape)} and {list(dst.shape)} have different element counts")
+
+
+@irdl_op_definition
+class PrefixViewOp(ViewOp):
+    """The first bytes of its source's buffer, read with another shape and
+    quantization: no copy. The element type stays; the view may be smaller
+    than its source, never larger.
+
+        %y = tiny.view %x : !tiny.buffer<1x8x8x16xi8, 0.02:-128>
+
+    --arena-alloc{inplace-depthwise=true} writes a stride-2 depthwise
+    convolution's output into the first quarter of its input this way.
+    """
+
+    name = "tiny.view"
+
+    def verify_view(self, src: BufferType, dst: BufferType) -> None:
+        if dst.nbytes > src.nbytes:
+            raise self.fail(
+                f"a view of {dst.nbytes} bytes {list(dst.shape)} does not fit its source "
+                f"of {src.nbytes} bytes {list(src.shape)}"
+            )
 
 
 # ---------------------------------------------------------------------------
@@ -927,6 +966,7 @@ Tiny = Dialect(
         AllocOp,
         ConstOp,
         ReshapeOp,
+        PrefixViewOp,
         Conv2DOp,
         DepthwiseConv2DOp,
         FullyConnectedOp,

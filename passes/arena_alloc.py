@@ -10,10 +10,16 @@ without an arena. It does, in order:
 2. in place (option `inplace`): an elementwise op may write over an input
    that dies there; its output becomes a `tiny.reshape` view of that input
    (`tinyir.inplace` says which ops and why).
-3. offsets: liveness (`tinyir.liveness`) gives each buffer its steps, and
+3. in-place depthwise (option `inplace-depthwise`, off by default): a
+   depthwise convolution with depth multiplier 1 may write its output into the
+   first bytes of an input that dies there (a `tiny.view` of it), one channel
+   at a time through a temporary of in_h x in_w bytes that becomes its
+   scratch. Kept only where the peak of live bytes does not rise
+   (`tinyir.inplace` has the rule and the proof).
+4. offsets: liveness (`tinyir.liveness`) gives each buffer its steps, and
    `tinyir.allocator` packs them into one arena, every buffer's size rounded
    up to `alignment`. Allocs that no op touches are erased.
-4. the independent checker (`tinyir.arena_check`) proves the result, so a
+5. the independent checker (`tinyir.arena_check`) proves the result, so a
    broken allocation never leaves the pass.
 
 The result (see `tinyir.arena`):
@@ -42,7 +48,7 @@ from tinyir import arena
 from tinyir.allocator import Interval, plan
 from tinyir.arena_check import check_arena
 from tinyir.dialects import tiny
-from tinyir.inplace import alias_elementwise
+from tinyir.inplace import alias_depthwise, alias_elementwise
 from tinyir.liveness import analyze_block, main_function
 from tinyir.scratch import drop_scratch, family_of, materialize_scratch
 
@@ -70,6 +76,11 @@ class ArenaAllocPass(ModulePass):
     inplace: bool = True
     """Let elementwise ops write over an input that dies there."""
 
+    inplace_depthwise: bool = False
+    """Let depthwise convolutions (depth multiplier 1) write into an input that
+    dies there, one channel at a time through an in_h x in_w temporary, where
+    that does not raise the peak of live bytes."""
+
     def __post_init__(self) -> None:
         # ValueError: the pipeline parser reports it as one line.
         family_of(self.target_cpu)
@@ -82,6 +93,8 @@ class ArenaAllocPass(ModulePass):
         materialize_scratch(block, family_of(self.target_cpu))
         if self.inplace:
             alias_elementwise(block)
+        if self.inplace_depthwise:
+            alias_depthwise(block, self.alignment)
         _erase_dead_allocs(block)
         buffers = [(b.value, Interval(b.nbytes, b.first, b.last)) for b in analyze_block(block).buffers]
         result = plan([interval for _, interval in buffers], self.alignment)

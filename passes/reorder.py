@@ -10,7 +10,7 @@ the new one is strictly better.
 Dependencies are on buffers, seen through views (`tinyir.liveness.buffer_root`):
 read after write, write after read, write after write; a scratch buffer counts
 as written. After the compute ops are ordered, every `tiny.alloc`, `tiny.const`
-and `tiny.reshape` moves to just before its first use; `func.return` stays last.
+and view (`tiny.reshape`, `tiny.view`) moves to just before its first use; `func.return` stays last.
 A function holding any other op (one this pass does not know to be free of
 side effects, or a view it cannot see through) is left as it is. IR whose
 buffers --arena-alloc has placed is refused: a new order would invalidate the
@@ -34,7 +34,7 @@ from tinyir.scheduling import Problem, Schedule, minimize_peak
 
 # Ops that only define a value (a buffer, weights, a view of a buffer): they
 # are placed just before their first use.
-DEFINITIONS = (tiny.AllocOp, tiny.ConstOp, tiny.ReshapeOp)
+DEFINITIONS = (tiny.AllocOp, tiny.ConstOp, tiny.ViewOp)
 
 
 @dataclass(frozen=True)

@@ -205,6 +205,150 @@ func.func @main(%x: !tiny.buffer<1x8xi8, 0.5:0>) -> !tiny.buffer<1x8xi8, 0.25:-3
     assert same(tinyir.execute(module, [x]), tinyir.execute(reference, [x]))
 
 
+# -- in-place depthwise convolution (option inplace-depthwise) ----------------------------
+
+
+@pytest.mark.parametrize("fuse", [False, True], ids=["arena-alloc", "fuse+arena-alloc"])
+def test_shared_model_inplace_depthwise(model, fuse):
+    path, _, expected_first = model
+    pre = "fuse," if fuse else ""
+    without = arena.arena_size(tinyir.run_pipeline(tinyir.import_model(path), pre + "arena-alloc"))
+    module = tinyir.run_pipeline(tinyir.import_model(path), pre + "arena-alloc{inplace-depthwise=true}")
+    check_arena(module)
+    size, bound = arena.arena_size(module), lower_bound(module)
+    assert bound <= size <= 1.01 * bound, f"{path.name}: arena {size}, lower bound {bound}"
+    assert size <= without, f"{path.name}: {size} with the option, {without} without"
+    reference = tinyir.import_model(path)
+    for x in input_sets(reference, count=1):
+        assert same(tinyir.execute(module, x), tinyir.execute(reference, x)), path.name
+    # every in-place depthwise conv has its channel temporary as scratch
+    for op in schedule(next(iter(module.ops)).body.block):
+        if scratch.is_inplace_depthwise(op):
+            _, h, w, _ = op.in_type(0).shape
+            assert op.scratch is not None and op.scratch.type.nbytes == h * w
+
+
+def _hex(n: int) -> str:
+    return "".join(f"{(37 * i + 5) % 256:02X}" for i in range(n))
+
+
+def _dw_module(*, stride: int = 1, multiplier: int = 1, read_later: bool = False, return_input: bool = False,
+               big_consumer: bool = False) -> str:
+    """%x (1x8x8x1) -> 1x1 conv -> %a (1x8x8x8) -> 3x3 depthwise -> %d -> average pool
+    (or, with `big_consumer`, a 1x1 conv to 64 channels) -> output."""
+    c = 8
+    cd = c * multiplier
+    o = 8 // stride
+    pad = "1, 1, 1, 1" if stride == 1 else "0, 1, 0, 1"
+    t_a = f"!tiny.buffer<1x8x8x{c}xi8, 0.5:-1>"
+    t_d = f"!tiny.buffer<1x{o}x{o}x{cd}xi8, 0.25:2>"
+    window = "dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>"
+    lines = [
+        f'  %w0 = tiny.const dense<"0x{_hex(c)}"> : !tiny.buffer<{c}x1x1x1xi8, 0.01:0>',
+        f"  %a = tiny.alloc : {t_a}",
+        f"  tiny.conv_2d %x, %w0 -> %a {{stride = array<i64: 1, 1>, {window}}}",
+        f'  %dw = tiny.const dense<"0x{_hex(9 * cd)}"> : !tiny.buffer<1x3x3x{cd}xi8, 0.02:0>',
+        f"  %d = tiny.alloc : {t_d}",
+        f"  tiny.depthwise_conv_2d %a, %dw -> %d {{stride = array<i64: {stride}, {stride}>, dilation = array<i64: 1, 1>, "
+        f"pad = array<i64: {pad}>, clamp = array<i64: -128, 127>}}",
+    ]
+    if big_consumer:  # the peak comes after the depthwise conv
+        out, t_out = "%e", f"!tiny.buffer<1x{o}x{o}x64xi8, 0.5:0>"
+        lines += [
+            f'  %we = tiny.const dense<"0x{_hex(64 * cd)}"> : !tiny.buffer<64x1x1x{cd}xi8, 0.01:0>',
+            f"  %e = tiny.alloc : {t_out}",
+            f"  tiny.conv_2d %d, %we -> %e {{stride = array<i64: 1, 1>, {window}}}",
+        ]
+    else:
+        out, t_out = "%p", f"!tiny.buffer<1x1x1x{cd}xi8, 0.25:2>"
+        lines += [
+            f"  %p = tiny.alloc : {t_out}",
+            f"  tiny.avg_pool_2d %d -> %p {{kernel = array<i64: {o}, {o}>, stride = array<i64: {o}, {o}>, "
+            "pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}",
+        ]
+    results, types = [out], [t_out]
+    if read_later:  # %a is read again after the depthwise conv
+        lines += [f"  %m = tiny.alloc : {t_a}", "  tiny.max_pool_2d %a -> %m {kernel = array<i64: 1, 1>, "
+                  "stride = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}"]
+        results, types = [out, "%m"], [t_out, t_a]
+    if return_input:
+        results, types = [out, "%a"], [t_out, t_a]
+    signature = types[0] if len(types) == 1 else f"({', '.join(types)})"
+    body = "\n".join(lines)
+    return (
+        f"func.func @main(%x: !tiny.buffer<1x8x8x1xi8, 0.5:-1>) -> {signature} {{\n{body}\n"
+        f"  func.return {', '.join(results)} : {', '.join(types)}\n}}\n"
+    )
+
+
+def _views_of(module, kind) -> set[str]:
+    return {op.result.name_hint for op in module.walk() if isinstance(op, kind)}
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_inplace_depthwise_runs_in_place_bit_exact(stride):
+    text = _dw_module(stride=stride)
+    reference = tinyir.parse_ir(text)
+    without = allocated(tinyir.parse_ir(text))
+    module = allocated(tinyir.parse_ir(text), "inplace-depthwise=true")
+    printed = tinyir.print_ir(module)
+    o = 8 // stride
+    # the output is the first bytes of the input's buffer; the temporary is one channel, 8 x 8 bytes
+    assert f"%d = tiny.view %a : !tiny.buffer<1x{o}x{o}x8xi8, 0.25:2>" in printed
+    assert "%d.scratch = tiny.alloc offset" in printed and ": !tiny.buffer<64xi8>" in printed
+    assert "tiny.depthwise_conv_2d %a, %dw -> %d scratch %d.scratch" in printed
+    assert _views_of(module, tiny.PrefixViewOp) == {"d"}
+    assert tinyir.print_ir(tinyir.parse_ir(printed)) == printed
+    check_arena(module)
+    assert arena.arena_size(module) < arena.arena_size(without)
+    for x in input_sets(reference):
+        assert same(tinyir.execute(module, x), tinyir.execute(reference, x))
+    # running the pass again (another CPU, without the option) keeps it in place and its temporary
+    again = allocated(tinyir.parse_ir(printed), "target-cpu=cortex-m55")
+    assert "%d = tiny.view %a" in tinyir.print_ir(again) and "%d.scratch = tiny.alloc offset" in tinyir.print_ir(again)
+    op = next(op for op in again.walk() if isinstance(op, tiny.DepthwiseConv2DOp))
+    assert scratch.is_inplace_depthwise(op) and op.scratch.type.nbytes == 64
+    assert all(scratch.scratch_bytes(op, f) == 64 for f in Family)
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [{"multiplier": 2}, {"return_input": True}, {"read_later": True}, {"stride": 2, "big_consumer": True}],
+    ids=["multiplier-2", "returned-input", "input-read-later", "does-not-pay-off"],
+)
+def test_inplace_depthwise_refused(variant):
+    text = _dw_module(**variant)
+    module = allocated(tinyir.parse_ir(text), "inplace-depthwise=true")
+    assert _views_of(module, tiny.PrefixViewOp) == set()
+    assert arena.arena_size(module) == arena.arena_size(allocated(tinyir.parse_ir(text)))
+    reference = tinyir.parse_ir(text)
+    x = tinyir.random_inputs(reference)
+    assert same(tinyir.execute(module, x), tinyir.execute(reference, x))
+
+
+def test_inplace_depthwise_the_checker_still_refuses_real_overlaps():
+    module = allocated(tinyir.parse_ir(_dw_module(stride=2)), "inplace-depthwise=true")
+    check_arena(module)
+    found = offsets(module)
+    _corrupt(module, "d.scratch", found["a"])  # the temporary over the buffer it copies from
+    with pytest.raises(tinyir.TinyIRError, match=r"overlap while both are live at step 1 \(tiny.depthwise_conv_2d\)$") as e:
+        check_arena(module)
+    assert "%a [" in str(e.value) and "%d.scratch [" in str(e.value)
+
+
+def test_prefix_view_is_a_numpy_view_never_a_copy():
+    from tinyir.executor import prefix_view
+
+    source = np.arange(64, dtype=np.int8).reshape(1, 4, 4, 4)
+    view = prefix_view(source, tiny.BufferType([1, 2, 2, 4], tiny.IntegerType(8)))
+    assert np.shares_memory(view, source) and view.shape == (1, 2, 2, 4)
+    assert np.array_equal(view.reshape(-1), source.reshape(-1)[:16])
+    view[...] = 0
+    assert not source.reshape(-1)[:16].any() and source.reshape(-1)[16:].all()
+    with pytest.raises(ValueError, match="non-contiguous"):  # its first bytes are not its first elements
+        prefix_view(source[..., ::2], tiny.BufferType([4], tiny.IntegerType(8)))
+
+
 # -- the checker and the executor's arena mode -----------------------------------------
 
 
@@ -288,6 +432,7 @@ def test_executor_arena_mode_uses_the_offsets():
         ("alignment=2", "alignment must be a power of two of at least 4, got 2"),
         ("alignment=24", "alignment must be a power of two of at least 4, got 24"),
         ("inplace=maybe", "Incompatible types"),
+        ("inplace-depthwise=maybe", "Incompatible types"),
         ("colour=blue", 'Provided arguments ["colour"] not found'),
     ],
 )
@@ -299,7 +444,7 @@ def test_bad_options_are_one_line_errors(options, message):
 
 def test_pass_defaults():
     p = ArenaAllocPass()
-    assert (p.target_cpu, p.alignment, p.inplace) == ("cortex-m4", 16, True)
+    assert (p.target_cpu, p.alignment, p.inplace, p.inplace_depthwise) == ("cortex-m4", 16, True, False)
     assert {cpu: scratch.family_of(cpu) for cpu in ("cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7",
                                                      "cortex-m55", "cortex-m85")} == {
         "cortex-m0plus": Family.C, "cortex-m3": Family.C, "cortex-m4": Family.DSP, "cortex-m7": Family.DSP,

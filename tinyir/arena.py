@@ -13,7 +13,8 @@
 - every `tiny.alloc` has `offset N`: its byte offset in the arena.
 - every function argument (the model's inputs, which live in the arena as
   in TFLite Micro) has the argument attribute `tiny.offset`.
-- views (`tiny.reshape`) alias their source: same bytes, no offset.
+- views (`tiny.reshape`, `tiny.view`) alias their source: its bytes (a
+  `tiny.view`: its first bytes), no offset.
 - `tiny.alignment`, `tiny.target_cpu`: what the allocation assumed;
   `tiny.arena_lower_bound`: the most bytes live at one step (each buffer
   rounded up to the alignment), which no arena for this schedule can beat.

@@ -96,6 +96,10 @@ class TinyFunctions(InterpreterFunctions):
         view.shape = op.result.type.shape  # raises rather than copy: a view aliases
         return (view,)
 
+    @impl(tiny.PrefixViewOp)
+    def run_view(self, interpreter: Interpreter, op: tiny.PrefixViewOp, args: tuple[np.ndarray]):
+        return (prefix_view(args[0], op.result.type),)
+
     @compute(tiny.Conv2DOp)
     def run_conv_2d(self, interpreter: Interpreter, op: tiny.Conv2DOp, args: tuple[np.ndarray, ...]):
         return _weighted(kernels.conv_2d, op, args, dilation=op.ints("dilation"), **_window(op))
@@ -245,6 +249,20 @@ def arena_view(arena: np.ndarray, offset: int | None, t: tiny.BufferType, what: 
     if offset < 0 or offset + t.nbytes > arena.size:
         raise TinyIRError(f"{what} [{offset}, {offset + t.nbytes}) lies outside the arena of {arena.size} bytes")
     return arena[offset : offset + t.nbytes].view(t.dtype).reshape(t.shape)
+
+
+def prefix_view(source: np.ndarray, t: tiny.BufferType) -> np.ndarray:
+    """The first `t.nbytes` bytes of `source` as a buffer of type `t`: a numpy
+    view (setting `.shape` raises rather than copy), never a copy. Buffers are
+    contiguous (fresh arrays, arena slices, views of them): a strided source
+    would give other bytes than the buffer's first ones, so it is refused."""
+    if not source.flags.c_contiguous:
+        raise ValueError(f"tiny.view of a non-contiguous array {list(source.shape)}")
+    flat = source.view()
+    flat.shape = (source.size,)
+    view = flat.view(np.uint8)[: t.nbytes].view(t.dtype)
+    view.shape = t.shape
+    return view
 
 
 def random_inputs(module: ModuleOp, seed: int = 0, entry: str = "main") -> list[np.ndarray]:

@@ -1,4 +1,12 @@
-"""In-place elementwise ops: write the output over an input that dies there.
+"""In-place ops: write the output over an input that dies there.
+
+In place is structural: an op runs in place when its output is a view of the
+buffer its input lives in (`buffer_root(op.out) is buffer_root(op.ins[0])`);
+no attribute says so. Two kinds: elementwise ops (always, option `inplace` of
+--arena-alloc) and depthwise convolutions (option `inplace-depthwise`, only
+where it lowers the peak).
+
+## Elementwise ops
 
 `%y = tiny.alloc; tiny.add %a, %b -> %y` becomes
 `%y = tiny.reshape %a : <type of %y>; tiny.add %a, %b -> %y` when %a's buffer
@@ -24,20 +32,59 @@ Not in place: softmax (arm_softmax_s8 reads a whole row three times; its last
 pass happens to read before it writes, but that is not a documented contract),
 pooling, mean, pad, concat, transpose (output element i depends on other
 input elements), dequantize (the output is 4x larger), and the convolutions
-(the in-place depthwise convolution of the issue is not done here).
+(but see the depthwise convolution below).
 
 The input must not be a model output (it is still needed after the op). A
 function argument may be overwritten: the model's input dies like any buffer,
 as in TFLite Micro, whose planner reuses the input's memory.
+
+## Depthwise convolution, one channel at a time
+
+`%y = tiny.alloc; tiny.depthwise_conv_2d %x, %w, %b -> %y` becomes
+`%y = tiny.view %x : <type of %y>; %t = tiny.alloc : !tiny.buffer<{in_h*in_w}xi8>;
+tiny.depthwise_conv_2d %x, %w, %b -> %y scratch %t`: the output takes the first
+out_h*out_w*C bytes of the input's buffer (`tiny.view`, which may be smaller
+than its source: a stride-2 output is a quarter of its input). Such an op runs
+no CMSIS-NN kernel; its own kernel does, for c = 0 .. C-1: copy input channel
+c (in_h*in_w bytes, stride C) into the temporary %t, then compute output
+channel c from %t and the weights and write it into the shared buffer.
+
+Why this is safe, when the depth multiplier is 1 (C_out = C_in = C), the batch
+is 1 and out_h*out_w <= in_h*in_w. In NHWC, input pixel p, channel c is the
+byte p*C + c (p < in_h*in_w) and output pixel q, channel c the byte q*C + c
+(q < out_h*out_w). Output channel c therefore lands only on bytes = c (mod C)
+below out_h*out_w*C <= in_h*in_w*C: bytes that held input channel c, which is
+already saved in %t. Bytes = c' (mod C) for c' > c are not touched before
+channel c' runs, so each channel is copied out intact; the output of channel c
+depends only on %t and constants. The bytes from out_h*out_w*C on keep stale
+input and are dead. With a multiplier m > 1, output channel c*m + k lands on
+bytes = c*m + k (mod C*m), over input channels not yet saved: never in place.
+
+The temporary is counted honestly: it is the op's `scratch` (tinyir.scratch
+sizes it in_h*in_w bytes for an in-place depthwise conv, instead of CMSIS-NN's
+wrapper scratch). It is not always a win: the output now lives in a buffer of
+the input's size for its whole life, four times its own for stride 2. So
+`alias_depthwise` tries the eligible ops greedily in schedule order and keeps
+a rewrite only if the peak of live bytes (scratch included, each buffer rounded
+up to the arena's alignment) does not increase.
+
+Eligible: a batch-1 int8 depthwise conv with multiplier 1 and
+out_h*out_w <= in_h*in_w, whose input buffer is a `tiny.alloc` (not a function
+argument: the caller's input stays as given), is read for the last time by
+this op and is not returned, and whose output is a plain `tiny.alloc` written
+first by this op and not returned (a model output is live to the end, where
+keeping the larger input buffer rarely pays, and it stays a buffer of its own).
 """
 
 from __future__ import annotations
 
+import numpy as np
 from xdsl.dialects import func
 from xdsl.ir import Block, Operation, SSAValue
 
 from tinyir.dialects import tiny
 from tinyir.liveness import Liveness, analyze_block, buffer_root
+from tinyir.scratch import inplace_depthwise_scratch_bytes, is_inplace_depthwise, new_scratch, set_scratch
 
 
 def _elementwise_ops() -> tuple[type[tiny.ComputeOp], ...]:
@@ -115,3 +162,83 @@ def alias_elementwise(block: Block) -> int:
                 liveness = analyze_block(block)  # the input now lives as long as the output
         step += 1
     return rewritten
+
+
+# -- depthwise convolution ------------------------------------------------------
+
+
+def depthwise_in_place_eligible(op: tiny.ComputeOp, step: int, liveness: Liveness, returned: set[SSAValue]) -> bool:
+    """Whether depthwise conv `op` (step `step`) may write into its input's
+    buffer; the module docstring says why these conditions."""
+    if not isinstance(op, tiny.DepthwiseConv2DOp) or is_inplace_depthwise(op):
+        return False
+    x, y = op.in_type(0), op.out_type
+    if x.dtype != np.int8 or y.dtype != np.int8 or x.shape[0] != 1:
+        return False
+    if y.shape[3] != x.shape[3]:  # depth multiplier 1
+        return False
+    if y.shape[1] * y.shape[2] > x.shape[1] * x.shape[2]:
+        return False
+    if not isinstance(op.out.owner, tiny.AllocOp):
+        return False
+    out = liveness.buffer_of(op.out)
+    if out is None or out.first != step or out.value in returned:
+        return False
+    root = buffer_root(op.ins[0])
+    source = liveness.buffer_of(op.ins[0])
+    if root is None or source is None or not isinstance(root.owner, tiny.AllocOp):
+        return False
+    return root not in returned and source.last == step and root is not out.value
+
+
+def aligned_peak(liveness: Liveness, alignment: int = 1) -> int:
+    """The most bytes live at one step, each buffer rounded up to `alignment`."""
+    live = [0] * len(liveness.live_bytes)
+    for b in liveness.buffers:
+        size = -(-b.nbytes // alignment) * alignment
+        for step in range(b.first, b.last + 1):
+            live[step] += size
+    return max(live, default=0)
+
+
+def alias_depthwise(block: Block, alignment: int = 1) -> int:
+    """Run eligible depthwise convolutions in place where that does not raise
+    the peak of live bytes (greedily, in schedule order); returns how many."""
+    rewritten = 0
+    liveness = analyze_block(block)
+    peak = aligned_peak(liveness, alignment)
+    for step, op in enumerate(list(liveness.steps)):
+        if not depthwise_in_place_eligible(op, step, liveness, _returned_roots(block)):
+            continue
+        alloc = op.out.owner
+        assert isinstance(alloc, tiny.AllocOp)
+        anchor = _insertion_point(block, alloc, op.ins[0])
+        if anchor is None:
+            continue
+        view = tiny.PrefixViewOp(op.ins[0], tiny.buffer_type(alloc.result))
+        view.result.name_hint = alloc.result.name_hint
+        block.insert_op_before(view, anchor)
+        alloc.result.replace_all_uses_with(view.result)
+        old_scratch = op.scratch
+        set_scratch(op, new_scratch(block, op, inplace_depthwise_scratch_bytes(op)))
+        after = analyze_block(block)
+        new_peak = aligned_peak(after, alignment)
+        if new_peak <= peak:  # keep it
+            _erase_unused(alloc)
+            if old_scratch is not None:
+                _erase_unused(old_scratch.owner)
+            liveness, peak = after, new_peak
+            rewritten += 1
+        else:  # undo
+            temporary = op.scratch
+            set_scratch(op, old_scratch)
+            _erase_unused(temporary.owner)
+            view.result.replace_all_uses_with(alloc.result)
+            _erase_unused(view)
+    return rewritten
+
+
+def _erase_unused(op: Operation) -> None:
+    if isinstance(op, (tiny.AllocOp, tiny.ViewOp)) and not op.result.uses:
+        op.detach()
+        op.erase()

@@ -3,7 +3,7 @@
 The schedule is the order of the compute ops in a function body: step i is
 the i-th compute op. A buffer is SRAM that some value lives in: a `tiny.alloc`
 or a function argument (the model's input, which TFLite Micro also keeps in its
-arena). Views (`tiny.reshape`) alias their source's buffer; constants live in
+arena). Views (`tiny.reshape`, `tiny.view`) alias their source's buffer; constants live in
 flash and are not buffers.
 
 A buffer is live from the first step that writes it (step 0 for an input)
@@ -25,7 +25,7 @@ from tinyir.dialects import tiny
 
 def buffer_root(value: SSAValue) -> SSAValue | None:
     """The SRAM buffer a value lives in, following views; None for constants."""
-    while isinstance(value.owner, tiny.ReshapeOp):
+    while isinstance(value.owner, tiny.ViewOp):
         value = value.owner.source
     if isinstance(value.owner, tiny.ConstOp):
         return None

@@ -22,6 +22,11 @@ arm_elementwise_add_s8 / _mul_s8, arm_transpose_s8, arm_concatenation_s8_* and
 arm_pad_s8 take no buffer, and the portable C kernels (MEAN, HARD_SWISH,
 LOGISTIC, QUANTIZE, DEQUANTIZE) accumulate in registers.
 
+A depthwise convolution that runs in place (its output a view of its input's
+buffer, see `tinyir.inplace`) does not use CMSIS-NN's depthwise kernels: it
+copies one input channel at a time into a temporary of in_h x in_w bytes, and
+that temporary is its scratch (`inplace_depthwise_scratch_bytes`).
+
 Two sizes also depend on the compiler CMSIS-NN is built with (`__ARMCC_VERSION
 >= 6010050`, Arm Compiler 6, versus GCC/clang): the DSP 1x1 convolution only
 uses its buffer under Arm Compiler 6, and the MVE depthwise convolution with
@@ -42,6 +47,7 @@ from xdsl.irdl import AttrSizedOperandSegments
 
 from tinyir.dialects import tiny
 from tinyir.errors import TinyIRError
+from tinyir.liveness import buffer_root
 
 
 class Family(str, Enum):
@@ -301,8 +307,28 @@ def _require_int8(op: tiny.ComputeOp) -> None:
         )
 
 
+def is_inplace_depthwise(op: tiny.ComputeOp) -> bool:
+    """Whether `op` is a depthwise convolution writing into its input's buffer
+    (structural: its output is a view of the buffer its input lives in)."""
+    if not isinstance(op, tiny.DepthwiseConv2DOp):
+        return False
+    root = buffer_root(op.ins[0])
+    return root is not None and buffer_root(op.out) is root
+
+
+def inplace_depthwise_scratch_bytes(op: tiny.DepthwiseConv2DOp) -> int:
+    """The temporary of an in-place depthwise convolution: one input channel,
+    in_n x in_h x in_w elements (in_h x in_w bytes for the batch-1 int8 ops
+    that --arena-alloc rewrites)."""
+    n, h, w, _ = op.in_type(0).shape
+    return n * h * w * op.in_type(0).element_bytes
+
+
 def op_scratch_bytes(op: tiny.ComputeOp, family: Family, toolchain: Toolchain) -> int:
-    """Scratch bytes of the CMSIS-NN kernel for `op` in one build."""
+    """Scratch bytes of the CMSIS-NN kernel for `op` in one build (for an
+    in-place depthwise convolution, its channel temporary: no CMSIS-NN kernel)."""
+    if is_inplace_depthwise(op):
+        return inplace_depthwise_scratch_bytes(op)
     if isinstance(op, tiny.Conv2DOp):
         _require_int8(op)
         c_out, kh, kw, c_in = op.in_type(1).shape
@@ -366,10 +392,16 @@ def materialize_scratch(block: Block, family: Family) -> int:
         size = scratch_bytes(op, family)
         if size <= 0:
             continue
-        alloc = tiny.AllocOp(tiny.BufferType([size], IntegerType(8)))
-        if op.out.name_hint:
-            alloc.result.name_hint = f"{op.out.name_hint}.scratch"
-        block.insert_op_before(alloc, op)
-        set_scratch(op, alloc.result)
+        set_scratch(op, new_scratch(block, op, size))
         made += 1
     return made
+
+
+def new_scratch(block: Block, op: tiny.ComputeOp, size: int) -> SSAValue:
+    """`%<out>.scratch = tiny.alloc : !tiny.buffer<{size}xi8>` right before `op`
+    (not yet its operand)."""
+    alloc = tiny.AllocOp(tiny.BufferType([size], IntegerType(8)))
+    if op.out.name_hint:
+        alloc.result.name_hint = f"{op.out.name_hint}.scratch"
+    block.insert_op_before(alloc, op)
+    return alloc.result

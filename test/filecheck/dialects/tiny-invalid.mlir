@@ -179,6 +179,24 @@ func.func @main(%x: !tiny.buffer<1x2x2x4xi8, 0.1:0>) {
 
 // -----
 
+// tiny.view: larger than its source
+func.func @main(%x: !tiny.buffer<1x2x2x4xi8, 0.1:0>) {
+  %v = tiny.view %x : !tiny.buffer<1x17xi8, 0.1:0>
+  func.return
+}
+// CHECK-NEXT: error: tiny.view: a view of 17 bytes [1, 17] does not fit its source of 16 bytes [1, 2, 2, 4] [operation #2 (%v)]
+
+// -----
+
+// tiny.view: the element type changes (even to fewer bytes)
+func.func @main(%x: !tiny.buffer<1x2x2x4xi8, 0.1:0>) {
+  %v = tiny.view %x : !tiny.buffer<2xi32>
+  func.return
+}
+// CHECK-NEXT: error: tiny.view: the element type must not change [operation #2 (%v)]
+
+// -----
+
 // arity: conv_2d without a filter
 func.func @main(%x: !tiny.buffer<1x6x6x1xi8, 0.02:-128>) {
   %y = tiny.alloc : !tiny.buffer<1x6x6x1xi8, 0.05:-128>

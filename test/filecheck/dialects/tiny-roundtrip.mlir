@@ -69,6 +69,23 @@ func.func @buffers(%x: !tiny.buffer<1x2x2x4xi8, 0.5:-1>) -> (!tiny.buffer<1x16xi
 // CHECK-NEXT:    func.return %v, %r : !tiny.buffer<1x16xi8, 0.5:-1>, !tiny.buffer<16xi8, 0.25:3>
 // CHECK-NEXT:  }
 
+// --- tiny.view: the first bytes of a buffer, same size or smaller, views of views
+
+func.func @views(%x: !tiny.buffer<1x4x4x8xi8, 0.5:-1>) -> (!tiny.buffer<1x2x2x8xi8, 0.25:2>, !tiny.buffer<1x4x4x8xi8, 0.5:-1>) {
+  %q = tiny.view %x : !tiny.buffer<1x2x2x8xi8, 0.25:2>
+  %s = tiny.view %x : !tiny.buffer<1x4x4x8xi8, 0.5:-1>
+  %r = tiny.reshape %q : !tiny.buffer<32xi8, 0.25:2>
+  %t = tiny.view %r : !tiny.buffer<3xi8>
+  func.return %q, %s : !tiny.buffer<1x2x2x8xi8, 0.25:2>, !tiny.buffer<1x4x4x8xi8, 0.5:-1>
+}
+// CHECK-LABEL: func.func @views(%x: !tiny.buffer<1x4x4x8xi8, 0.5:-1>) -> (!tiny.buffer<1x2x2x8xi8, 0.25:2>, !tiny.buffer<1x4x4x8xi8, 0.5:-1>) {
+// CHECK-NEXT:    %q = tiny.view %x : !tiny.buffer<1x2x2x8xi8, 0.25:2>
+// CHECK-NEXT:    %s = tiny.view %x : !tiny.buffer<1x4x4x8xi8, 0.5:-1>
+// CHECK-NEXT:    %r = tiny.reshape %q : !tiny.buffer<32xi8, 0.25:2>
+// CHECK-NEXT:    %t = tiny.view %r : !tiny.buffer<3xi8>
+// CHECK-NEXT:    func.return %q, %s : !tiny.buffer<1x2x2x8xi8, 0.25:2>, !tiny.buffer<1x4x4x8xi8, 0.5:-1>
+// CHECK-NEXT:  }
+
 // --- convolutions ---------------------------------------------------------------
 
 func.func @conv(%x: !tiny.buffer<1x6x6x1xi8, 0.0235:-128>) {
@@ -248,6 +265,8 @@ func.func @quant(%f: !tiny.buffer<1x8xf32>, %q: !tiny.buffer<1x8xi8, 0.1:-3>) ->
 // GENERIC:         %s = "tiny.alloc"() : () -> !tiny.buffer<1x2x2x4xi8, 0.5:-1>
 // GENERIC:         %b = "tiny.const"() <{value = dense<[100, -200]> : tensor<2xi32>}> : () -> !tiny.buffer<2xi32>
 // GENERIC:         %v = "tiny.reshape"(%x) : (!tiny.buffer<1x2x2x4xi8, 0.5:-1>) -> !tiny.buffer<1x16xi8, 0.5:-1>
+// GENERIC-LABEL: "func.func"() <{sym_name = "views"
+// GENERIC:         %q = "tiny.view"(%x) : (!tiny.buffer<1x4x4x8xi8, 0.5:-1>) -> !tiny.buffer<1x2x2x8xi8, 0.25:2>
 // GENERIC-LABEL: "func.func"() <{sym_name = "conv"
 // GENERIC:         "tiny.conv_2d"(%x, %w, %b, %y) <{stride = array<i64: 2, 2>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 1, 0, 1>, clamp = array<i64: -128, 127>, operandSegmentSizes = array<i32: 3, 1, 0>}> : (!tiny.buffer<1x6x6x1xi8, 0.0235:-128>, !tiny.buffer<2x3x3x1xi8, axis 0: {0.01:0, 0.02:0}>, !tiny.buffer<2xi32>, !tiny.buffer<1x3x3x2xi8, 0.05:-128>) -> ()
 // GENERIC:         "tiny.conv_2d"(%x, %w, %z) <{stride = array<i64: 1, 1>, dilation = array<i64: 2, 2>, pad = array<i64: 2, 2, 2, 2>, clamp = array<i64: -128, -8>, operandSegmentSizes = array<i32: 2, 1, 0>}>

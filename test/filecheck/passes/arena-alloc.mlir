@@ -21,6 +21,17 @@
 // RUN: tinyir-run %s --arena-alloc=target-cpu=cortex-m55 > %t.m55
 // RUN: cat %t.plain %t.arena %t.m55 | filecheck %s --check-prefix=SAME
 //
+// In-place depthwise convolution (option inplace-depthwise, off by default):
+// here the depthwise conv's input %c is read again by the add, so it is refused
+// and the IR is the default one.
+// RUN: tinyir-opt %s --arena-alloc=inplace-depthwise=true | filecheck %s
+// On Inputs/arena-alloc-depthwise.mlir (stride 2, 8 channels) it pays off:
+// RUN: tinyir-opt %S/Inputs/arena-alloc-depthwise.mlir -p 'arena-alloc{inplace-depthwise=true}' | filecheck %s --check-prefix=DW
+// RUN: tinyir-opt %S/Inputs/arena-alloc-depthwise.mlir --arena-alloc | filecheck %s --check-prefix=NODW
+// RUN: tinyir-run %S/Inputs/arena-alloc-depthwise.mlir > %t.dw.plain
+// RUN: tinyir-run %S/Inputs/arena-alloc-depthwise.mlir --arena-alloc=inplace-depthwise=true > %t.dw.arena
+// RUN: cat %t.dw.plain %t.dw.arena | filecheck %s --check-prefix=DWSAME
+//
 // Bad options: one line naming the choices.
 // RUN: not tinyir-opt %s --arena-alloc=target-cpu=cortex-m9 2>&1 | filecheck %s --check-prefix=BADCPU
 // RUN: not tinyir-opt %s -p 'arena-alloc{alignment=12}' 2>&1 | filecheck %s --check-prefix=BADALIGN
@@ -87,6 +98,25 @@ func.func @main(%x: !tiny.buffer<1x4x4x2xi8, 0.5:-1>) -> !tiny.buffer<1x4xi8, 0.
 // NOINPLACE: tiny.alignment = 4 : i64
 // NOINPLACE: %s = tiny.alloc offset {{[0-9]+}} : !tiny.buffer<1x4x4x2xi8, 0.25:3>
 // NOINPLACE-NEXT: tiny.add %c, %d -> %s
+
+// In place, the depthwise conv writes its 4x4x8 output into the first 128
+// bytes of its 8x8x8 input %a (a tiny.view: smaller than its source), one
+// channel at a time through a temporary of 8 x 8 bytes, its scratch. Live at
+// the depthwise conv: %a + temporary = 512 + 64 (was %a + %d = 512 + 128); the
+// peak is now the 1x1 conv's x + a + scratch = 64 + 512 + 16.
+// DW:      tiny.arena_size = 592 : i64, tiny.arena_lower_bound = 592 : i64
+// DW:      %a = tiny.alloc offset [[A:[0-9]+]] : !tiny.buffer<1x8x8x8xi8, 0.5:-1>
+// DW:      %d = tiny.view %a : !tiny.buffer<1x4x4x8xi8, 0.25:2>
+// DW-NEXT: %d.scratch = tiny.alloc offset {{[0-9]+}} : !tiny.buffer<64xi8>
+// DW-NEXT: tiny.depthwise_conv_2d %a, %dw -> %d scratch %d.scratch {stride = array<i64: 2, 2>
+// DW-NEXT: %p = tiny.alloc
+// DW-NOT:  %d = tiny.alloc
+// Without the option: CMSIS-NN's 3x3 kernel (no scratch) and a buffer of its own.
+// NODW:      tiny.arena_size = 640 : i64, tiny.arena_lower_bound = 640 : i64
+// NODW:      %d = tiny.alloc offset {{[0-9]+}} : !tiny.buffer<1x4x4x8xi8, 0.25:2>
+// NODW-NEXT: tiny.depthwise_conv_2d %a, %dw -> %d {stride
+// DWSAME:      output 0: [1, 1, 1, 8] int8 checksum [[SUM:[0-9a-f]+]]
+// DWSAME:      output 0: [1, 1, 1, 8] int8 checksum [[SUM]]
 
 // SAME:      random input (seed 0)
 // SAME-NEXT: output 0: [1, 4] int8 checksum [[SUM:[0-9a-f]+]]
