@@ -1,7 +1,7 @@
 """tinyir: fits int8 neural networks into microcontroller SRAM.
 
 The public API (see `tinyir.api`): `import_model`, `parse_ir`, `print_ir`,
-`run_pipeline`, `execute`, `random_inputs`, and `TinyIRError` for bad input.
+`run_pipeline`, `execute`, `random_inputs`, `memory_report`, and `TinyIRError` for bad input.
 """
 
 from tinyir.errors import TinyIRError
@@ -9,6 +9,7 @@ from tinyir.api import (  # noqa: E402  (after TinyIRError: the API modules use 
     available_passes,
     execute,
     import_model,
+    memory_report,
     parse_ir,
     print_ir,
     random_inputs,
@@ -20,6 +21,7 @@ __all__ = [
     "available_passes",
     "execute",
     "import_model",
+    "memory_report",
     "parse_ir",
     "print_ir",
     "random_inputs",

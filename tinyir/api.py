@@ -5,7 +5,7 @@
     tinyir.run_pipeline(module, "strip-names")        # xDSL pipeline syntax
     print(tinyir.print_ir(module))
     outputs = tinyir.execute(module, [x])             # numpy in, numpy out
-    report = tinyir.api.memory_report(module)         # arena, peak, MACs, timeline
+    report = tinyir.memory_report(module)             # arena, peak, MACs, timeline
 
 Every function raises `tinyir.TinyIRError` with a one-line message on bad input.
 """
