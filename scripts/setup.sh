@@ -27,6 +27,23 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 if [ "$extras" = test ]; then
     .venv/bin/python -m pip install -q -e ".[test]"
+    # The Cortex-M tests cross-compile with arm-none-eabi-gcc (binutils comes
+    # with it), link against newlib with semihosting (rdimon.specs), and run the
+    # ELF in QEMU's mps2-an386. Installed only when missing: a rerun is fast.
+    if ! command -v arm-none-eabi-gcc >/dev/null 2>&1 ||
+       ! command -v qemu-system-arm >/dev/null 2>&1 ||
+       [ ! -f "$(arm-none-eabi-gcc -print-file-name=rdimon.specs 2>/dev/null)" ]; then
+        debs=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
+        if command -v apt-get >/dev/null 2>&1; then
+            sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+            echo "setup: installing ${debs[*]} (apt-get)" >&2
+            $sudo apt-get update -qq
+            $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+                --no-install-recommends "${debs[@]}" >/dev/null
+        else
+            echo "setup: no apt-get; the Cortex-M tests need ${debs[*]} (they skip without)" >&2
+        fi
+    fi
 else
     .venv/bin/python -m pip install -q -e .
 fi

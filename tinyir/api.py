@@ -168,3 +168,32 @@ def random_inputs(module: ModuleOp, seed: int = 0) -> list[np.ndarray]:
     from tinyir.executor import random_inputs
 
     return random_inputs(module, seed=seed)
+
+
+# The C backend (tinyir.backends.c_emitter), imported on use.
+
+
+def emit_c(
+    module: ModuleOp,
+    name: str = "model",
+    *,
+    directory: str | os.PathLike | None = None,
+    external_arena: bool = False,
+) -> dict[str, str]:
+    """The C of an allocated module (run `arena-alloc` first): {file name: text}
+    of `<name>.h` and `<name>.c`, whose `tinyir_<name>_invoke` runs the model
+    with CMSIS-NN. With `directory`, also writes them there, beside tinyir's
+    portable kernels (tinyir_kernels.h/.c). `external_arena`: the caller passes
+    the arena instead of a static array."""
+    from tinyir.backends.c_emitter import emit_c as emit, write_c
+
+    if directory is not None:
+        write_c(module, directory, name, external_arena=external_arena)
+    return emit(module, name, external_arena=external_arena)
+
+
+def execute_c(module: ModuleOp, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Run an allocated module as compiled C on the host (gcc, CMSIS-NN): its outputs."""
+    from tinyir.backends.c_emitter import execute_c
+
+    return execute_c(module, inputs)

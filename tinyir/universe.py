@@ -1,4 +1,5 @@
-"""tinyir's plugin for stock `xdsl-opt`: the `tiny` dialect and tinyir's passes."""
+"""tinyir's plugin for stock `xdsl-opt`: the `tiny` dialect, tinyir's passes
+and the C backend as target `c` (`xdsl-opt m.mlir -t 'c{out=DIR}'`)."""
 
 from xdsl.universe import Universe
 
@@ -11,4 +12,14 @@ def _tiny_dialect():
     return Tiny
 
 
-TINYIR_UNIVERSE = Universe(all_dialects={"tiny": _tiny_dialect}, all_passes=get_all_passes())
+def _c_target():
+    from tinyir.backends.c_emitter import CTarget
+
+    return CTarget
+
+
+TINYIR_UNIVERSE = Universe(
+    all_dialects={"tiny": _tiny_dialect},
+    all_passes=get_all_passes(),
+    all_targets={"c": _c_target},
+)

@@ -5,6 +5,14 @@
     tinyir-opt in.mlir --strip-names -o out.mlir
     tinyir-opt model.tflite --fuse --arena-alloc --report -          # memory table, no IR
     tinyir-opt model.tflite --arena-alloc --report r.json --report-plot r.png -o out.mlir
+    tinyir-opt model.tflite --fuse --arena-alloc -t c -o out/          # C: out/model.h, out/model.c, runtime
+    tinyir-opt model.mlir -t 'c{model=kws arena=external}'             # both C files on stdout
+
+`-t c` (the C backend, tinyir.backends.c_emitter) needs allocated IR. With
+`-o DIR` it writes `<model>.h`, `<model>.c` and tinyir's portable kernels
+(tinyir_kernels.h/.c) into the directory DIR; without -o both files go to
+stdout, each after a `/* ===== <file> ===== */` line. The model's C name is
+the input file's stem unless `c{model=NAME}` gives one.
 """
 
 from __future__ import annotations
@@ -33,7 +41,17 @@ SPLIT_MARKER = "// -----"
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tinyir-opt", description=__doc__.splitlines()[0])
     p.add_argument("input", nargs="?", default="-", help="a .tflite or .mlir file; '-' or nothing reads IR from stdin")
-    p.add_argument("-o", "--output", default="-", help="where to write the IR (default: stdout)")
+    p.add_argument(
+        "-o", "--output", default="-", help="where to write the IR (default: stdout); with -t c, a directory"
+    )
+    p.add_argument(
+        "-t",
+        "--target",
+        default="mlir",
+        metavar="TARGET",
+        help="what to write: 'mlir' (the IR, default) or 'c' (C calling CMSIS-NN; options "
+        "c{model=NAME arena=static|external}; needs --arena-alloc)",
+    )
     p.add_argument("--print-ir-after-all", action="store_true", help="print the IR after every pass, to stderr")
     p.add_argument(
         "--split-input-file",
@@ -74,9 +92,47 @@ def _process(name: str, source: ModuleOp | str, args: argparse.Namespace) -> tup
     report = None
     if baseline is not None:
         report = {"source": name, **api.memory_report(module, baseline=baseline)}
+    if args.target != "mlir":
+        return _emit_target(name, module, args), report
     # `--report -` puts the table on stdout in place of the IR, unless -o takes the IR.
     ir_wanted = not (args.report == "-" and args.output == "-")
     return (api.print_ir(module) if ir_wanted else ""), report
+
+
+def _c_target(spec: str, input_name: str):
+    """The `-t c{...}` target, naming the model after the input file unless told."""
+    import dataclasses
+    from pathlib import Path
+
+    from xdsl.utils.arg_spec import parse_spec
+    from xdsl.utils.exceptions import ArgSpecParseError
+
+    from tinyir.backends.c_emitter import CTarget, c_identifier
+
+    try:
+        parsed = parse_spec(spec)
+        if parsed.name != "c":
+            raise TinyIRError(f"unknown target '{parsed.name}' (choices: mlir, c)")
+        target = CTarget.from_spec(parsed)
+    except (ValueError, ArgSpecParseError) as e:
+        reason = " ".join(line.strip() for line in str(e).splitlines() if line.strip())
+        raise TinyIRError(f"target '{spec}': {reason}") from None
+    if "model" not in parsed.normalize_parameter_names().parameters and input_name not in ("-", "<stdin>"):
+        target = dataclasses.replace(target, model=c_identifier(Path(input_name).stem))
+    return target
+
+
+def _emit_target(name: str, module: ModuleOp, args: argparse.Namespace) -> str:
+    """`-t c`: the C files written into the -o directory (returns ""), or their text for stdout."""
+    import dataclasses
+    from io import StringIO
+
+    target = _c_target(args.target, name)
+    if args.output != "-":
+        target = dataclasses.replace(target, out=args.output)
+    out = StringIO()
+    target.emit(api.context(), module, out)
+    return out.getvalue()
 
 
 @run_tool
@@ -86,6 +142,10 @@ def main() -> int:
     check_report_arguments(args)
     if args.split_input_file and wants_report(args):
         raise TinyIRError("--report and --report-plot need one module, not --split-input-file")
+    if args.target != "mlir":
+        _c_target(args.target, "-")  # a bad target fails before any work
+        if args.split_input_file:
+            raise TinyIRError("-t c needs one module, not --split-input-file")
     inputs = _read_inputs(args)
     if args.split_input_file:
         name, text = inputs[0]
@@ -111,7 +171,9 @@ def main() -> int:
             print(f"error: {e}", file=sys.stderr)
             failed = True
     text = f"{SPLIT_MARKER}\n".join(outputs)
-    if args.output != "-":
+    if args.output != "-" and args.target != "mlir":
+        pass  # the target wrote its files into the -o directory
+    elif args.output != "-":
         try:
             with open(args.output, "w") as f:
                 f.write(text)

@@ -2,6 +2,14 @@
 
     tinyir-run model.tflite --input x.npy --output y.npy
     tinyir-run model.tflite --strip-names          # seeded random input, prints a checksum
+    tinyir-run model.tflite --fuse --backend c     # the same, as C compiled with gcc against CMSIS-NN
+
+`--backend c` emits C (tinyir.backends.c_emitter) into a temporary folder,
+compiles it with `gcc -O2 -Wall -Wextra -Werror` against the host CMSIS-NN
+runtime (backends/cmsis_nn_host; or the CMSIS-NN checkout named by $CMSIS_NN),
+runs it on the input and prints the same checksum line as the reference
+executor. The C backend needs an arena: when the pipeline has no
+arena-alloc, `--arena-alloc` (default options) is added at its end.
 """
 
 from __future__ import annotations
@@ -36,6 +44,13 @@ def parser() -> argparse.ArgumentParser:
         help="where to save an output array (.npy); once per model output, in order",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the random input used without --input (default 0)")
+    p.add_argument(
+        "--backend",
+        choices=("numpy", "c"),
+        default="numpy",
+        help="run on the reference executor (numpy, default) or as C compiled with gcc against CMSIS-NN "
+        "(c; adds --arena-alloc at the end of the pipeline when it has none)",
+    )
     add_pass_arguments(p)
     return p
 
@@ -57,7 +72,9 @@ def _load(path: str) -> np.ndarray:
 def main() -> int:
     args = parser().parse_args()
     pipeline = pipeline_of(args)
-    api.build_pipeline(pipeline)  # a bad pass option fails before any work
+    passes = api.build_pipeline(pipeline).passes  # a bad pass option fails before any work
+    if args.backend == "c" and not any(p.name == "arena-alloc" for p in passes):
+        pipeline = ",".join(filter(None, [pipeline, "arena-alloc"]))
     module = api.import_model(args.input_model)
     api.run_pipeline(module, pipeline)
 
@@ -65,7 +82,7 @@ def main() -> int:
         inputs = [_load(p) for p in args.input]
     else:
         inputs = api.random_inputs(module, seed=args.seed)
-    outputs = api.execute(module, inputs)
+    outputs = api.execute_c(module, inputs) if args.backend == "c" else api.execute(module, inputs)
 
     if args.output and len(args.output) != len(outputs):
         raise TinyIRError(f"the model has {len(outputs)} outputs, {len(args.output)} --output files were given")
