@@ -103,16 +103,8 @@ arm_cmsis_nn_status arm_convolve_wrapper_s8(const cmsis_nn_context *ctx,
                             }
                         }
                     }
-                    if (bias_data != NULL)
-                    {
-                        acc += bias_data[oc];
-                    }
-                    out[oc] = tinyir_output_s8(acc,
-                                               quant_params->multiplier[oc],
-                                               quant_params->shift[oc],
-                                               conv_params->output_offset,
-                                               act_min,
-                                               act_max);
+                    out[oc] = tinyir_channel_output_s8(acc, bias_data, oc, quant_params->multiplier[oc], quant_params->shift[oc],
+                                                       conv_params->output_offset, act_min, act_max);
                 }
             }
         }
@@ -193,16 +185,8 @@ arm_cmsis_nn_status arm_depthwise_conv_wrapper_s8(const cmsis_nn_context *ctx,
                             acc += (x + input_offset) * w;
                         }
                     }
-                    if (bias_data != NULL)
-                    {
-                        acc += bias_data[oc];
-                    }
-                    out[oc] = tinyir_output_s8(acc,
-                                               quant_params->multiplier[oc],
-                                               quant_params->shift[oc],
-                                               dw_conv_params->output_offset,
-                                               act_min,
-                                               act_max);
+                    out[oc] = tinyir_channel_output_s8(acc, bias_data, oc, quant_params->multiplier[oc], quant_params->shift[oc],
+                                                       dw_conv_params->output_offset, act_min, act_max);
                 }
             }
         }

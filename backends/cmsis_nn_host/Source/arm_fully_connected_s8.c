@@ -32,17 +32,9 @@ static void tinyir_fc_rows(const cmsis_nn_fc_params *fc_params,
             {
                 acc += ((int32_t)in[k] + fc_params->input_offset) * ((int32_t)w[k] + fc_params->filter_offset);
             }
-            if (bias_data != NULL)
-            {
-                acc += bias_data[o];
-            }
             const int32_t i = per_channel ? o : 0;
-            out[o] = tinyir_output_s8(acc,
-                                      multiplier[i],
-                                      shift[i],
-                                      fc_params->output_offset,
-                                      fc_params->activation.min,
-                                      fc_params->activation.max);
+            out[o] = tinyir_channel_output_s8(acc, bias_data, o, multiplier[i], shift[i], fc_params->output_offset,
+                                              fc_params->activation.min, fc_params->activation.max);
         }
     }
 }

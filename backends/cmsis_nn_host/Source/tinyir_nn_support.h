@@ -86,6 +86,18 @@ static inline int8_t tinyir_output_s8(int32_t acc, int32_t multiplier, int32_t s
     return (int8_t)y;
 }
 
+/* The tail of conv, depthwise and fully connected: the channel's bias (when
+ * given), then requantize and clamp. */
+static inline int8_t tinyir_channel_output_s8(int32_t acc, const int32_t *bias, int32_t channel, int32_t multiplier,
+                                              int32_t shift, int32_t output_offset, int32_t act_min, int32_t act_max)
+{
+    if (bias != NULL)
+    {
+        acc += bias[channel];
+    }
+    return tinyir_output_s8(acc, multiplier, shift, output_offset, act_min, act_max);
+}
+
 static inline int8_t tinyir_clamp_s8(int32_t y, int32_t act_min, int32_t act_max)
 {
     y = TINYIR_MAX(y, act_min);
