@@ -11,15 +11,18 @@ For each model, in one run:
   total, the "head" (the planned activation tensors) and the "tail"
   (persistent data: tensor structs, quantization, kernels' buffers).
 - tinyir, for each pipeline (default `arena-alloc`, `fuse,arena-alloc`,
-  `fuse,reorder,arena-alloc`): the arena (`tiny.arena_size`), the lower bound
-  (liveness peak of the final schedule, scratch buffers included), TFLM's
-  minimal arena over tinyir's, and the time of the passes. A pipeline that
-  fails (a pass not landed yet) shows `n/a`; the reasons are listed below.
+  `fuse,reorder,arena-alloc`, the same with in-place depthwise, and
+  `fuse,partial-exec,reorder,arena-alloc`): the arena (`tiny.arena_size`), the
+  lower bound (liveness peak of the final schedule, scratch buffers included),
+  TFLM's minimal arena over tinyir's, the MACs over the imported model's, and
+  the time of the passes. A pipeline that fails shows `n/a`; the reasons are
+  listed below.
 
 Last, the geometric mean of TFLM / tinyir over the five hanlab_* models and
-tflm_mobilenet_v2_pt_224_int8 for each pipeline. Targets (issue #3): >= 1.6
-with fuse,reorder,arena-alloc; tinyir <= TFLM on every model with arena-alloc
-alone.
+tflm_mobilenet_v2_pt_224_int8 for each pipeline. Targets: >= 1.6 with
+fuse,reorder,arena-alloc (issue #3); tinyir <= TFLM on every model with
+arena-alloc alone; >= 4.0 with partial execution at MAC ratio 1.000, never
+worse than the best pipeline without it (issue #5).
 """
 
 from __future__ import annotations
@@ -41,8 +44,15 @@ from tinyir.report import arena_size
 
 DEFAULT_MODELS = Path(__file__).resolve().parents[2] / "shared" / "models"
 INPLACE_DW = "fuse,reorder,arena-alloc{inplace-depthwise=true}"
-PIPELINES = ("arena-alloc", "fuse,arena-alloc", "fuse,reorder,arena-alloc", INPLACE_DW)
-LABELS = {"arena-alloc": "A", "fuse,arena-alloc": "F+A", "fuse,reorder,arena-alloc": "F+R+A", INPLACE_DW: "F+R+A+dw"}
+PARTIAL_EXEC = "fuse,partial-exec,reorder,arena-alloc"
+PIPELINES = ("arena-alloc", "fuse,arena-alloc", "fuse,reorder,arena-alloc", INPLACE_DW, PARTIAL_EXEC)
+LABELS = {
+    "arena-alloc": "A",
+    "fuse,arena-alloc": "F+A",
+    "fuse,reorder,arena-alloc": "F+R+A",
+    INPLACE_DW: "F+R+A+dw",
+    PARTIAL_EXEC: "F+P+R+A",
+}
 GEOMEAN_MODELS = (
     "hanlab_mbv2-w0.35-r144_imagenet",
     "hanlab_mcunet-10fps_imagenet",
@@ -198,7 +208,7 @@ def tinyir_arena(data: bytes, pipeline: str) -> dict:
     except Exception as e:  # noqa: BLE001 (a pass not landed yet, or a bug: report it, go on)
         return {"error": f"{type(e).__name__}: {e}".splitlines()[0]}
     seconds = time.perf_counter() - start
-    return {"arena": arena_size(module), "bound": analyze(module).peak, "ms": seconds * 1000}
+    return {"arena": arena_size(module), "bound": analyze(module).peak, "ms": seconds * 1000, "macs": module_macs(module)}
 
 
 def measure(path: Path, pipelines: list[str]) -> dict:
@@ -263,8 +273,8 @@ def main() -> None:
     rule = "|---|---:|---:|---:|---:|---:|---:|"
     for pl in pipelines:
         n = label[pl]
-        head += f" {n} arena | {n} bound | {n} ratio | {n} ms |"
-        rule += "---:|---:|---:|---:|"
+        head += f" {n} arena | {n} bound | {n} ratio | {n} MAC ratio | {n} ms |"
+        rule += "---:|---:|---:|---:|---:|"
     print(head)
     print(rule, flush=True)
 
@@ -279,12 +289,12 @@ def main() -> None:
         for pl in pipelines:
             t = r["tinyir"][pl]
             if "error" in t:
-                row += " n/a | n/a | n/a | n/a |"
+                row += " n/a | n/a | n/a | n/a | n/a |"
                 continue
             flag = " (!)" if t["arena"] is not None and t["arena"] < t["bound"] else ""
             row += (
                 f" {cell(t['arena'])}{flag} | {t['bound']} | {cell(ratio(r['tflm_min'], t['arena']), '{:.2f}')} "
-                f"| {t['ms']:.0f} |"
+                f"| {t['macs'] / r['macs'] if r['macs'] else 1:.3f} | {t['ms']:.0f} |"
             )
         print(row, flush=True)
 
@@ -305,6 +315,17 @@ def main() -> None:
         missing = [m for m, (a, _) in arenas.items() if a is None]
         verdict = "no: " + ", ".join(over) if over else "n/a (no arena)" if missing else "yes"
         print(f"- tinyir arena <= TFLM min on every model with arena-alloc alone: {verdict}")
+
+    split = [pl for pl in pipelines if "partial-exec" in pl]
+    others = [pl for pl in pipelines if "partial-exec" not in pl]
+    for pl in split:
+        worse = [
+            r["model"] for r in results
+            if (a := r["tinyir"][pl].get("arena")) is not None
+            and a > min((r["tinyir"][o].get("arena") or a for o in others), default=a)
+        ]
+        print(f"- {label[pl]} never worse than the best pipeline without partial execution: "
+              + ("yes" if not worse else "no: " + ", ".join(worse)))
 
     reasons = sorted({f"{pl}: {t['error']}" for r in results for pl, t in r["tinyir"].items() if "error" in t})
     if reasons:

@@ -30,12 +30,13 @@ from xdsl.dialects.builtin import (
     FloatData,
     IntAttr,
     IntegerAttr,
+    IndexType,
     IntegerType,
     TensorType,
     i32,
     i64,
 )
-from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, SSAValue, TypeAttribute
+from xdsl.ir import Attribute, Block, Dialect, ParametrizedAttribute, Region, SSAValue, TypeAttribute
 from xdsl.irdl import (
     AttrSizedOperandSegments,
     IRDLOperation,
@@ -45,11 +46,14 @@ from xdsl.irdl import (
     opt_operand_def,
     opt_prop_def,
     prop_def,
+    region_def,
     result_def,
+    traits_def,
     var_operand_def,
 )
 from xdsl.parser import AttrParser, Parser
 from xdsl.printer import Printer
+from xdsl.traits import NoTerminator
 from xdsl.utils.exceptions import VerifyException
 
 from tinyir import quantization
@@ -277,25 +281,49 @@ class ComputeOp(IRDLOperation):
     An op may also be given a `scratch` buffer (CMSIS-NN's working memory, sized
     for the target CPU), live for that op alone:
     `tiny.conv_2d %x, %w, %b -> %y scratch %s {...}`.
+
+    In the body of a `tiny.tile_loop`, an op whose constants cover more
+    channels than its buffers (a TiledOp) takes the loop's `tile %t` to say
+    which window it computes, and a conv or fully connected layer reading a
+    window of its input channels sums into an int32 `acc` buffer:
+    `tiny.conv_2d %xt, %w, %b -> %y acc %acc tile %t {...}`.
     """
 
     ins = var_operand_def(BufferType)
     out = operand_def(BufferType)
+    acc = opt_operand_def(BufferType)
     scratch = opt_operand_def(BufferType)
+    tile = opt_operand_def(IndexType)
     irdl_options = (AttrSizedOperandSegments(as_property=True),)
 
     # Names of the operands in `ins`, for accessors and messages; an entry
     # ending in `?` is optional (only the last one may be).
     INPUT_NAMES: ClassVar[tuple[str, ...]] = ("input",)
 
+    # The optional operands after `out`, in order, as printed: `-> %y acc %a scratch %s tile %t`.
+    OPTIONAL_OPERANDS: ClassVar[tuple[str, ...]] = ("acc", "scratch", "tile")
+
     def __init__(
         self,
         ins: Sequence[SSAValue],
         out: SSAValue,
         scratch: SSAValue | None = None,
+        *,
+        acc: SSAValue | None = None,
+        tile: SSAValue | None = None,
         **props: Attribute,
     ):
-        super().__init__(operands=[list(ins), out, [] if scratch is None else [scratch]], properties=props)
+        optional = [[] if v is None else [v] for v in (acc, scratch, tile)]
+        super().__init__(operands=[list(ins), out, *optional], properties=props)
+
+    def set_optional_operands(self, **values: SSAValue | None) -> None:
+        """Set (or, with None, drop) some of `acc`, `scratch`, `tile`."""
+        current = {name: getattr(self, name) for name in self.OPTIONAL_OPERANDS}
+        current.update(values)
+        optional = [current[name] for name in self.OPTIONAL_OPERANDS]
+        self.operands = [*self.ins, self.out, *(v for v in optional if v is not None)]
+        sizes = [len(self.ins), 1, *(int(v is not None) for v in optional)]
+        self.properties[_SEGMENTS] = DenseArrayBase.from_list(i32, sizes)
 
     @classmethod
     def parse(cls, parser: Parser) -> ComputeOp:
@@ -304,21 +332,24 @@ class ComputeOp(IRDLOperation):
         )
         parser.parse_punctuation("->")
         out = parse_defined_operand(parser)
-        scratch = []
-        if parser.parse_optional_keyword("scratch") is not None:
-            scratch = [parse_defined_operand(parser)]
+        optional = []
+        for keyword in cls.OPTIONAL_OPERANDS:
+            found = parser.parse_optional_keyword(keyword) is not None
+            optional.append([parse_defined_operand(parser)] if found else [])
         props = parser.parse_optional_attr_dict()
-        props[_SEGMENTS] = DenseArrayBase.from_list(i32, [len(ins), 1, len(scratch)])
-        return cls.create(operands=[*ins, out, *scratch], properties=props)
+        props[_SEGMENTS] = DenseArrayBase.from_list(i32, [len(ins), 1, *map(len, optional)])
+        return cls.create(operands=[*ins, out, *(v for vs in optional for v in vs)], properties=props)
 
     def print(self, printer: Printer) -> None:
         printer.print_string(" ")
         printer.print_list(self.ins, printer.print_operand)
         printer.print_string(" -> ")
         printer.print_operand(self.out)
-        if self.scratch is not None:
-            printer.print_string(" scratch ")
-            printer.print_operand(self.scratch)
+        for keyword in self.OPTIONAL_OPERANDS:
+            value = getattr(self, keyword)
+            if value is not None:
+                printer.print_string(f" {keyword} ")
+                printer.print_operand(value)
         props = {k: v for k, v in self.properties.items() if k != _SEGMENTS}
         if props:
             printer.print_string(" ")
@@ -366,6 +397,14 @@ class ComputeOp(IRDLOperation):
             if t.quant is None:
                 raise self.fail(f"buffer {list(t.shape)} of {t.element_type} needs quantization")
 
+    def check_quantized_or_float(self, *types: BufferType) -> bool:
+        """Quantized buffers, or (float models: the ONNX frontend) all f32 and
+        unquantized; returns True for the latter."""
+        if all(t.dtype == np.float32 and t.quant is None for t in types):
+            return True
+        self.check_quantized(*types)
+        return False
+
     def check_same_encoding(self, x: BufferType, y: BufferType) -> None:
         """Ops that move int8 data without rescaling keep type and quantization."""
         if x.element_type != y.element_type or x.quant != y.quant:
@@ -377,10 +416,23 @@ class ComputeOp(IRDLOperation):
 
     def verify_(self) -> None:
         self.check_arity()
+        self.check_tile()
         self.verify_op()
 
     def verify_op(self) -> None:
         """Operator-specific checks, with messages that start with the op name."""
+
+    def check_tile(self) -> None:
+        """Only tiled ops (TiledOp, the tile copies) take `tile` and `acc`."""
+        if self.tile is not None or self.acc is not None:
+            raise self.fail("takes no 'tile' or 'acc' operand")
+
+    # The whole op a tile belongs to; a tile-less op is its own whole.
+    def whole_input(self) -> BufferType:
+        return self.in_type(0)
+
+    def whole_output(self) -> BufferType:
+        return self.out_type
 
 
 # ---------------------------------------------------------------------------
@@ -587,7 +639,7 @@ class WindowOp(ComputeOp):
     """Shared checks of the 2-D sliding-window ops (conv, depthwise, pools)."""
 
     def check_window(self, kernel: tuple[int, int], dilation: tuple[int, int]) -> None:
-        x, y = self.in_type(0), self.out_type
+        x, y = self.whole_input(), self.whole_output()
         if len(x.shape) != 4 or len(y.shape) != 4:
             raise self.fail(f"input and output must be NHWC, got {list(x.shape)} -> {list(y.shape)}")
         stride = self.check_array("stride", 2, minimum=1)
@@ -607,14 +659,103 @@ class WindowOp(ComputeOp):
         self.check_clamp()
 
 
-class ConvLikeOp(WindowOp):
+class TiledOp(ComputeOp):
+    """An op with per-channel constants (filter, bias, multipliers) that, in
+    the body of a `tiny.tile_loop`, computes one window of its channels, the
+    window of the loop's `tile %t`:
+
+    - output tile (no `acc`): the output holds output channels [t*c, (t+1)*c)
+      of the whole op, c being its channel count; depthwise reads the
+      matching input channels. Filter, bias and multipliers are sliced.
+    - input tile (conv and fully connected, with `acc`): the input holds input
+      channels [t*c, (t+1)*c). Their partial sums go into `acc` (i32, the
+      output's shape): stored at t = 0, added after. At the last tile the
+      bias is added and the sums are requantized and clamped into the output,
+      which is the whole op's: the same integers as one pass over all inputs.
+
+        tiny.conv_2d %x, %w1, %b1 -> %e tile %t {...}
+        tiny.conv_2d %e, %w2, %b2 -> %y acc %acc tile %t {...}
+    """
+
+    INPUT_NAMES: ClassVar[tuple[str, ...]] = ("input", "filter", "bias?")
+    FILTER_OUT_AXIS: ClassVar[int]
+    """Axis of the filter along the output channels."""
+    FILTER_IN_AXIS: ClassVar[int | None]
+    """Axis of the filter along the input channels; None: no input tiles."""
+    CHANNELWISE: ClassVar[bool] = False
+    """Output channel o reads only input channels of its own (depthwise)."""
+
+    @property
+    def tile_mode(self) -> str | None:
+        """None (the whole op), "out" (output tile) or "in" (input tile)."""
+        if self.tile is None:
+            return None
+        return "in" if self.acc is not None else "out"
+
+    @property
+    def tile_count(self) -> int:
+        """How many tiles make the whole op."""
+        w = self.in_type(1).shape
+        if self.tile_mode == "out":
+            return w[self.FILTER_OUT_AXIS] // max(self.out_type.shape[-1], 1)
+        if self.tile_mode == "in":
+            return w[self.FILTER_IN_AXIS] // max(self.in_type(0).shape[-1], 1)
+        return 1
+
+    def _widened(self, t: BufferType) -> BufferType:
+        return t.with_shape((*t.shape[:-1], t.shape[-1] * self.tile_count))
+
+    def whole_input(self) -> BufferType:
+        x = self.in_type(0)
+        mode = self.tile_mode
+        return self._widened(x) if mode == "in" or (mode == "out" and self.CHANNELWISE) else x
+
+    def whole_output(self) -> BufferType:
+        return self._widened(self.out_type) if self.tile_mode == "out" else self.out_type
+
+    def channel_window(self) -> tuple[int, int]:
+        """(channels per tile, tiles) of the tiled side; (all, 1) untiled."""
+        side = self.in_type(0) if self.tile_mode == "in" else self.out_type
+        return side.shape[-1], self.tile_count
+
+    def check_tile(self) -> None:
+        if self.tile is None:
+            if self.acc is not None:
+                raise self.fail("an 'acc' operand needs a 'tile'")
+            return
+        check_tile_operand(self)
+        w = self.in_type(1).shape
+        if self.tile_mode == "out":
+            axis, part = self.FILTER_OUT_AXIS, self.out_type.shape[-1]
+        else:
+            if self.FILTER_IN_AXIS is None:
+                raise self.fail("reads no input tiles: it takes no 'acc'")
+            axis, part = self.FILTER_IN_AXIS, self.in_type(0).shape[-1]
+            acc, y = buffer_type(self.acc), self.out_type
+            if acc.dtype != np.int32 or acc.quant is not None or acc.shape != y.shape:
+                raise self.fail(f"'acc' must be i32 of the output's shape {list(y.shape)}, got {acc}")
+        if part == 0 or len(w) <= axis or w[axis] % part:
+            raise self.fail(f"a tile of {part} channels does not divide filter {list(w)} on axis {axis}")
+        if self.tile_mode == "out" and self.CHANNELWISE and part % max(self.in_type(0).shape[-1], 1):
+            raise self.fail(f"input tile of {self.in_type(0).shape[-1]} channels does not feed {part} outputs")
+
+
+def check_tile_operand(op: ComputeOp) -> None:
+    """`tile` must be the index of the `tiny.tile_loop` the op is in."""
+    tile = op.tile
+    loop = op.parent_op()
+    if not isinstance(loop, TileLoopOp) or tile is not loop.index:
+        raise op.fail("'tile' must be the index of the enclosing tiny.tile_loop")
+
+
+class ConvLikeOp(WindowOp, TiledOp):
     INPUT_NAMES: ClassVar[tuple[str, ...]] = ("input", "filter", "bias?")
 
     def check_conv(self, filter_channels_axis: int) -> None:
-        x, w, y = self.in_type(0), self.in_type(1), self.out_type
+        x, w, y = self.whole_input(), self.in_type(1), self.whole_output()
         if len(w.shape) != 4:
             raise self.fail(f"filter must have rank 4, got {list(w.shape)}")
-        self.check_quantized(x, w, y)
+        floating = self.check_quantized_or_float(x, w, y)
         dilation = self.check_array("dilation", 2, minimum=1)
         self.check_window((w.shape[1], w.shape[2]), dilation)
         out_channels = w.shape[filter_channels_axis]
@@ -622,8 +763,9 @@ class ConvLikeOp(WindowOp):
             raise self.fail(f"output has {y.shape[3]} channels, filter {list(w.shape)} gives {out_channels}")
         if len(self.ins) == 3:
             b = self.in_type(2)
-            if b.shape != (out_channels,) or b.dtype != np.int32:
-                raise self.fail(f"bias must be {out_channels} x i32, got {list(b.shape)} x {b.element_type}")
+            if b.shape != (out_channels,) or b.dtype != (np.float32 if floating else np.int32):
+                element = "f32" if floating else "i32"
+                raise self.fail(f"bias must be {out_channels} x {element}, got {list(b.shape)} x {b.element_type}")
 
 
 @irdl_op_definition
@@ -636,6 +778,8 @@ class Conv2DOp(ConvLikeOp):
     """
 
     name = "tiny.conv_2d"
+    FILTER_OUT_AXIS: ClassVar[int] = 0
+    FILTER_IN_AXIS: ClassVar[int | None] = 3
     stride = prop_def(DenseArrayBase)
     dilation = prop_def(DenseArrayBase)
     pad = prop_def(DenseArrayBase)
@@ -643,7 +787,7 @@ class Conv2DOp(ConvLikeOp):
 
     def verify_op(self) -> None:
         self.check_conv(filter_channels_axis=0)
-        x, w = self.in_type(0), self.in_type(1)
+        x, w = self.whole_input(), self.in_type(1)
         if w.shape[3] != x.shape[3]:
             raise self.fail(f"filter {list(w.shape)} expects {w.shape[3]} input channels, input has {x.shape[3]}")
 
@@ -657,6 +801,9 @@ class DepthwiseConv2DOp(ConvLikeOp):
     """
 
     name = "tiny.depthwise_conv_2d"
+    FILTER_OUT_AXIS: ClassVar[int] = 3
+    FILTER_IN_AXIS: ClassVar[int | None] = None
+    CHANNELWISE: ClassVar[bool] = True
     stride = prop_def(DenseArrayBase)
     dilation = prop_def(DenseArrayBase)
     pad = prop_def(DenseArrayBase)
@@ -664,25 +811,26 @@ class DepthwiseConv2DOp(ConvLikeOp):
 
     def verify_op(self) -> None:
         self.check_conv(filter_channels_axis=3)
-        x, w = self.in_type(0), self.in_type(1)
+        x, w = self.whole_input(), self.in_type(1)
         if w.shape[0] != 1 or w.shape[3] % x.shape[3] != 0:
             raise self.fail(f"filter {list(w.shape)} is not [1, KH, KW, k x {x.shape[3]}]")
 
 
 @irdl_op_definition
-class FullyConnectedOp(ComputeOp):
+class FullyConnectedOp(TiledOp):
     """Fully connected layer: input [..., K] as rows, filter [C_out, K], int32 bias.
 
         tiny.fully_connected %x, %w, %b -> %y {clamp = array<i64: -128, 127>}
     """
 
     name = "tiny.fully_connected"
-    INPUT_NAMES: ClassVar[tuple[str, ...]] = ("input", "filter", "bias?")
+    FILTER_OUT_AXIS: ClassVar[int] = 0
+    FILTER_IN_AXIS: ClassVar[int | None] = 1
     clamp = prop_def(DenseArrayBase)
 
     def verify_op(self) -> None:
-        x, w, y = self.in_type(0), self.in_type(1), self.out_type
-        self.check_quantized(x, w, y)
+        x, w, y = self.whole_input(), self.in_type(1), self.whole_output()
+        floating = self.check_quantized_or_float(x, w, y)
         if len(w.shape) != 2:
             raise self.fail(f"filter must be [C_out, K], got {list(w.shape)}")
         if not x.shape or not y.shape:
@@ -695,8 +843,9 @@ class FullyConnectedOp(ComputeOp):
             raise self.fail(f"output {list(y.shape)} should hold {rows} rows of {out_channels}")
         if len(self.ins) == 3:
             b = self.in_type(2)
-            if b.shape != (out_channels,) or b.dtype != np.int32:
-                raise self.fail(f"bias must be {out_channels} x i32, got {list(b.shape)} x {b.element_type}")
+            if b.shape != (out_channels,) or b.dtype != (np.float32 if floating else np.int32):
+                element = "f32" if floating else "i32"
+                raise self.fail(f"bias must be {out_channels} x {element}, got {list(b.shape)} x {b.element_type}")
         self.check_clamp()
 
 
@@ -708,7 +857,7 @@ class BinaryOp(ComputeOp):
 
     def verify_op(self) -> None:
         a, b, y = self.in_type(0), self.in_type(1), self.out_type
-        self.check_quantized(a, b, y)
+        self.check_quantized_or_float(a, b, y)
         try:
             shape = np.broadcast_shapes(a.shape, b.shape)
         except ValueError:
@@ -740,7 +889,7 @@ class PoolOp(WindowOp):
 
     def verify_op(self) -> None:
         x, y = self.in_type(0), self.out_type
-        self.check_quantized(x, y)
+        self.check_quantized_or_float(x, y)
         kernel = self.check_array("kernel", 2, minimum=1)
         self.check_window((kernel[0], kernel[1]), (1, 1))
         if x.shape[3] != y.shape[3]:
@@ -774,7 +923,7 @@ class MeanOp(ComputeOp):
 
     def verify_op(self) -> None:
         x, y = self.in_type(0), self.out_type
-        self.check_quantized(x, y)
+        self.check_quantized_or_float(x, y)
         axes = self.ints("axes")
         if not axes or any(not 0 <= a < len(x.shape) for a in axes) or len(set(axes)) != len(axes):
             raise self.fail(f"axes {list(axes)} are not distinct dimensions of {list(x.shape)}")
@@ -810,8 +959,10 @@ class PadOp(ComputeOp):
 class UnaryOp(ComputeOp):
     def verify_op(self) -> None:
         x, y = self.in_type(0), self.out_type
-        self.check_quantized(x, y)
+        floating = self.check_quantized_or_float(x, y)
         self.check_same_shape(x, y, "input and output")
+        if floating:
+            return
         try:
             self.check_kernel_quantization(x.quant, y.quant)
         except ValueError as e:
@@ -872,6 +1023,8 @@ class ClampOp(UnaryOp):
         super().verify_op()
         x, y = self.in_type(0), self.out_type
         for what, t in (("input", x), ("output", y)):
+            if t.dtype == np.float32 and t.quant is None:
+                continue  # a float clamp (float models, the ONNX frontend)
             if t.dtype != np.int8 or t.quant.is_per_channel:
                 kind = "per-channel" if t.quant.is_per_channel else "per-tensor"
                 raise self.fail(f"{what} must be per-tensor quantized i8, got {kind} {t.element_type}")
@@ -960,6 +1113,157 @@ class DequantizeOp(ComputeOp):
 
 
 
+# ---------------------------------------------------------------------------
+# Tiles: partial execution
+# ---------------------------------------------------------------------------
+
+
+class TileCopyOp(ComputeOp):
+    """Copies tile `t` of a whole buffer along `axis` (a channel window of an
+    NHWC buffer is strided, so a tile of it is a copy, not a view)."""
+
+    axis = prop_def(IntegerAttr)
+
+    def whole_and_part(self) -> tuple[BufferType, BufferType]:
+        raise NotImplementedError
+
+    @property
+    def tile_count(self) -> int:
+        whole, part = self.whole_and_part()
+        return whole.shape[self.axis.value.data] // max(part.shape[self.axis.value.data], 1)
+
+    def check_tile(self) -> None:
+        if self.tile is None or self.acc is not None:
+            raise self.fail("takes a 'tile' and no 'acc'")
+        check_tile_operand(self)
+
+    def verify_op(self) -> None:
+        whole, part = self.whole_and_part()
+        axis = self.axis.value.data
+        if not 0 <= axis < len(whole.shape) or len(part.shape) != len(whole.shape):
+            raise self.fail(f"axis {axis} does not fit {list(whole.shape)} and {list(part.shape)}")
+        others = [d for i, d in enumerate(whole.shape) if i != axis]
+        if others != [d for i, d in enumerate(part.shape) if i != axis] or (
+            part.shape[axis] == 0 or whole.shape[axis] % part.shape[axis]
+        ):
+            raise self.fail(f"{list(part.shape)} is not a tile of {list(whole.shape)} along axis {axis}")
+        self.check_same_encoding(whole, part)
+
+
+@irdl_op_definition
+class ExtractTileOp(TileCopyOp):
+    """Copies tile `t` of a whole buffer out:
+    `tiny.extract_tile %x -> %xt tile %t {axis = 3 : i64}` (channels
+    [t*c, (t+1)*c) of %x, c the channels of %xt)."""
+
+    name = "tiny.extract_tile"
+
+    def whole_and_part(self) -> tuple[BufferType, BufferType]:
+        return self.in_type(0), self.out_type
+
+
+@irdl_op_definition
+class InsertTileOp(TileCopyOp):
+    """Copies a tile into its window of a whole buffer:
+    `tiny.insert_tile %yt -> %y tile %t {axis = 3 : i64}`; the rest of %y is
+    left as it is (the other tiles write it)."""
+
+    name = "tiny.insert_tile"
+
+    def whole_and_part(self) -> tuple[BufferType, BufferType]:
+        return self.out_type, self.in_type(0)
+
+
+@irdl_op_definition
+class TileLoopOp(IRDLOperation):
+    """Runs its body once per tile, %t = 0 .. count-1: partial execution.
+
+    Ops of the body that take `tile %t` compute that tile of themselves
+    (TiledOp, the tile copies); the others work on whole (tile-sized)
+    buffers. Buffers allocated in the body hold one tile and are rewritten by
+    every iteration before they are read; buffers from outside persist
+    across iterations (inputs, accumulators, whole outputs).
+
+        tiny.tile_loop %t < 4 {
+          %e = tiny.alloc : !tiny.buffer<1x16x16x24xi8, 0.05:-128>
+          tiny.conv_2d %x, %w1, %b1 -> %e tile %t {...}
+          %d = tiny.alloc : !tiny.buffer<1x16x16x24xi8, 0.04:-128>
+          tiny.depthwise_conv_2d %e, %w2, %b2 -> %d tile %t {...}
+          tiny.conv_2d %d, %w3, %b3 -> %y acc %acc tile %t {...}
+        }
+    """
+
+    name = "tiny.tile_loop"
+    count = prop_def(IntegerAttr)
+    body = region_def("single_block")
+    traits = traits_def(NoTerminator())
+
+    def __init__(self, count: int, body: Region | None = None):
+        if body is None:
+            body = Region(Block(arg_types=[IndexType()]))
+            body.block.args[0].name_hint = "t"
+        super().__init__(properties={"count": IntegerAttr(count, i64)}, regions=[body])
+
+    @property
+    def index(self) -> SSAValue:
+        return self.body.block.args[0]
+
+    @property
+    def tiles(self) -> int:
+        return self.count.value.data
+
+    @classmethod
+    def parse(cls, parser: Parser) -> TileLoopOp:
+        index = parser.parse_argument(expect_type=False).resolve(IndexType())
+        parser.parse_punctuation("<")
+        count = parser.parse_integer(allow_boolean=False, allow_negative=False)
+        body = parser.parse_region([index])
+        if not body.blocks:
+            body.add_block(Block(arg_types=[IndexType()]))
+        return cls(count, body)
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(" ")
+        printer.print_block_argument(self.index, print_type=False)
+        printer.print_string(f" < {self.tiles} ")
+        printer.print_region(self.body, print_entry_block_args=False, print_empty_block=False)
+
+    def fail(self, message: str) -> VerifyException:
+        return VerifyException(f"{self.name}: {message}")
+
+    def verify_(self) -> None:
+        if self.tiles < 1:
+            raise self.fail(f"needs at least one tile, got {self.tiles}")
+        block = self.body.block
+        if len(block.args) != 1 or not isinstance(block.args[0].type, IndexType):
+            raise self.fail("the body takes one index argument, the tile")
+        local: set[SSAValue] = set()
+        written: set[SSAValue] = set()
+        for op in block.ops:
+            if isinstance(op, AllocOp):
+                local.add(op.result)
+            elif isinstance(op, ComputeOp):
+                tiled = isinstance(op, (TiledOp, TileCopyOp)) and op.tile is not None
+                if tiled and op.tile_count != self.tiles:
+                    raise self.fail(f"{op.name} makes {op.tile_count} tiles, the loop {self.tiles}")
+                for value in (*op.ins, op.acc):
+                    root = view_root(value) if value is not None else None
+                    if root in local and root not in written:
+                        raise self.fail(f"{op.name} reads a tile buffer no op of the body wrote before")
+                if view_root(op.acc) in local if op.acc is not None else False:
+                    raise self.fail(f"{op.name}: 'acc' must persist across tiles: allocate it outside the loop")
+                written.add(view_root(op.out))
+            elif not isinstance(op, ViewOp):
+                raise self.fail(f"{op.name} cannot be in a tile loop (only allocs, views and compute ops)")
+
+
+def view_root(value: SSAValue) -> SSAValue:
+    """The value a (chain of) views aliases."""
+    while isinstance(value.owner, ViewOp):
+        value = value.owner.source
+    return value
+
+
 Tiny = Dialect(
     "tiny",
     [
@@ -984,6 +1288,9 @@ Tiny = Dialect(
         TransposeOp,
         QuantizeOp,
         DequantizeOp,
+        ExtractTileOp,
+        InsertTileOp,
+        TileLoopOp,
     ],
     [BufferType],
 )

@@ -27,6 +27,11 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
 
         return ReorderPass
 
+    def partial_exec():
+        from tinyir.passes.partial_exec import PartialExecPass
+
+        return PartialExecPass
+
     def arena_alloc():
         from tinyir.passes.arena_alloc import ArenaAllocPass
 
@@ -41,6 +46,7 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
         "strip-names": strip_names,
         "fuse": fuse,
         "reorder": reorder,
+        "partial-exec": partial_exec,
         "arena-alloc": arena_alloc,
         "check-arena": check_arena,
     }

@@ -49,7 +49,7 @@ from tinyir.allocator import Interval, plan
 from tinyir.arena_check import check_arena
 from tinyir.dialects import tiny
 from tinyir.inplace import alias_depthwise, alias_elementwise
-from tinyir.liveness import analyze_block, main_function
+from tinyir.liveness import analyze_block, main_function, walk
 from tinyir.scratch import drop_scratch, family_of, materialize_scratch
 
 # 16 bytes by default: CMSIS-NN needs 4 (int32 accumulators and scratch are
@@ -100,7 +100,7 @@ class ArenaAllocPass(ModulePass):
         result = plan([interval for _, interval in buffers], self.alignment)
         offsets = dict(zip((value for value, _ in buffers), result.offsets))
         arena.set_argument_offsets(main_function(op), [offsets[arg] for arg in block.args])
-        for alloc in block.ops:
+        for alloc in walk(block):
             if isinstance(alloc, tiny.AllocOp):
                 alloc.offset = IntegerAttr(offsets[alloc.result], i64)
         arena.set_module_attributes(
@@ -112,7 +112,7 @@ class ArenaAllocPass(ModulePass):
 def _erase_dead_allocs(block: Block) -> None:
     """Erase allocs that no op reads or writes, with the views of them."""
     live = {b.value for b in analyze_block(block).buffers}
-    for alloc in [op for op in block.ops if isinstance(op, tiny.AllocOp) and op.result not in live]:
+    for alloc in [op for op in walk(block) if isinstance(op, tiny.AllocOp) and op.result not in live]:
         doomed: list[Operation] = [alloc]
         for op in doomed:  # grows as views of views are found
             doomed += [use.operation for result in op.results for use in result.uses]

@@ -161,7 +161,8 @@ class FusePadIntoConv(RewritePattern):
         paddings = pad.ints("paddings")
         if len(paddings) != 8 or any(paddings[i] for i in (0, 1, 6, 7)):
             return  # not NHWC, or pads the batch or the channels
-        if pad.value.value.data != conv.in_type(0).quant.zero_point[0]:
+        x_q = conv.in_type(0).quant  # None: a float conv, whose padding is 0.0
+        if pad.value.value.data != (x_q.zero_point[0] if x_q is not None else 0):
             return
         source = pad.ins[0]
         between = _ops_between(pad, conv)
@@ -185,8 +186,9 @@ class FuseClampIntoProducer(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, clamp: tiny.ClampOp, rewriter: PatternRewriter) -> None:
         middle, target = clamp.ins[0], clamp.out
-        if not is_identity_requantization(clamp.in_type(0).quant, clamp.out_type.quant):
-            return
+        x_q, y_q = clamp.in_type(0).quant, clamp.out_type.quant
+        if x_q is None or y_q is None or not is_identity_requantization(x_q, y_q):
+            return  # float clamps keep their own op
         pair = _only_writer_and_reader(middle)
         if pair is None or not isinstance(middle.owner, tiny.AllocOp) or middle.type != target.type:
             return

@@ -11,7 +11,9 @@ Dependencies are on buffers, seen through views (`tinyir.liveness.buffer_root`):
 read after write, write after read, write after write; a scratch buffer counts
 as written. After the compute ops are ordered, every `tiny.alloc`, `tiny.const`
 and view (`tiny.reshape`, `tiny.view`) moves to just before its first use; `func.return` stays last.
-A function holding any other op (one this pass does not know to be free of
+A `tiny.tile_loop` is one step: it reads and writes the outside buffers its
+body touches, and holds its tile buffers (their peak over the body) while it
+runs. A function holding any other op (one this pass does not know to be free of
 side effects, or a view it cannot see through) is left as it is. IR whose
 buffers --arena-alloc has placed is refused: a new order would invalidate the
 offsets.
@@ -27,14 +29,16 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 
+from tinyir.arena import require_unallocated
 from tinyir.dialects import tiny
-from tinyir.errors import TinyIRError
-from tinyir.liveness import buffer_root
+from tinyir.liveness import analyze_block, buffer_root, is_tile_local
 from tinyir.scheduling import Problem, Schedule, minimize_peak
 
 # Ops that only define a value (a buffer, weights, a view of a buffer): they
 # are placed just before their first use.
 DEFINITIONS = (tiny.AllocOp, tiny.ConstOp, tiny.ViewOp)
+# Ops that are steps of the schedule.
+STEPS = (tiny.ComputeOp, tiny.TileLoopOp)
 
 
 @dataclass(frozen=True)
@@ -53,11 +57,7 @@ class ReorderPass(ModulePass):
             raise ValueError(f"max_states must be at least 1, got {self.max_states}")
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        if any(isinstance(a, tiny.AllocOp) and a.offset is not None for a in op.walk()):
-            raise TinyIRError(
-                "reorder: the buffers are already placed in the arena (tiny.alloc offset); "
-                "run --reorder before --arena-alloc"
-            )
+        require_unallocated(op, self.name)
         for function in op.walk():
             if isinstance(function, func.FuncOp) and function.body.blocks:
                 reorder_block(function.body.block, self.max_states)
@@ -81,9 +81,9 @@ def scheduling_problem(block: Block) -> tuple[list[tiny.ComputeOp], Problem] | N
     order over SRAM buffers: function arguments and allocs), or None when the
     block holds an op other than compute ops, definitions and func.return."""
     for op in block.ops:
-        if not isinstance(op, (tiny.ComputeOp, *DEFINITIONS)) and not (op is block.last_op and isinstance(op, func.ReturnOp)):
+        if not isinstance(op, (*STEPS, *DEFINITIONS)) and not (op is block.last_op and isinstance(op, func.ReturnOp)):
             return None
-    steps = [op for op in block.ops if isinstance(op, tiny.ComputeOp)]
+    steps = [op for op in block.ops if isinstance(op, STEPS)]
     index: dict[SSAValue, int] = {}
     sizes: list[int] = []
 
@@ -99,14 +99,46 @@ def scheduling_problem(block: Block) -> tuple[list[tiny.ComputeOp], Problem] | N
     inputs = frozenset(buffer(arg) for arg in block.args)
     reads, writes = [], []
     for op in steps:
-        read = {buffer(v) for v in op.ins} - {None}
-        written = {buffer(v) for v in (op.out, *([op.scratch] if op.scratch is not None else []))} - {None}
+        if isinstance(op, tiny.TileLoopOp):
+            read, written = _loop_accesses(op, buffer)
+            sizes.append(_tile_peak(block, op))  # the tile buffers, live while the loop runs
+            written.add(len(sizes) - 1)
+        else:
+            read = {buffer(v) for v in op.ins} - {None}
+            written = {buffer(v) for v in (op.out, *([op.scratch] if op.scratch is not None else []))} - {None}
         reads.append(frozenset(read - written))
         writes.append(frozenset(written))
     outputs = frozenset()
     if isinstance(block.last_op, func.ReturnOp):
         outputs = frozenset(buffer(v) for v in block.last_op.arguments) - {None}
     return steps, Problem(sizes, reads, writes, inputs, outputs)
+
+
+def _loop_accesses(loop: tiny.TileLoopOp, buffer) -> tuple[set[int], set[int]]:
+    """The outside buffers a tile loop's body reads and writes."""
+    read, written = set(), set()
+    for op in loop.body.block.ops:
+        if not isinstance(op, tiny.ComputeOp):
+            continue
+        outside = lambda v: (root := buffer_root(v)) is not None and not is_tile_local(root, loop)  # noqa: E731
+        read |= {buffer(v) for v in op.ins if outside(v)}
+        written |= {buffer(v) for v in (op.out, op.acc) if v is not None and outside(v)}
+    return read, written
+
+
+def _tile_peak(block: Block, loop: tiny.TileLoopOp) -> int:
+    """The most bytes of a tile loop's own buffers live at one of its steps."""
+    liveness = analyze_block(block)
+    local = [b for b in liveness.buffers if is_tile_local(b.value, loop)]
+    steps = [i for i, op in enumerate(liveness.steps) if op.parent_op() is loop]
+    return max((sum(b.nbytes for b in local if b.live_at(s)) for s in steps), default=0)
+
+
+def _used_values(op: Operation) -> list[SSAValue]:
+    """The values `op` uses, those of a tile loop's body included."""
+    if isinstance(op, tiny.TileLoopOp):
+        return [v for inner in op.body.block.ops for v in inner.operands]
+    return list(op.operands)
 
 
 def place_ops(block: Block, order: list[tiny.ComputeOp]) -> None:
@@ -125,7 +157,7 @@ def place_ops(block: Block, order: list[tiny.ComputeOp]) -> None:
                 continue
             seen.add(current)
             needed.append(current)
-            for operand in current.operands:
+            for operand in _used_values(current):
                 owner = operand.owner
                 if isinstance(owner, Operation) and owner.parent_block() is block:
                     stack.append(owner)

@@ -43,7 +43,7 @@ def test_execute_does_not_modify_inputs():
     "call, message",
     [
         (lambda: tinyir.import_model(b"TFL3" * 2), "TFLite"),
-        (lambda: tinyir.import_model("model.onnx"), "unknown input format"),
+        (lambda: tinyir.import_model("model.pb"), "unknown input format"),
         (lambda: tinyir.parse_ir("func.func @main( {"), "<input>:1:"),
         (lambda: tinyir.run_pipeline(tinyir.parse_ir(""), "no-such-pass"), "no-such-pass"),
     ],

@@ -13,7 +13,7 @@ import pytest
 from conftest import input_sets, model_params, require_model
 
 import tinyir
-from tinyir.backends import c_emitter
+from tinyir.backends import c as c_backend
 from tinyir.testing.models import single_op_cases
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc not found")
@@ -28,10 +28,10 @@ def _allocated(source, pipeline: str, **kw):
 
 
 def _check_bit_exact(module, tmp_path, name: str, inputs_list, **build) -> None:
-    exe = c_emitter.build_host(module, tmp_path, name, **build)
+    exe = c_backend.build_host(module, tmp_path, name, **build)
     for i, inputs in enumerate(inputs_list):
         expected = tinyir.execute(module, inputs)
-        got = c_emitter.run_host(exe, module, inputs)
+        got = c_backend.run_host(exe, module, inputs)
         assert len(got) == len(expected)
         for k, (e, g) in enumerate(zip(expected, got)):
             assert g.dtype == e.dtype and g.shape == e.shape
@@ -54,7 +54,7 @@ def test_shared_model_bit_exact(path, pipeline, tmp_path):
 def test_inplace_depthwise_bit_exact(name, tmp_path):
     """In-place depthwise convolutions run tinyir's channel-by-channel kernel."""
     module = _allocated(require_model(name), "fuse,reorder,arena-alloc{inplace-depthwise=true}")
-    source = c_emitter.emit_c(module, "m")["m.c"]
+    source = c_backend.emit_c(module, "m")["m.c"]
     assert "tinyir_depthwise_conv_inplace_s8(" in source
     _check_bit_exact(module, tmp_path, "m", input_sets(module))
 
@@ -69,7 +69,7 @@ def test_single_op_bit_exact(case, tmp_path):
 def test_external_arena(tmp_path):
     case = next(c for c in single_op_cases() if c.name == "add_broadcast_relu")
     module = _allocated(case.data, "arena-alloc", format="tflite")
-    files = c_emitter.emit_c(module, "net", external_arena=True)
+    files = c_backend.emit_c(module, "net", external_arena=True)
     assert (
         "int tinyir_net_invoke(uint8_t *arena, const int8_t *input0, const int8_t *input1, int8_t *output);"
         in files["net.h"]
@@ -81,7 +81,7 @@ def test_external_arena(tmp_path):
 def test_arena_array_is_the_arena_size():
     module = _allocated(require_model("mlperf_kws_dscnn_int8.tflite"), "fuse,arena-alloc")
     size = module.attributes["tiny.arena_size"].value.data
-    files = c_emitter.emit_c(module, "kws")
+    files = c_backend.emit_c(module, "kws")
     assert f"#define TINYIR_KWS_ARENA_SIZE {size}\n" in files["kws.h"]
     assert "static uint8_t tinyir_kws_arena[TINYIR_KWS_ARENA_SIZE" in files["kws.c"]
 
@@ -89,9 +89,9 @@ def test_arena_array_is_the_arena_size():
 def test_emitted_c_is_warning_free_pedantic(tmp_path):
     """Beyond -Wall -Wextra -Werror (every build above): C99, -pedantic, shadowing and sign conversions."""
     module = _allocated(require_model("mlperf_ic_resnet8_int8.tflite"), "fuse,arena-alloc")
-    c_emitter.write_c(module, tmp_path, "resnet8")
-    flags, _ = c_emitter.cmsis_nn_library()
-    for source in ("resnet8.c", "tinyir_kernels.c"):
+    c_backend.write_c(module, tmp_path, "resnet8")
+    flags, _ = c_backend.cmsis_nn_library()
+    for source in ("resnet8.c", "tinyir_kernels.c", "tinyir_tiles.c"):
         subprocess.run(
             [
                 "gcc",
@@ -136,7 +136,14 @@ def test_opt_writes_the_c_folder(tmp_path):
         check=True,
     )
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["mlperf_kws_dscnn_int8.c", "mlperf_kws_dscnn_int8.h", "tinyir_kernels.c", "tinyir_kernels.h"]
+    assert names == [
+        "mlperf_kws_dscnn_int8.c",
+        "mlperf_kws_dscnn_int8.h",
+        "tinyir_kernels.c",
+        "tinyir_kernels.h",
+        "tinyir_tiles.c",
+        "tinyir_tiles.h",
+    ]
     assert (
         "int tinyir_mlperf_kws_dscnn_int8_invoke(const int8_t *input, int8_t *output);"
         in (out / "mlperf_kws_dscnn_int8.h").read_text()
@@ -164,7 +171,7 @@ def test_run_backend_c_prints_the_reference_checksum():
 def test_xdsl_target_is_registered():
     from tinyir.universe import TINYIR_UNIVERSE
 
-    assert TINYIR_UNIVERSE.all_targets["c"]() is c_emitter.CTarget
+    assert TINYIR_UNIVERSE.all_targets["c"]() is c_backend.CTarget
 
 
 def _elementwise_module(rng: np.random.Generator) -> str:

@@ -4,21 +4,29 @@ A small int8 requantization program (TFLite's double-rounding
 MultiplyByQuantizedMultiplier, per channel) builds warning-free for every CPU of
 the table, runs on QEMU's mps2-an386 (Cortex-M4) with semihosting file I/O,
 and gives the same bytes as the same source built for the host. The linker
-script enforces the RAM size; sizes come from the ELF. Then a real model: the
-C backend's code for mlperf_kws_dscnn with the host CMSIS-NN runtime, linked
-into exactly its arena plus stack, heap and state, runs in QEMU bit-exact with
-the reference executor and the host build.
+script enforces the RAM size; sizes come from the ELF. Then the real models:
+the C backend's code for every shared model, with the host CMSIS-NN runtime,
+builds warning-free for every CPU into exactly its planned arena plus the
+harness's buffers, heap, stack and a few bytes of state; on Cortex-M4 it runs
+in QEMU bit-exact with the reference executor and the host build; with
+$CMSIS_NN set, linked against upstream CMSIS-NN built for Cortex-M4 too.
 """
 
+import functools
+import os
+import shutil
 import subprocess
 import textwrap
 
 import numpy as np
 import pytest
-from conftest import input_sets, require_model
+from conftest import input_sets, model_params, require_model
 
 import tinyir
+from tinyir import arena as arena_attrs
+from tinyir.backends.cmsis_nn_host.sources import cmsis_nn_checkout, host_runtime
 from tinyir.backends.cortex_m import build as cortex_m
+from tinyir.dialects import tiny
 
 pytestmark = pytest.mark.skipif(
     bool(cortex_m.missing_tools()),
@@ -235,78 +243,142 @@ def test_timeout(tmp_path):
         cortex_m.run(elf, timeout=1)
 
 
-# -- a model from the C backend ------------------------------------------------
+# -- the C backend's models -------------------------------------------------------
+# Every shared model, planned with fuse,arena-alloc{target-cpu=CPU}: its C (with
+# the harness main, tinyir's kernels and the host CMSIS-NN runtime) builds
+# warning-free for every CPU into RAM of its planned arena plus the harness's
+# I/O, heap, stack and a few bytes of state (build.py's build_model); the
+# Cortex-M4 build runs in QEMU bit-exact with the reference executor and with
+# the same sources built for the host; with $CMSIS_NN, also against upstream
+# CMSIS-NN built for Cortex-M4 (its DSP code). Each model is built once per CPU
+# (and CMSIS-NN), the CMSIS-NN library once per CPU (cached in $TINYIR_CACHE).
 
-MODEL_MAIN_C = """\
-/* Runs the generated model once: in.bin -> out.bin (host or Cortex-M4). */
-#include <stdio.h>
-#include "{name}.h"
-#ifdef __arm__
-#include "board.h"
-#endif
-
-static int8_t input[TINYIR_{upper}_INPUT0_SIZE];
-static int8_t output[TINYIR_{upper}_OUTPUT0_SIZE];
-
-int main(void)
-{{
-    FILE *f = fopen("in.bin", "rb");
-    if (!f || fread(input, 1, sizeof input, f) != sizeof input)
-        return 2;
-    fclose(f);
-    int status = tinyir_{name}_invoke(input, output);
-    if (status) {{
-        fprintf(stderr, "op %d refused its arguments\\n", status);
-        return 3;
-    }}
-    f = fopen("out.bin", "wb");
-    if (!f || fwrite(output, 1, sizeof output, f) != sizeof output || fclose(f))
-        return 4;
-#ifdef __arm__
-    fprintf(stderr, "stack %u heap %u\\n", (unsigned)tinyir_stack_peak(), (unsigned)tinyir_heap_used());
-#endif
-    return 0;
-}}
-"""
+UPSTREAM = os.environ.get("CMSIS_NN")
 
 
-def test_generated_model_runs_in_qemu_bit_exact(tmp_path):
-    c_emitter = pytest.importorskip("tinyir.backends.c_emitter", reason="the C backend has not landed")
-    from tinyir import arena as arena_attrs
-    from tinyir.backends.cmsis_nn_host.sources import host_runtime
+def planned(path, cpu: str):
+    module = tinyir.import_model(path)
+    return tinyir.run_pipeline(module, f"fuse,arena-alloc{{target-cpu={cpu}}}")
 
-    name = "mlperf_kws_dscnn_int8"
-    module = tinyir.import_model(require_model(f"{name}.tflite"))
-    tinyir.run_pipeline(module, "fuse,arena-alloc{target-cpu=cortex-m4}")
-    arena = arena_attrs.arena_size(module)
-    c_emitter.write_c(module, tmp_path, name)
-    (tmp_path / "main.c").write_text(MODEL_MAIN_C.format(name=name, upper=name.upper()))
-    runtime = host_runtime()
-    sources = [tmp_path / "main.c", tmp_path / f"{name}.c", tmp_path / "tinyir_kernels.c", *runtime.c_files]
-    includes = [tmp_path, *runtime.include_dirs]
 
-    # SRAM = the planned arena + 1 KB stack + 2 KB heap (the harness's stdio)
-    # + 1 KB of static state (newlib, startup): the link proves that it fits.
-    stack, heap, state = 1024, 2048, 1024
-    ram = arena + stack + heap + state
-    elf = cortex_m.build(sources, tmp_path / "m4" / f"{name}.elf", ram_size=ram,
-                         stack_size=stack, heap_size=heap, include_dirs=includes)  # fmt: skip
-    sizes = cortex_m.elf_sizes(elf)
-    assert sizes.bss >= arena and sizes.ram <= ram
-    assert sizes.rodata > 20_000  # the weights are const: flash, not SRAM
+def concatenated(arrays) -> bytes:
+    """The bytes of the arrays in order: the harness's in.bin and out.bin."""
+    return b"".join(np.ascontiguousarray(a).tobytes() for a in arrays)
+
+
+def same_bytes(got: bytes, expected: bytes) -> None:
+    np.testing.assert_array_equal(np.frombuffer(got, np.uint8), np.frombuffer(expected, np.uint8))
+
+
+class Model:
+    """One shared model: its builds (on demand, once each), its inputs and
+    reference outputs, and the host build's outputs."""
+
+    def __init__(self, path, folder):
+        self.path, self.folder = path, folder
+        self.builds: dict = {}
+
+    def build(self, cpu: str, cmsis_nn: str | None = None):
+        """(module, ModelBuild) for `cpu`, against the CMSIS-NN checkout
+        `cmsis_nn` (default: tinyir's host runtime)."""
+        key = (cpu, cmsis_nn)
+        if key not in self.builds:
+            module = planned(self.path, cpu)
+            folder = self.folder / f"{cpu}-{len(self.builds)}"
+            built = cortex_m.build_model(module, folder, self.path.stem, cpu, cmsis_nn or host_runtime())
+            self.builds[key] = module, built
+        return self.builds[key]
+
+    @functools.cached_property
+    def cases(self) -> list[tuple[bytes, bytes]]:
+        """(input bytes, reference output bytes) for each input set."""
+        module, _ = self.build(cortex_m.RUN_CPU)
+        return [(concatenated(xs), concatenated(tinyir.execute(module, xs))) for xs in input_sets(module, count=1)]
+
+    @functools.cached_property
+    def host_outputs(self) -> list[bytes]:
+        """What the Cortex-M4 build's sources give when built for the host."""
+        _, built = self.build(cortex_m.RUN_CPU)
+        exe = cortex_m.compile_host([*built.sources, *built.cmsis_nn.c_files], self.folder / "host" / built.ident,
+                                    built.include_dirs, built.cmsis_nn.defines)  # fmt: skip
+        outputs = []
+        for x, _ in self.cases:
+            result = cortex_m.run_host(exe, inputs={"in.bin": x}, outputs=["out.bin"])
+            assert result.returncode == 0, result.stderr.decode()
+            outputs.append(result.outputs["out.bin"])
+        return outputs
+
+    def check_in_qemu(self, built) -> None:
+        """`built` (a Cortex-M4 ELF) gives in QEMU, on every input set, the
+        reference executor's output and the host build's, to the bit."""
+        for (x, expected), host in zip(self.cases, self.host_outputs, strict=True):
+            result = cortex_m.run(built.elf, inputs={"in.bin": x}, outputs=["out.bin"], timeout=300)
+            assert result.returncode == 0, result.stderr.decode()
+            stack = int(result.stderr.split()[1])  # "stack N heap M": the harness's report
+            assert 0 < stack < cortex_m.MODEL_STACK
+            same_bytes(result.outputs["out.bin"], expected)
+            assert result.outputs["out.bin"] == host
+
+
+@pytest.fixture(scope="module", params=model_params())
+def model(request, tmp_path_factory):
+    folder = tmp_path_factory.mktemp(request.param.stem)
+    yield Model(request.param, folder)
+    shutil.rmtree(folder)  # the big models' C and objects: tens of MB per CPU
+
+
+@pytest.mark.parametrize("cpu", list(cortex_m.CPU_FLAGS))
+def test_model_builds_for_every_cpu_into_its_arena(model, cpu):
+    module, built = model.build(cpu)
+    assert built.arena == arena_attrs.arena_size(module) > 0
+    sizes = cortex_m.elf_sizes(built.elf)
+    parts = cortex_m.map_sizes(built.map_file)
+    ours = str(built.model_object)
+    # RAM: the model's one variable is its arena; beside it, the harness's
+    # input and output buffers and a few hundred bytes of newlib and startup.
+    assert parts[(".bss", ours)] == built.arena
+    assert (".data", ours) not in parts
+    state = sizes.data + sizes.bss - built.arena - built.io_bytes
+    assert 0 < state <= cortex_m.MODEL_STATE
+    assert (sizes.heap, sizes.stack) == (cortex_m.MODEL_HEAP, cortex_m.MODEL_STACK)
+    assert sizes.ram <= cortex_m.model_ram(built.arena, built.io_bytes)
+    # Flash: every weight, bias and requantization table is const.
+    weights = sum(tiny.buffer_type(op.result).nbytes for op in module.walk() if isinstance(op, tiny.ConstOp))
+    assert parts[(".rodata", ours)] >= weights
+
+
+def test_model_runs_in_qemu_bit_exact(model):
+    _, built = model.build(cortex_m.RUN_CPU)
+    model.check_in_qemu(built)
+
+
+@pytest.mark.skipif(not UPSTREAM, reason="set CMSIS_NN to a CMSIS-NN checkout to run the models on upstream CMSIS-NN")
+def test_model_runs_on_upstream_cmsis_nn_built_for_cortex_m4(model):
+    _, built = model.build(cortex_m.RUN_CPU, UPSTREAM)
+    assert built.cmsis_nn.is_real_cmsis_nn
+    model.check_in_qemu(built)
+
+
+@pytest.mark.skipif(not UPSTREAM, reason="set CMSIS_NN to a CMSIS-NN checkout to build upstream CMSIS-NN")
+def test_upstream_cmsis_nn_for_cortex_m4_is_its_dsp_build(tmp_path):
+    probe = tmp_path / "probe.c"
+    probe.write_text(
+        '#include "arm_nnsupportfunctions.h"\n'
+        "#if !defined(ARM_MATH_DSP) || defined(ARM_MATH_MVEI)\n"
+        '#error "not the DSP build"\n'
+        "#endif\n"
+        "int probe;\n"
+    )
+    includes = cmsis_nn_checkout(UPSTREAM).include_dirs
+    cortex_m.compile_sources([probe], cortex_m.RUN_CPU, tmp_path / "m4", includes)
+    with pytest.raises(cortex_m.BuildError, match="not the DSP build"):
+        cortex_m.compile_sources([probe], "cortex-m0plus", tmp_path / "m0plus", includes)
+
+
+def test_a_model_that_does_not_fit_fails_to_link(tmp_path):
+    module = planned(require_model("mlperf_kws_dscnn_int8.tflite"), cortex_m.RUN_CPU)
+    built = cortex_m.build_model(module, tmp_path, "kws", cmsis_nn=host_runtime())
+    sizes = cortex_m.elf_sizes(built.elf)
+    assert sizes.bss >= built.arena == arena_attrs.arena_size(module)
     with pytest.raises(cortex_m.BuildError, match="region `RAM' overflowed"):
-        cortex_m.build(sources, tmp_path / "short" / f"{name}.elf", ram_size=sizes.ram - 8,
-                       stack_size=stack, heap_size=heap, include_dirs=includes)  # fmt: skip
-
-    host = cortex_m.compile_host(sources, tmp_path / "host" / name, include_dirs=includes)
-    for (x,) in input_sets(module, count=1):
-        (expected,) = tinyir.execute(module, [x])
-        data = {"in.bin": x.tobytes()}
-        target = cortex_m.run(elf, inputs=data, outputs=["out.bin"], timeout=120)
-        assert target.returncode == 0, target.stderr.decode()
-        assert target.stderr.startswith(b"stack ")  # its peak stack and heap use
-        on_host = cortex_m.run_host(host, inputs=data, outputs=["out.bin"])
-        assert on_host.returncode == 0, on_host.stderr.decode()
-        got = np.frombuffer(target.outputs["out.bin"], np.int8).reshape(expected.shape)
-        np.testing.assert_array_equal(got, expected)
-        assert target.outputs["out.bin"] == on_host.outputs["out.bin"]
+        built.link(tmp_path / "short.elf", sizes.ram - 8)

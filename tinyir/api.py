@@ -30,7 +30,7 @@ from tinyir.errors import TinyIRError
 from tinyir.passes import get_all_passes
 from tinyir.verifier import verify_module
 
-FORMATS = ("tflite", "mlir")
+FORMATS = ("tflite", "onnx", "mlir")
 
 
 def context() -> Context:
@@ -42,24 +42,47 @@ def context() -> Context:
 
 
 def format_of(path: str | os.PathLike) -> str:
-    """The input format a file name implies (.tflite, .mlir)."""
+    """The input format a file name implies (.tflite, .onnx, .mlir)."""
     suffix = Path(path).suffix.lstrip(".").lower()
     if suffix not in FORMATS:
-        raise TinyIRError(f"{path}: unknown input format '.{suffix}' (expected one of: .tflite, .mlir)")
+        raise TinyIRError(f"{path}: unknown input format '.{suffix}' (expected one of: .tflite, .onnx, .mlir)")
     return suffix
 
 
-def import_model(source: str | os.PathLike | bytes, *, format: str | None = None, name: str = "<input>") -> ModuleOp:
-    """A verified tiny IR module from a model file path, or from bytes with `format`."""
+def import_model(
+    source: str | os.PathLike | bytes,
+    *,
+    format: str | None = None,
+    name: str = "<input>",
+    quantize=None,
+) -> ModuleOp:
+    """A verified tiny IR module from a model file path, or from bytes with `format`.
+
+    `quantize` (ONNX float models): calibration data (a .npy/.npz path, arrays,
+    or "random") for onnxruntime's static quantizer; the int8 model it makes is
+    imported (tinyir.frontends.onnx.calibrate).
+    """
+    base_dir = None
     if isinstance(source, bytes | bytearray):
         if format is None:
-            format = "tflite" if source[4:8] == b"TFL3" else "mlir"
+            format = "tflite" if source[4:8] == b"TFL3" else "onnx" if source[:1] == b"\x08" else "mlir"
         data = bytes(source)
     else:
         name = str(source)
         format = format or format_of(source)
         data = read_file(source)
-    if format == "tflite":
+        base_dir = Path(source).parent
+    if quantize is not None and format != "onnx":
+        raise TinyIRError(f"{name}: --quantize takes a float ONNX model, not .{format}")
+    if format == "onnx":
+        from tinyir.frontends.onnx import import_onnx
+
+        if quantize is not None:
+            from tinyir.frontends.onnx.calibrate import quantize_onnx
+
+            data, base_dir = quantize_onnx(data, quantize, base_dir=base_dir), None
+        module = import_onnx(data, base_dir=base_dir)
+    elif format == "tflite":
         from tinyir.frontends.tflite import import_tflite
 
         module = import_tflite(data)
@@ -83,7 +106,7 @@ def decode_ir(data: bytes, name: str) -> str:
     try:
         return data.decode()
     except UnicodeDecodeError:
-        raise TinyIRError(f"{name}: not a text file (is it a model? give it a .tflite name)") from None
+        raise TinyIRError(f"{name}: not a text file (is it a model? give it a .tflite or .onnx name)") from None
 
 
 def parse_ir(text: str, *, name: str = "<input>") -> ModuleOp:
@@ -170,7 +193,7 @@ def random_inputs(module: ModuleOp, seed: int = 0) -> list[np.ndarray]:
     return random_inputs(module, seed=seed)
 
 
-# The C backend (tinyir.backends.c_emitter), imported on use.
+# The C backend (tinyir.backends.c), imported on use.
 
 
 def emit_c(
@@ -183,9 +206,9 @@ def emit_c(
     """The C of an allocated module (run `arena-alloc` first): {file name: text}
     of `<name>.h` and `<name>.c`, whose `tinyir_<name>_invoke` runs the model
     with CMSIS-NN. With `directory`, also writes them there, beside tinyir's
-    portable kernels (tinyir_kernels.h/.c). `external_arena`: the caller passes
+    portable kernels (tinyir_kernels.h/.c, tinyir_tiles.h/.c). `external_arena`: the caller passes
     the arena instead of a static array."""
-    from tinyir.backends.c_emitter import emit_c as emit, write_c
+    from tinyir.backends.c import emit_c as emit, write_c
 
     if directory is not None:
         write_c(module, directory, name, external_arena=external_arena)
@@ -194,6 +217,6 @@ def emit_c(
 
 def execute_c(module: ModuleOp, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
     """Run an allocated module as compiled C on the host (gcc, CMSIS-NN): its outputs."""
-    from tinyir.backends.c_emitter import execute_c
+    from tinyir.backends.c import execute_c
 
     return execute_c(module, inputs)

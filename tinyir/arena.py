@@ -57,6 +57,24 @@ def alignment(module: ModuleOp) -> int | None:
     return _int_attr(module, ALIGNMENT)
 
 
+def lower_bound(module: ModuleOp) -> int | None:
+    """The most bytes live at one step of an allocated module (aligned)."""
+    return _int_attr(module, LOWER_BOUND)
+
+
+def require_unallocated(module: ModuleOp, pass_name: str) -> None:
+    """Refuse IR whose buffers --arena-alloc placed: a pass that changes the
+    schedule or the buffers would invalidate the offsets."""
+    from tinyir.dialects import tiny
+    from tinyir.errors import TinyIRError
+
+    if any(isinstance(a, tiny.AllocOp) and a.offset is not None for a in module.walk()):
+        raise TinyIRError(
+            f"{pass_name}: the buffers are already placed in the arena (tiny.alloc offset); "
+            f"run --{pass_name} before --arena-alloc"
+        )
+
+
 def set_module_attributes(module: ModuleOp, *, size: int, bound: int, align: int, cpu: str) -> None:
     module.attributes[ARENA_SIZE] = IntegerAttr(size, i64)
     module.attributes[LOWER_BOUND] = IntegerAttr(bound, i64)

@@ -22,7 +22,7 @@ from xdsl.ir import BlockArgument, SSAValue
 from tinyir import arena
 from tinyir.dialects import tiny
 from tinyir.errors import TinyIRError
-from tinyir.liveness import analyze_block, main_function
+from tinyir.liveness import analyze_block, main_function, walk
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def _label(value: SSAValue) -> str:
     if isinstance(value, BlockArgument):
         return f"argument #{value.index}"
     block = value.owner.parent_block()
-    index = list(block.ops).index(value.owner) if block is not None else "?"
+    index = list(walk(block)).index(value.owner) if block is not None else "?"
     return f"the tiny.alloc at operation #{index}"
 
 
@@ -59,7 +59,7 @@ def check_arena(module: ModuleOp) -> None:
 
     placed: list[_Placed] = []
     roots: list[tuple[SSAValue, int | None]] = list(zip(block.args, arg_offsets))
-    roots += [(op.result, op.arena_offset) for op in block.ops if isinstance(op, tiny.AllocOp)]
+    roots += [(op.result, op.arena_offset) for op in walk(block) if isinstance(op, tiny.AllocOp)]
     known = {value for value, _ in roots}
     for value in live:
         if value not in known:

@@ -15,11 +15,13 @@ from typing import Any
 
 import numpy as np
 from xdsl.dialects import func
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import DenseArrayBase, FloatAttr, ModuleOp
 from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, register_impls
 from xdsl.interpreters.func import FuncFunctions
+from xdsl.irdl import AttrSizedOperandSegments
 
 from tinyir import kernels
+from tinyir.kernels import floating
 from tinyir.arena import arena_size, argument_offsets
 from tinyir.dialects import tiny
 from tinyir.errors import TinyIRError
@@ -31,17 +33,54 @@ def _window(op: tiny.ComputeOp) -> dict[str, Any]:
 
 def compute(op_type: type[tiny.ComputeOp]):
     """`@impl` for a compute op, handing it (ins..., out): a scratch buffer is
-    CMSIS-NN's working memory, of no use to numpy kernels."""
+    CMSIS-NN's working memory, of no use to numpy kernels. Tiled ops get
+    `tile` (an int or None) and `acc` (an array or None) as keywords."""
 
     def register(run):
+        tiled = issubclass(op_type, (tiny.TiledOp, tiny.TileCopyOp))
+
         @impl(op_type)
         @functools.wraps(run)
         def run_without_scratch(self, interpreter: Interpreter, op: tiny.ComputeOp, args: tuple[Any, ...]):
-            return run(self, interpreter, op, args[: len(op.ins) + 1])
+            ins_out = args[: len(op.ins) + 1]
+            if _run_f32(op, ins_out):
+                result = ()
+            elif not tiled:
+                result = run(self, interpreter, op, ins_out)
+            else:
+                optional = dict(zip(tiny.ComputeOp.OPTIONAL_OPERANDS, _optional_args(op, args)))
+                result = run(self, interpreter, op, ins_out, tile=optional["tile"], acc=optional["acc"])
+            if self.observer is not None:
+                self.observer(op, ins_out[-1])
+            return result
 
         return run_without_scratch
 
     return register
+
+
+def _optional_args(op: tiny.ComputeOp, args: tuple[Any, ...]) -> list[Any]:
+    """The values of `acc`, `scratch`, `tile` (None where absent)."""
+    rest = iter(args[len(op.ins) + 1 :])
+    return [None if getattr(op, name) is None else next(rest) for name in tiny.ComputeOp.OPTIONAL_OPERANDS]
+
+
+def _run_f32(op: tiny.ComputeOp, ins_out: tuple[np.ndarray, ...]) -> bool:
+    """Run an op on f32 buffers (float models, the ONNX frontend) with
+    tinyir.kernels.floating; False when it is not one (data movement such as
+    pad, concat, transpose runs on any element type below)."""
+    kernel = floating.KERNELS.get(op.name)
+    if kernel is None or any(a.dtype != np.float32 for a in ins_out):
+        return False
+    props = {}
+    for name, attr in op.properties.items():
+        if isinstance(attr, DenseArrayBase) and name != AttrSizedOperandSegments.attribute_name:
+            props[name] = tuple(int(v) for v in attr.get_values())
+        elif isinstance(attr, FloatAttr):
+            props[name] = float(attr.value.data)
+    *ins, out = ins_out
+    _write(out, kernel(*ins, out_shape=out.shape, **props))
+    return True
 
 
 def _write(out: np.ndarray, result: np.ndarray) -> tuple[()]:
@@ -49,12 +88,42 @@ def _write(out: np.ndarray, result: np.ndarray) -> tuple[()]:
     return ()
 
 
-def _weighted(kernel, op: tiny.ComputeOp, args: tuple[np.ndarray, ...], **attrs) -> tuple[()]:
-    """Conv, depthwise, fully connected: (input, filter[, bias]) -> out."""
+def _weighted(kernel, op: tiny.TiledOp, args: tuple[np.ndarray, ...], tile: int | None,
+              acc: np.ndarray | None, **attrs) -> tuple[()]:
+    """Conv, depthwise, fully connected: (input, filter[, bias]) -> out, whole
+    or one tile (see tiny.TiledOp)."""
     *ins, out = args
     x, w, b = (*ins, None) if len(ins) == 2 else ins
-    q = op.in_type
-    return _write(out, kernel(x, q(0).quant, w, q(1).quant, b, op.out_type.quant, out_shape=out.shape, **attrs))
+    x_q, w_q, y_q = op.in_type(0).quant, op.in_type(1).quant, op.out_type.quant
+    if op.tile_mode == "in":
+        return _input_tile(op, x, w, b, out, acc, tile, **attrs)
+    if op.tile_mode == "out":  # the filter, bias and quantization of this tile's channels
+        size = out.shape[-1]
+        window = slice(tile * size, (tile + 1) * size)
+        w = w[(slice(None),) * op.FILTER_OUT_AXIS + (window,)]
+        b = None if b is None else b[window]
+        w_q = w_q.channels(window.start, window.stop)
+    return _write(out, kernel(x, x_q, w, w_q, b, y_q, out_shape=out.shape, **attrs))
+
+
+def _input_tile(op: tiny.TiledOp, x, w, b, out, acc, tile: int, clamp, **window) -> tuple[()]:
+    """Partial sums over this tile's input channels into `acc`; at the last
+    tile, bias, requantization and clamp into `out`."""
+    size = x.shape[-1]
+    w = w[(slice(None),) * op.FILTER_IN_AXIS + (slice(tile * size, (tile + 1) * size),)]
+    x_q, w_q, y_q = op.in_type(0).quant, op.in_type(1).quant, op.out_type.quant
+    if isinstance(op, tiny.Conv2DOp):
+        sums = kernels.conv_2d_sums(x, x_q, w, out_shape=out.shape, **window)
+        finish = kernels.conv_output
+    else:
+        sums = kernels.fully_connected_sums(x, x_q, w, w_q)
+        finish = kernels.fully_connected_output
+    sums = sums.reshape(acc.shape)
+    acc[...] = sums if tile == 0 else acc.astype(np.int64) + sums
+    if tile == op.tile_count - 1:
+        b = None if len(op.ins) == 2 else b
+        _write(out, finish(acc.reshape(-1, acc.shape[-1]), x_q, w_q, b, y_q, clamp=clamp, out_shape=out.shape))
+    return ()
 
 
 def _pool(kernel, op: tiny.PoolOp, args: tuple[np.ndarray, ...]) -> tuple[()]:
@@ -74,10 +143,13 @@ def _binary(kernel, op: tiny.ComputeOp, args: tuple[np.ndarray, ...]) -> tuple[(
 class TinyFunctions(InterpreterFunctions):
     """numpy implementations of the `tiny` ops."""
 
-    def __init__(self, arena: np.ndarray | None = None):
+    def __init__(self, arena: np.ndarray | None = None, observer=None):
         super().__init__()
         self.arena = arena
         """The arena of an allocated module (uint8), or None: fresh arrays."""
+        self.observer = observer
+        """Called as observer(op, out) after each compute op, with its output
+        array (live: a change to it is what later ops read)."""
 
     @impl(tiny.AllocOp)
     def run_alloc(self, interpreter: Interpreter, op: tiny.AllocOp, args: tuple[()]):
@@ -101,16 +173,36 @@ class TinyFunctions(InterpreterFunctions):
         return (prefix_view(args[0], op.result.type),)
 
     @compute(tiny.Conv2DOp)
-    def run_conv_2d(self, interpreter: Interpreter, op: tiny.Conv2DOp, args: tuple[np.ndarray, ...]):
-        return _weighted(kernels.conv_2d, op, args, dilation=op.ints("dilation"), **_window(op))
+    def run_conv_2d(self, interpreter: Interpreter, op: tiny.Conv2DOp, args: tuple[np.ndarray, ...], **tile):
+        return _weighted(kernels.conv_2d, op, args, dilation=op.ints("dilation"), **tile, **_window(op))
 
     @compute(tiny.DepthwiseConv2DOp)
-    def run_depthwise_conv_2d(self, interpreter: Interpreter, op: tiny.DepthwiseConv2DOp, args: tuple[np.ndarray, ...]):
-        return _weighted(kernels.depthwise_conv_2d, op, args, dilation=op.ints("dilation"), **_window(op))
+    def run_depthwise_conv_2d(
+        self, interpreter: Interpreter, op: tiny.DepthwiseConv2DOp, args: tuple[np.ndarray, ...], **tile
+    ):
+        return _weighted(kernels.depthwise_conv_2d, op, args, dilation=op.ints("dilation"), **tile, **_window(op))
 
     @compute(tiny.FullyConnectedOp)
-    def run_fully_connected(self, interpreter: Interpreter, op: tiny.FullyConnectedOp, args: tuple[np.ndarray, ...]):
-        return _weighted(kernels.fully_connected, op, args, clamp=op.ints("clamp"))
+    def run_fully_connected(self, interpreter: Interpreter, op: tiny.FullyConnectedOp, args: tuple[np.ndarray, ...], **tile):
+        return _weighted(kernels.fully_connected, op, args, clamp=op.ints("clamp"), **tile)
+
+    @compute(tiny.ExtractTileOp)
+    def run_extract_tile(self, interpreter: Interpreter, op: tiny.ExtractTileOp, args: tuple[np.ndarray, ...], tile, acc):
+        whole, part = args
+        part[...] = whole[_tile_window(op, part, tile)]
+        return ()
+
+    @compute(tiny.InsertTileOp)
+    def run_insert_tile(self, interpreter: Interpreter, op: tiny.InsertTileOp, args: tuple[np.ndarray, ...], tile, acc):
+        part, whole = args
+        whole[_tile_window(op, part, tile)] = part
+        return ()
+
+    @impl(tiny.TileLoopOp)
+    def run_tile_loop(self, interpreter: Interpreter, op: tiny.TileLoopOp, args: tuple[()]):
+        for tile in range(op.tiles):
+            interpreter.run_ssacfg_region(op.body, (tile,), "tile_loop")
+        return ()
 
     @compute(tiny.AddOp)
     def run_add(self, interpreter: Interpreter, op: tiny.AddOp, args: tuple[np.ndarray, ...]):
@@ -189,6 +281,12 @@ class TinyFunctions(InterpreterFunctions):
         return _write(out, kernels.dequantize(x, op.in_type(0).quant))
 
 
+def _tile_window(op: tiny.TileCopyOp, part: np.ndarray, tile: int) -> tuple[slice, ...]:
+    axis = op.axis.value.data
+    size = part.shape[axis]
+    return (slice(None),) * axis + (slice(tile * size, (tile + 1) * size),)
+
+
 def entry_function(module: ModuleOp, name: str = "main") -> func.FuncOp:
     for op in module.ops:
         if isinstance(op, func.FuncOp) and op.sym_name.data == name:
@@ -196,8 +294,11 @@ def entry_function(module: ModuleOp, name: str = "main") -> func.FuncOp:
     raise TinyIRError(f"the module has no function @{name}")
 
 
-def execute(module: ModuleOp, inputs: Sequence[np.ndarray], entry: str = "main") -> list[np.ndarray]:
-    """Run the model on numpy inputs; returns its outputs (fresh arrays)."""
+def execute(module: ModuleOp, inputs: Sequence[np.ndarray], entry: str = "main", *, observer=None) -> list[np.ndarray]:
+    """Run the model on numpy inputs; returns its outputs (fresh arrays).
+
+    `observer(op, out)`, if given, sees each compute op's output buffer right
+    after the op (per-layer comparisons, e.g. with onnxruntime)."""
     function = entry_function(module, entry)
     arg_types = function.function_type.inputs.data
     if len(inputs) != len(arg_types):
@@ -219,7 +320,7 @@ def execute(module: ModuleOp, inputs: Sequence[np.ndarray], entry: str = "main")
             args.append(slot)
     interpreter = Interpreter(module)
     interpreter.register_implementations(FuncFunctions())
-    interpreter.register_implementations(TinyFunctions(arena))
+    interpreter.register_implementations(TinyFunctions(arena, observer))
     try:
         results = interpreter.call_op(entry, tuple(args))
     except ValueError as e:  # a kernel refusing what TFLite Micro would abort on

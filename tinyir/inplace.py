@@ -83,7 +83,7 @@ from xdsl.dialects import func
 from xdsl.ir import Block, Operation, SSAValue
 
 from tinyir.dialects import tiny
-from tinyir.liveness import Liveness, analyze_block, buffer_root
+from tinyir.liveness import Liveness, analyze_block, buffer_root, enclosing_loop
 from tinyir.scratch import inplace_depthwise_scratch_bytes, is_inplace_depthwise, new_scratch, set_scratch
 
 
@@ -111,6 +111,8 @@ def _input_to_overwrite(op: tiny.ComputeOp, step: int, liveness: Liveness, retur
     """The input of `op` whose buffer its output may take over, if any."""
     if not isinstance(op, _elementwise_ops()) or not isinstance(op.out.owner, tiny.AllocOp):
         return None
+    if enclosing_loop(op) is not None:  # tile buffers: left to partial execution
+        return None
     if not all(_same_layout(x, op.out) for x in op.ins):  # no broadcasting, same element type
         return None
     out = liveness.buffer_of(op.out)
@@ -135,7 +137,7 @@ def _insertion_point(block: Block, alloc: tiny.AllocOp, source: SSAValue) -> Ope
         anchor = source.owner.next_op
     if anchor is None:
         return None
-    first_use = min(index[use.operation] for use in alloc.result.uses)
+    first_use = min(index[block.find_ancestor_op_in_block(use.operation)] for use in alloc.result.uses)
     return anchor if index[anchor] <= first_use else None
 
 
@@ -170,7 +172,7 @@ def alias_elementwise(block: Block) -> int:
 def depthwise_in_place_eligible(op: tiny.ComputeOp, step: int, liveness: Liveness, returned: set[SSAValue]) -> bool:
     """Whether depthwise conv `op` (step `step`) may write into its input's
     buffer; the module docstring says why these conditions."""
-    if not isinstance(op, tiny.DepthwiseConv2DOp) or is_inplace_depthwise(op):
+    if not isinstance(op, tiny.DepthwiseConv2DOp) or is_inplace_depthwise(op) or enclosing_loop(op) is not None:
         return False
     x, y = op.in_type(0), op.out_type
     if x.dtype != np.int8 or y.dtype != np.int8 or x.shape[0] != 1:

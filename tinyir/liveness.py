@@ -10,6 +10,11 @@ A buffer is live from the first step that writes it (step 0 for an input)
 to the last step that reads it (the last step for a model output), both
 included: an op's inputs and its output are live together. The peak of live
 bytes is the lower bound any allocator can reach for this schedule.
+
+A `tiny.tile_loop` contributes the steps of its body once: every iteration
+runs them in the same buffers. A buffer allocated in the body holds one tile
+and lives as its steps say; a buffer from outside that the body touches is
+read or written by every iteration, so it is live over all the loop's steps.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ from dataclasses import dataclass, field
 
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.ir import Block, SSAValue
+from collections.abc import Iterator
+
+from xdsl.ir import Block, Operation, SSAValue
 
 from tinyir.dialects import tiny
 
@@ -76,8 +83,28 @@ class Liveness:
         return next((b for b in self.buffers if b.value is root), None)
 
 
+def walk(block: Block) -> Iterator[Operation]:
+    """The ops of a function body in program order, the bodies of tile loops
+    in place of the loops."""
+    for op in block.ops:
+        if isinstance(op, tiny.TileLoopOp):
+            yield from op.body.block.ops
+        else:
+            yield op
+
+
 def schedule(block: Block) -> list[tiny.ComputeOp]:
-    return [op for op in block.ops if isinstance(op, tiny.ComputeOp)]
+    return [op for op in walk(block) if isinstance(op, tiny.ComputeOp)]
+
+
+def enclosing_loop(op: Operation) -> tiny.TileLoopOp | None:
+    parent = op.parent_op()
+    return parent if isinstance(parent, tiny.TileLoopOp) else None
+
+
+def is_tile_local(root: SSAValue, loop: tiny.TileLoopOp) -> bool:
+    """Whether buffer `root` is allocated in the body of `loop` (one tile)."""
+    return isinstance(root.owner, tiny.AllocOp) and root.owner.parent_op() is loop
 
 
 def analyze_block(block: Block) -> Liveness:
@@ -88,14 +115,25 @@ def analyze_block(block: Block) -> Liveness:
 
     def touch(value: SSAValue, step: int) -> None:
         root = buffer_root(value)
-        if root is None:
+        if root is None or not isinstance(root.type, tiny.BufferType):
             return
         first[root] = min(first.get(root, step), step)
         last[root] = max(last.get(root, step), step)
 
+    loop_steps: dict[tiny.TileLoopOp, tuple[int, int]] = {}
     for step, op in enumerate(steps):
-        for value in op.operands:  # ins, out and scratch alike
-            touch(value, step)
+        if (loop := enclosing_loop(op)) is not None:
+            start, _ = loop_steps.get(loop, (step, step))
+            loop_steps[loop] = (start, step)
+    for step, op in enumerate(steps):
+        loop = enclosing_loop(op)
+        for value in op.operands:  # ins, out, acc and scratch alike
+            root = buffer_root(value)
+            if loop is None or root is None or is_tile_local(root, loop):
+                touch(value, step)
+            else:  # from outside the loop: touched by every iteration
+                for bound in loop_steps[loop]:
+                    touch(value, bound)
     end = max(len(steps) - 1, 0)
     terminator = block.last_op
     if isinstance(terminator, func.ReturnOp):
@@ -113,7 +151,7 @@ def analyze_block(block: Block) -> Liveness:
 def _roots_in_order(block: Block) -> list[SSAValue]:
     """Function arguments, then allocs, in program order."""
     roots: list[SSAValue] = list(block.args)
-    roots += [op.result for op in block.ops if isinstance(op, tiny.AllocOp)]
+    roots += [op.result for op in walk(block) if isinstance(op, tiny.AllocOp)]
     return roots
 
 

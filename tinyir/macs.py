@@ -30,10 +30,23 @@ from tinyir.dialects import tiny
 
 
 def op_macs(op: Operation) -> int:
-    """The MACs of one op (0 for every op that is not conv, depthwise or FC)."""
+    """The MACs of one op (0 for every op that is not conv, depthwise or FC),
+    all the tiles of a tiled op together."""
+    return tile_macs(op) * repeats(op)
+
+
+def repeats(op: Operation) -> int:
+    """How many times `op` runs: the tiles of the tile loop it is in, or 1."""
+    loop = op.parent_op()
+    return loop.tiles if isinstance(loop, tiny.TileLoopOp) else 1
+
+
+def tile_macs(op: Operation) -> int:
+    """The MACs of one run of `op` (of one tile in a tile loop)."""
     if isinstance(op, tiny.Conv2DOp):
         n, oh, ow, c_out = op.out_type.shape
-        _, kh, kw, c_in = op.in_type(1).shape
+        _, kh, kw, _ = op.in_type(1).shape
+        c_in = op.in_type(0).shape[3]  # the input tile's channels in an input tile
         return n * oh * ow * c_out * kh * kw * c_in
     if isinstance(op, tiny.DepthwiseConv2DOp):
         n, oh, ow, c_out = op.out_type.shape
@@ -41,6 +54,8 @@ def op_macs(op: Operation) -> int:
         return n * oh * ow * c_out * kh * kw
     if isinstance(op, tiny.FullyConnectedOp):
         c_out, depth = op.in_type(1).shape
+        if op.tile_mode == "in":
+            depth = op.in_type(0).shape[-1]
         rows = op.in_type(0).num_elements // depth
         return rows * c_out * depth
     return 0

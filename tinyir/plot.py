@@ -63,7 +63,9 @@ def _label(step: dict[str, Any], width: int = 48) -> str:
     return f"step {step['step']}: {step['op'].removeprefix('tiny.')} -> %{name}"
 
 
-def _draw(ax, report: dict[str, Any], title: str, scale: int, compare_peak: int | None = None) -> None:
+def _draw(
+    ax, report: dict[str, Any], title: str, scale: int, compare_peak: int | None = None, compare_label: str = ""
+) -> None:
     unit, size = _unit(scale)
     steps = report["steps"]
     x = [s["step"] for s in steps]
@@ -102,7 +104,7 @@ def _draw(ax, report: dict[str, Any], title: str, scale: int, compare_peak: int 
             color="#79706e",
             linestyle=":",
             linewidth=1.4,
-            label=f"peak as imported {format_bytes(compare_peak)}",
+            label=f"peak {compare_label} {format_bytes(compare_peak)}",
         )
     ax.set_title(title, fontsize=10, loc="left")
     ax.set_ylabel(f"live SRAM ({unit})")
@@ -139,11 +141,13 @@ def plot_memory(
     *,
     baseline: bool = False,
     title: str | None = None,
+    labels: tuple[str, str] = ("as imported", "after the passes"),
 ) -> None:
     """Draw the report's memory timeline to `path` (.png, .svg or .pdf).
 
     With `baseline`, the report must carry one (`memory_report(m, baseline=...)`):
-    the model as imported is drawn above, on the same scale.
+    the baseline (the model as imported, or what `labels[0]` says) is drawn
+    above, on the same scale.
     """
     check_plot_path(path)
     base = report.get("baseline") if baseline else None
@@ -162,13 +166,14 @@ def plot_memory(
     name = title or report.get("source") or f"@{report['function']}"
     fig.suptitle(f"Memory timeline: {Path(name).name if report.get('source') else name}", fontsize=12)
     if base is not None:
-        _draw(axes[0], base, f"as imported: {_summary(base)}", scale)
+        _draw(axes[0], base, f"{labels[0]}: {_summary(base)}", scale)
     _draw(
         axes[-1],
         report,
-        f"{'after the passes: ' if base is not None else ''}{_summary(report)}",
+        f"{labels[1] + ': ' if base is not None else ''}{_summary(report)}",
         scale,
         compare_peak=base["live_peak_bytes"] if base is not None else None,
+        compare_label=labels[0],
     )
     axes[-1].set_xlabel("step (compute ops in schedule order)")
     try:

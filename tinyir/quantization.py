@@ -96,6 +96,12 @@ class QParams:
         """The zero point of a per-tensor quantized tensor."""
         return self.zero_point[0]
 
+    def channels(self, start: int, stop: int) -> "QParams":
+        """The quantization of channels [start, stop) (per-tensor: itself)."""
+        if not self.is_per_channel:
+            return self
+        return QParams(self.scale[start:stop], self.zero_point[start:stop], self.axis)
+
 
 # --------------------------------------------------------------------------
 # Rounding helpers (std::round: half away from zero)

@@ -16,7 +16,8 @@ has run, the arena the module carries:
     macs_baseline     the MACs of the baseline (the module as imported), or None
     steps             one per compute op, in schedule order: step, op, output
                       (the printed name of the value it writes, without '%'),
-                      live_bytes, macs, and live_bytes split four ways:
+                      live_bytes, macs, tiles (how many times it runs: the
+                      tiles of its tile loop, else 1), and live_bytes split four ways:
                       input_bytes (buffers the op reads), output_bytes (the one
                       it writes), scratch_bytes, held_bytes (live buffers the op
                       does not touch: kept for a later op, e.g. a residual skip)
@@ -46,7 +47,7 @@ from xdsl.ir import Block, BlockArgument, SSAValue
 from tinyir import arena, liveness
 from tinyir.dialects import tiny
 from tinyir.errors import TinyIRError
-from tinyir.macs import format_macs, module_macs, op_macs
+from tinyir.macs import format_macs, module_macs, op_macs, repeats
 
 
 def arena_size(module: ModuleOp) -> int | None:
@@ -75,7 +76,7 @@ def value_names(block: Block) -> dict[SSAValue, str]:
     names: dict[SSAValue, str] = {}
     used: dict[str, int] = {}
     next_id = 0
-    values = [*block.args, *(r for op in block.ops for r in op.results)]
+    values = [*block.args, *(r for op in liveness.walk(block) for r in op.results)]
     for value in values:
         hint = value.name_hint
         if hint:
@@ -92,7 +93,7 @@ def _offsets(function: func.FuncOp) -> dict[SSAValue, int | None]:
     """Arena offsets: `tiny.alloc offset N` and the arguments' `tiny.offset`."""
     block = function.body.block
     offsets: dict[SSAValue, int | None] = dict(zip(block.args, arena.argument_offsets(function)))
-    for op in block.ops:
+    for op in liveness.walk(block):
         if isinstance(op, tiny.AllocOp):
             offsets[op.result] = op.arena_offset
     return offsets
@@ -164,6 +165,7 @@ def memory_report(module: ModuleOp, baseline: ModuleOp | dict[str, Any] | None =
                 "output": names[op.out],
                 "live_bytes": live_bytes,
                 "macs": op_macs(op),
+                "tiles": repeats(op),
                 "reads": [names[b.value] for b in read],
                 "writes": names[written.value] if written is not None else None,
                 "scratch": names[scratch.value] if scratch is not None else None,
@@ -296,11 +298,13 @@ def format_table(report: dict[str, Any]) -> str:
     lines.append(f"{'step':>6}  {'live bytes':>10}  {'':{BAR_WIDTH}}  {'MACs':>10}  {'op':<24}  output")
     for s in steps:
         mark = "*" if s["step"] == report["peak_step"] else " "
+        tiles = f" [{s['tiles']} tiles]" if s.get("tiles", 1) > 1 else ""
         lines.append(
             f"{mark}{s['step']:>5}  {s['live_bytes']:>10}  {_bar(s['live_bytes'], scale)}  "
-            f"{s['macs']:>10}  {s['op']:<24}  %{s['output']}"
+            f"{s['macs']:>10}  {s['op']:<24}  %{s['output']}{tiles}"
         )
-    lines.append("  (* = peak; bar: live bytes against the " + ("arena)" if arena is not None else "peak)"))
+    tiled = "; [N tiles]: a step of a tile loop, run N times, MACs of all" if any(s.get("tiles", 1) > 1 for s in steps) else ""
+    lines.append("  (* = peak; bar: live bytes against the " + ("arena" if arena is not None else "peak") + f"{tiled})")
 
     lines.append("")
     lines.append(f"{'bytes':>10}  {'offset':>10}  {'first':>5}  {'last':>5}  {'kind':<11}  buffer")

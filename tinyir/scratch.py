@@ -41,13 +41,12 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
 
-from xdsl.dialects.builtin import DenseArrayBase, IntegerType, i32
+from xdsl.dialects.builtin import IntegerType
 from xdsl.ir import Block, SSAValue
-from xdsl.irdl import AttrSizedOperandSegments
 
 from tinyir.dialects import tiny
 from tinyir.errors import TinyIRError
-from tinyir.liveness import buffer_root
+from tinyir.liveness import buffer_root, walk
 
 
 class Family(str, Enum):
@@ -324,55 +323,61 @@ def inplace_depthwise_scratch_bytes(op: tiny.DepthwiseConv2DOp) -> int:
     return n * h * w * op.in_type(0).element_bytes
 
 
-def op_scratch_bytes(op: tiny.ComputeOp, family: Family, toolchain: Toolchain) -> int:
+def op_scratch_bytes(
+    op: tiny.ComputeOp,
+    family: Family,
+    toolchain: Toolchain,
+    tile: tuple[tiny.BufferType, tiny.BufferType] | None = None,
+) -> int:
     """Scratch bytes of the CMSIS-NN kernel for `op` in one build (for an
-    in-place depthwise convolution, its channel temporary: no CMSIS-NN kernel)."""
+    in-place depthwise convolution, its channel temporary: no CMSIS-NN kernel).
+    `tile`: the (input, output) types of an output tile of `op` it would run
+    on, when it is not one yet (what --partial-exec weighs)."""
     if is_inplace_depthwise(op):
         return inplace_depthwise_scratch_bytes(op)
+    if isinstance(op, tiny.TiledOp) and op.tile_mode == "in":
+        return 0  # tinyir's own accumulating kernel, which needs none
+    x, y = tile if tile is not None else (op.in_type(0), op.out_type)
+    # An output tile calls CMSIS-NN on the tile's slice of the filter.
     if isinstance(op, tiny.Conv2DOp):
         _require_int8(op)
-        c_out, kh, kw, c_in = op.in_type(1).shape
-        return convolve_wrapper_s8(
-            conv_params(op), nhwc(op.in_type(0)), Dims(c_out, kh, kw, c_in), nhwc(op.out_type), family, toolchain
-        )
+        _, kh, kw, c_in = op.in_type(1).shape
+        return convolve_wrapper_s8(conv_params(op), nhwc(x), Dims(y.shape[3], kh, kw, c_in), nhwc(y), family, toolchain)
     if isinstance(op, tiny.DepthwiseConv2DOp):
         _require_int8(op)
-        return depthwise_conv_wrapper_s8(
-            conv_params(op), nhwc(op.in_type(0)), nhwc(op.in_type(1)), nhwc(op.out_type), family, toolchain
-        )
+        _, kh, kw, _ = op.in_type(1).shape
+        return depthwise_conv_wrapper_s8(conv_params(op), nhwc(x), Dims(1, kh, kw, y.shape[3]), nhwc(y), family, toolchain)
     if isinstance(op, tiny.FullyConnectedOp):
         _require_int8(op)
-        c_out, depth = op.in_type(1).shape
-        return fully_connected_s8(Dims(depth, 1, 1, c_out), family)
+        _, depth = op.in_type(1).shape
+        return fully_connected_s8(Dims(depth, 1, 1, y.shape[-1]), family)
     if isinstance(op, tiny.AvgPool2DOp):
         _require_int8(op)
-        return avgpool_s8(op.out_type.shape[2], op.in_type(0).shape[3], family)
+        return avgpool_s8(y.shape[2], x.shape[3], family)
     return 0
 
 
-def scratch_bytes(op: tiny.ComputeOp, family: Family) -> int:
-    """Scratch bytes for `op` on a CPU family, enough for a GCC or an Arm
-    Compiler 6 build of CMSIS-NN."""
-    return max(op_scratch_bytes(op, family, toolchain) for toolchain in TOOLCHAINS)
+def scratch_bytes(
+    op: tiny.ComputeOp, family: Family, tile: tuple[tiny.BufferType, tiny.BufferType] | None = None
+) -> int:
+    """Scratch bytes for `op` (or an output tile of it, see op_scratch_bytes)
+    on a CPU family, enough for a GCC or an Arm Compiler 6 build of CMSIS-NN."""
+    return max(op_scratch_bytes(op, family, toolchain, tile) for toolchain in TOOLCHAINS)
 
 
 # ---------------------------------------------------------------------------
 # Scratch buffers in the IR
 # ---------------------------------------------------------------------------
 
-_SEGMENTS = AttrSizedOperandSegments.attribute_name
-
-
 def set_scratch(op: tiny.ComputeOp, scratch: SSAValue | None) -> None:
     """Give `op` a scratch operand (or take it away)."""
-    op.operands = [*op.ins, op.out, *([] if scratch is None else [scratch])]
-    op.properties[_SEGMENTS] = DenseArrayBase.from_list(i32, [len(op.ins), 1, 0 if scratch is None else 1])
+    op.set_optional_operands(scratch=scratch)
 
 
 def drop_scratch(block: Block) -> None:
     """Remove the scratch operands of a block's ops (a previous allocation's)
     and the allocs that held them."""
-    for op in list(block.ops):
+    for op in list(walk(block)):
         if isinstance(op, tiny.ComputeOp) and op.scratch is not None:
             old = op.scratch
             set_scratch(op, None)
@@ -386,7 +391,7 @@ def materialize_scratch(block: Block, family: Family) -> int:
     N > 0 bytes of CMSIS-NN scratch, passed as its `scratch` operand.
     Returns the number of scratch buffers made."""
     made = 0
-    for op in list(block.ops):
+    for op in list(walk(block)):
         if not isinstance(op, tiny.ComputeOp):
             continue
         size = scratch_bytes(op, family)
@@ -403,5 +408,5 @@ def new_scratch(block: Block, op: tiny.ComputeOp, size: int) -> SSAValue:
     alloc = tiny.AllocOp(tiny.BufferType([size], IntegerType(8)))
     if op.out.name_hint:
         alloc.result.name_hint = f"{op.out.name_hint}.scratch"
-    block.insert_op_before(alloc, op)
+    op.parent_block().insert_op_before(alloc, op)
     return alloc.result

@@ -13,7 +13,7 @@ def _tiny_dialect():
 
 
 def _c_target():
-    from tinyir.backends.c_emitter import CTarget
+    from tinyir.backends.c import CTarget
 
     return CTarget
 

@@ -30,7 +30,7 @@ def verify_module(module: ModuleOp) -> None:
             _verify_structure(op)
             op.verify_()
         except VerifyException as e:
-            message = str(e)
+            message = " ".join(str(e).split())  # xDSL's constraint messages span lines
             if not message.startswith(op.name):
                 message = f"{op.name}: {message}"
             raise TinyIRError(f"{message} [{describe(op, index)}]") from None

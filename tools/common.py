@@ -47,6 +47,17 @@ def add_pass_arguments(parser: argparse.ArgumentParser) -> None:
         )
 
 
+def add_quantize_argument(parser: argparse.ArgumentParser) -> None:
+    """`--quantize CALIB`: a float ONNX model made int8 by onnxruntime before import."""
+    parser.add_argument(
+        "--quantize",
+        metavar="CALIB",
+        help="(float .onnx models) quantize to int8 with onnxruntime's static quantizer, calibrated on "
+        "CALIB: a .npy (one-input model) or .npz (one array per input) of samples [N, ...] in the "
+        "ONNX model's layout, or 'random' (noise: only to try the tools; it warns)",
+    )
+
+
 def pipeline_of(args: argparse.Namespace) -> str:
     return ",".join(args.pipeline_steps)
 

@@ -1,16 +1,17 @@
-"""tinyir-opt: read a model (.tflite) or tiny IR (.mlir), apply passes, print IR.
+"""tinyir-opt: read a model (.tflite, .onnx) or tiny IR (.mlir), apply passes, print IR.
 
     tinyir-opt model.tflite                      # import and print
     tinyir-opt model.tflite | tinyir-opt         # IR round-trips through text
+    tinyir-opt model.onnx --quantize calib.npz   # a float ONNX model, made int8 by onnxruntime
     tinyir-opt in.mlir --strip-names -o out.mlir
     tinyir-opt model.tflite --fuse --arena-alloc --report -          # memory table, no IR
     tinyir-opt model.tflite --arena-alloc --report r.json --report-plot r.png -o out.mlir
     tinyir-opt model.tflite --fuse --arena-alloc -t c -o out/          # C: out/model.h, out/model.c, runtime
     tinyir-opt model.mlir -t 'c{model=kws arena=external}'             # both C files on stdout
 
-`-t c` (the C backend, tinyir.backends.c_emitter) needs allocated IR. With
+`-t c` (the C backend, tinyir.backends.c) needs allocated IR. With
 `-o DIR` it writes `<model>.h`, `<model>.c` and tinyir's portable kernels
-(tinyir_kernels.h/.c) into the directory DIR; without -o both files go to
+(tinyir_kernels.h/.c, tinyir_tiles.h/.c) into the directory DIR; without -o both files go to
 stdout, each after a `/* ===== <file> ===== */` line. The model's C name is
 the input file's stem unless `c{model=NAME}` gives one.
 """
@@ -27,6 +28,7 @@ from tinyir import api
 from tinyir.errors import TinyIRError
 from tinyir.tools.common import (
     add_pass_arguments,
+    add_quantize_argument,
     add_report_arguments,
     check_report_arguments,
     pipeline_of,
@@ -40,7 +42,7 @@ SPLIT_MARKER = "// -----"
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tinyir-opt", description=__doc__.splitlines()[0])
-    p.add_argument("input", nargs="?", default="-", help="a .tflite or .mlir file; '-' or nothing reads IR from stdin")
+    p.add_argument("input", nargs="?", default="-", help="a .tflite, .onnx or .mlir file; '-' or nothing reads IR from stdin")
     p.add_argument(
         "-o", "--output", default="-", help="where to write the IR (default: stdout); with -t c, a directory"
     )
@@ -58,6 +60,7 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help=f"treat each '{SPLIT_MARKER}'-separated chunk of .mlir input as its own module",
     )
+    add_quantize_argument(p)
     add_pass_arguments(p)
     add_report_arguments(p)
     return p
@@ -65,10 +68,12 @@ def parser() -> argparse.ArgumentParser:
 
 def _read_inputs(args: argparse.Namespace) -> list[tuple[str, ModuleOp | str]]:
     """(name, module-or-text) for each input chunk; text is parsed later, per chunk."""
+    if args.quantize is not None and (args.input == "-" or api.format_of(args.input) == "mlir"):
+        raise TinyIRError("--quantize takes a float .onnx model, not IR")
     if args.input == "-":
         return [("<stdin>", sys.stdin.read())]
     if api.format_of(args.input) != "mlir":
-        return [(args.input, api.import_model(args.input))]
+        return [(args.input, api.import_model(args.input, quantize=args.quantize))]
     return [(args.input, api.decode_ir(api.read_file(args.input), args.input))]
 
 
@@ -107,7 +112,7 @@ def _c_target(spec: str, input_name: str):
     from xdsl.utils.arg_spec import parse_spec
     from xdsl.utils.exceptions import ArgSpecParseError
 
-    from tinyir.backends.c_emitter import CTarget, c_identifier
+    from tinyir.backends.c import CTarget, c_identifier
 
     try:
         parsed = parse_spec(spec)

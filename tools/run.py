@@ -4,7 +4,7 @@
     tinyir-run model.tflite --strip-names          # seeded random input, prints a checksum
     tinyir-run model.tflite --fuse --backend c     # the same, as C compiled with gcc against CMSIS-NN
 
-`--backend c` emits C (tinyir.backends.c_emitter) into a temporary folder,
+`--backend c` emits C (tinyir.backends.c) into a temporary folder,
 compiles it with `gcc -O2 -Wall -Wextra -Werror` against the host CMSIS-NN
 runtime (backends/cmsis_nn_host; or the CMSIS-NN checkout named by $CMSIS_NN),
 runs it on the input and prints the same checksum line as the reference
@@ -23,12 +23,12 @@ import numpy as np
 
 from tinyir import api
 from tinyir.errors import TinyIRError
-from tinyir.tools.common import add_pass_arguments, pipeline_of, run_tool
+from tinyir.tools.common import add_pass_arguments, add_quantize_argument, pipeline_of, run_tool
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tinyir-run", description=__doc__.splitlines()[0])
-    p.add_argument("input_model", metavar="MODEL", help="a .tflite or .mlir file")
+    p.add_argument("input_model", metavar="MODEL", help="a .tflite, .onnx or .mlir file")
     p.add_argument(
         "--input",
         action="append",
@@ -51,6 +51,7 @@ def parser() -> argparse.ArgumentParser:
         help="run on the reference executor (numpy, default) or as C compiled with gcc against CMSIS-NN "
         "(c; adds --arena-alloc at the end of the pipeline when it has none)",
     )
+    add_quantize_argument(p)
     add_pass_arguments(p)
     return p
 
@@ -75,7 +76,7 @@ def main() -> int:
     passes = api.build_pipeline(pipeline).passes  # a bad pass option fails before any work
     if args.backend == "c" and not any(p.name == "arena-alloc" for p in passes):
         pipeline = ",".join(filter(None, [pipeline, "arena-alloc"]))
-    module = api.import_model(args.input_model)
+    module = api.import_model(args.input_model, quantize=args.quantize)
     api.run_pipeline(module, pipeline)
 
     if args.input:

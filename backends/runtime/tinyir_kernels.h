@@ -1,7 +1,7 @@
 /* tinyir's portable C kernels: what CMSIS-NN lacks, bit-exact with TFLite's
  * reference kernels (and with tinyir's numpy kernels, tinyir/kernels/).
  *
- * The C backend (tinyir/backends/c_emitter.py) calls CMSIS-NN where it has a
+ * The C backend (tinyir/backends/c/) calls CMSIS-NN where it has a
  * kernel and these where it has none: PAD, MEAN, broadcasting ADD/MUL,
  * QUANTIZE from float, concatenation too large for arm_concatenation_s8_x,
  * LOGISTIC, HARD_SWISH, requantization and the standalone clamps (RELU...),

@@ -5,14 +5,18 @@ and returns a new array; all multipliers come from tinyir.quantization.
 """
 
 from tinyir.kernels.activation import clamp, hard_swish, logistic, softmax
-from tinyir.kernels.conv import conv_2d, depthwise_conv_2d, fully_connected
+from tinyir.kernels.conv import (
+    conv_2d, conv_2d_sums, conv_output, depthwise_conv_2d, fully_connected, fully_connected_output,
+    fully_connected_sums,
+)
 from tinyir.kernels.elementwise import add, mul
 from tinyir.kernels.layout import concatenation, pad, reshape, transpose
 from tinyir.kernels.pool import avg_pool_2d, max_pool_2d, mean
 from tinyir.kernels.conversion import dequantize, quantize, requantize
 
 __all__ = [
-    "add", "avg_pool_2d", "clamp", "concatenation", "conv_2d", "depthwise_conv_2d", "dequantize",
-    "fully_connected", "hard_swish", "logistic", "max_pool_2d", "mean", "mul", "pad",
+    "add", "avg_pool_2d", "clamp", "concatenation", "conv_2d", "conv_2d_sums", "conv_output",
+    "depthwise_conv_2d", "dequantize", "fully_connected", "fully_connected_output",
+    "fully_connected_sums", "hard_swish", "logistic", "max_pool_2d", "mean", "mul", "pad",
     "quantize", "requantize", "reshape", "softmax", "transpose",
 ]

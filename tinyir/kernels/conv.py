@@ -34,6 +34,22 @@ def conv_2d(x: np.ndarray, x_q: QParams, w: np.ndarray, w_q: QParams, bias: np.n
     out-of-image taps contribute nothing (as if they held the input zero point).
     Grouped convolution (C_in of the filter dividing the input depth) is supported.
     """
+    acc = conv_2d_sums(x, x_q, w, stride=stride, dilation=dilation, pad=pad, out_shape=out_shape)
+    return conv_output(acc, x_q, w_q, bias, out_q, clamp=clamp, out_shape=out_shape)
+
+
+def conv_output(acc: np.ndarray, x_q: QParams, w_q: QParams, bias: np.ndarray | None,
+                out_q: QParams, *, clamp=(-128, 127), out_shape) -> np.ndarray:
+    """Bias, requantization and clamp of conv or depthwise sums (int64, [..., C_out])."""
+    mult, shift = conv_output_multipliers(x_q, w_q, out_q, acc.shape[-1])
+    acc = _add_bias(acc.astype(np.int64), bias)
+    return output_stage(acc, mult, shift, out_q.zero_point[0], clamp).reshape(tuple(out_shape))
+
+
+def conv_2d_sums(x: np.ndarray, x_q: QParams, w: np.ndarray, *, stride=(1, 1), dilation=(1, 1),
+                 pad=(0, 0, 0, 0), out_shape) -> np.ndarray:
+    """The int64 sums of (x - zp) * w of CONV_2D, [N*OH*OW, C_out], before bias
+    and requantization: over a window of the input channels, the partial sums."""
     n, h, wd, c = x.shape
     c_out, kh, kw, c_in = w.shape
     oh, ow = int(out_shape[1]), int(out_shape[2])
@@ -41,7 +57,6 @@ def conv_2d(x: np.ndarray, x_q: QParams, w: np.ndarray, w_q: QParams, bias: np.n
     if groups * c_in != c or c_out % groups:
         raise ValueError(f"conv_2d: input depth {c} vs filter depth {c_in}, {c_out} outputs")
     zp = x_q.zero_point[0]
-    mult, shift = conv_output_multipliers(x_q, w_q, out_q, c_out)
     stride, dilation = tuple(stride), tuple(dilation)
 
     if (kh, kw) == (1, 1) and pad[0] <= 0 and pad[2] <= 0:
@@ -71,9 +86,7 @@ def conv_2d(x: np.ndarray, x_q: QParams, w: np.ndarray, w_q: QParams, bias: np.n
             wg = wf[g * per_group:(g + 1) * per_group].reshape(per_group, -1)
             acc[:, g * per_group:(g + 1) * per_group] = (
                 cols[:, :, g, :].reshape(n * oh * ow, -1) @ wg.T - zp * wg.sum(axis=1))
-    acc = _add_bias(acc.astype(np.int64), bias)
-    y = output_stage(acc, mult, shift, out_q.zero_point[0], clamp)
-    return y.reshape(tuple(out_shape))
+    return acc.astype(np.int64)
 
 
 def depthwise_conv_2d(x: np.ndarray, x_q: QParams, w: np.ndarray, w_q: QParams, bias: np.ndarray | None,
@@ -89,7 +102,6 @@ def depthwise_conv_2d(x: np.ndarray, x_q: QParams, w: np.ndarray, w_q: QParams, 
         raise ValueError(f"depthwise_conv_2d: {c_out} outputs for {c} input channels")
     depth_multiplier = c_out // c
     zp = x_q.zero_point[0]
-    mult, shift = conv_output_multipliers(x_q, w_q, out_q, c_out)
     stride, dilation = tuple(stride), tuple(dilation)
 
     xp = padded_input(x, pad[0], pad[2], (oh, ow), (kh, kw), stride, dilation, zp)
@@ -101,21 +113,30 @@ def depthwise_conv_2d(x: np.ndarray, x_q: QParams, w: np.ndarray, w_q: QParams, 
     for ky in range(kh):
         for kx in range(kw):
             acc += window_tap(xp, ky, kx, (oh, ow), stride, dilation) * w32[ky, kx]
-    acc = _add_bias(acc.astype(np.int64), bias)
-    y = output_stage(acc, mult, shift, out_q.zero_point[0], clamp)
-    return y.reshape(tuple(out_shape))
+    return conv_output(acc, x_q, w_q, bias, out_q, clamp=clamp, out_shape=out_shape)
 
 
 def fully_connected(x: np.ndarray, x_q: QParams, w: np.ndarray, w_q: QParams, bias: np.ndarray | None,
                     out_q: QParams, *, clamp=(-128, 127), out_shape) -> np.ndarray:
     """int8 FULLY_CONNECTED. w: [C_out, K]; x: [..., K], flattened to rows of K."""
+    acc = fully_connected_sums(x, x_q, w, w_q)
+    return fully_connected_output(acc, x_q, w_q, bias, out_q, clamp=clamp, out_shape=out_shape)
+
+
+def fully_connected_sums(x: np.ndarray, x_q: QParams, w: np.ndarray, w_q: QParams) -> np.ndarray:
+    """The int64 sums of (x - zp) * (w - w_zp) of FULLY_CONNECTED, [rows, C_out]:
+    over a window of the input depth, the partial sums."""
     c_out, k = w.shape
     rows = x.reshape(-1, k).astype(np.float64)
     wf = w.astype(np.float64)
-    mult, shift = fully_connected_multipliers(x_q, w_q, out_q)
     if not w_q.is_per_channel:
         wf -= w_q.zero_point[0]  # per-tensor FC honours the filter zero point
-    acc = rows @ wf.T - x_q.zero_point[0] * wf.sum(axis=1)
-    acc = _add_bias(acc.astype(np.int64), bias)
-    y = output_stage(acc, mult, shift, out_q.zero_point[0], clamp)
-    return y.reshape(tuple(out_shape))
+    return (rows @ wf.T - x_q.zero_point[0] * wf.sum(axis=1)).astype(np.int64)
+
+
+def fully_connected_output(acc: np.ndarray, x_q: QParams, w_q: QParams, bias: np.ndarray | None,
+                           out_q: QParams, *, clamp=(-128, 127), out_shape) -> np.ndarray:
+    """Bias, requantization and clamp of fully connected sums."""
+    mult, shift = fully_connected_multipliers(x_q, w_q, out_q)
+    acc = _add_bias(acc.astype(np.int64).reshape(-1, acc.shape[-1]), bias)
+    return output_stage(acc, mult, shift, out_q.zero_point[0], clamp).reshape(tuple(out_shape))

@@ -268,9 +268,9 @@ func.func @quant(%f: !tiny.buffer<1x8xf32>, %q: !tiny.buffer<1x8xi8, 0.1:-3>) ->
 // GENERIC-LABEL: "func.func"() <{sym_name = "views"
 // GENERIC:         %q = "tiny.view"(%x) : (!tiny.buffer<1x4x4x8xi8, 0.5:-1>) -> !tiny.buffer<1x2x2x8xi8, 0.25:2>
 // GENERIC-LABEL: "func.func"() <{sym_name = "conv"
-// GENERIC:         "tiny.conv_2d"(%x, %w, %b, %y) <{stride = array<i64: 2, 2>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 1, 0, 1>, clamp = array<i64: -128, 127>, operandSegmentSizes = array<i32: 3, 1, 0>}> : (!tiny.buffer<1x6x6x1xi8, 0.0235:-128>, !tiny.buffer<2x3x3x1xi8, axis 0: {0.01:0, 0.02:0}>, !tiny.buffer<2xi32>, !tiny.buffer<1x3x3x2xi8, 0.05:-128>) -> ()
-// GENERIC:         "tiny.conv_2d"(%x, %w, %z) <{stride = array<i64: 1, 1>, dilation = array<i64: 2, 2>, pad = array<i64: 2, 2, 2, 2>, clamp = array<i64: -128, -8>, operandSegmentSizes = array<i32: 2, 1, 0>}>
+// GENERIC:         "tiny.conv_2d"(%x, %w, %b, %y) <{stride = array<i64: 2, 2>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 1, 0, 1>, clamp = array<i64: -128, 127>, operandSegmentSizes = array<i32: 3, 1, 0, 0, 0>}> : (!tiny.buffer<1x6x6x1xi8, 0.0235:-128>, !tiny.buffer<2x3x3x1xi8, axis 0: {0.01:0, 0.02:0}>, !tiny.buffer<2xi32>, !tiny.buffer<1x3x3x2xi8, 0.05:-128>) -> ()
+// GENERIC:         "tiny.conv_2d"(%x, %w, %z) <{stride = array<i64: 1, 1>, dilation = array<i64: 2, 2>, pad = array<i64: 2, 2, 2, 2>, clamp = array<i64: -128, -8>, operandSegmentSizes = array<i32: 2, 1, 0, 0, 0>}>
 // GENERIC-LABEL: "func.func"() <{sym_name = "activations"
-// GENERIC:         "tiny.clamp"(%x, %r) <{clamp = array<i64: 3, 63>, operandSegmentSizes = array<i32: 1, 1, 0>}> : (!tiny.buffer<1x10xi8, 0.1:3>, !tiny.buffer<1x10xi8, 0.1:3>) -> ()
+// GENERIC:         "tiny.clamp"(%x, %r) <{clamp = array<i64: 3, 63>, operandSegmentSizes = array<i32: 1, 1, 0, 0, 0>}> : (!tiny.buffer<1x10xi8, 0.1:3>, !tiny.buffer<1x10xi8, 0.1:3>) -> ()
 // GENERIC-LABEL: "func.func"() <{sym_name = "layout"
-// GENERIC:         "tiny.concat"(%x, %x, %x, %c3) <{axis = 1 : i64, operandSegmentSizes = array<i32: 3, 1, 0>}> : (!tiny.buffer<1x4x4x3xi8, 0.05:2>, !tiny.buffer<1x4x4x3xi8, 0.05:2>, !tiny.buffer<1x4x4x3xi8, 0.05:2>, !tiny.buffer<1x12x4x3xi8, 0.05:2>) -> ()
+// GENERIC:         "tiny.concat"(%x, %x, %x, %c3) <{axis = 1 : i64, operandSegmentSizes = array<i32: 3, 1, 0, 0, 0>}> : (!tiny.buffer<1x4x4x3xi8, 0.05:2>, !tiny.buffer<1x4x4x3xi8, 0.05:2>, !tiny.buffer<1x4x4x3xi8, 0.05:2>, !tiny.buffer<1x12x4x3xi8, 0.05:2>) -> ()

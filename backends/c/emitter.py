@@ -1,0 +1,480 @@
+"""The C backend's walk over an allocated module: `Emitter` names every value
+(a pointer into the arena at its offset, or a const array in flash), hands
+each compute op to its op emitter (conv.py, elementwise.py, pool.py,
+layout.py; the table is `KERNELS` in target.py) and writes `<name>.h` and
+`<name>.c` around what they return: the header, the static arena, the flash
+data, and the entry point that copies the inputs in, runs the ops in
+schedule order and copies the outputs out.
+
+An op emitter is `emit(e: Emitter, op, step) -> (lines, detail)`: the C
+statements of the op (`step` is `op<number>`, the status the entry point
+returns when its kernel refuses) and the end of its comment line. The
+helpers they share are here (`ctx`, `bias`, `per_channel`, `table`,
+`at_tile`, `laid_out`) and in text.py (`block`, `check`, `cmsis_check`, ...).
+
+A `tiny.tile_loop` (partial execution) becomes `for (int32_t t = 0; t < N;
+++t) { ... }` around one call per op of its body, each op numbered like the
+others; an op computing a tile of itself (`tile %t`) reads the slices of its
+constants at `t` (`at_tile`), its comment says which channels.
+
+Some kernels want a constant in another form than the IR's (a depthwise
+output tile its filter tile-major, so that each tile's channels are
+contiguous): the `layouts` function of the emitter says so per operand
+(`Layout`). A constant that no reader wants in the IR's form is emitted in
+the form of its first reader (the same bytes of flash, reordered); a reader
+wanting another one gets a copy (`laid_out`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation, SSAValue
+
+from tinyir import arena as arena_attrs
+from tinyir.dialects import tiny
+from tinyir.errors import TinyIRError
+from tinyir.liveness import walk
+
+from .text import INDENT, array_body, c_identifier, c_type, dims, quantization_text
+
+OpEmitter = Callable[["Emitter", tiny.ComputeOp, str], tuple[list[str], str]]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Another form of a constant operand that a kernel reads: `key` names
+    it (equal keys, equal forms), `transform` makes it from the IR's array,
+    `comment` says what it is."""
+
+    key: Hashable
+    transform: Callable[[np.ndarray], np.ndarray] = field(compare=False)
+    comment: str = field(compare=False)
+
+
+Layouts = Callable[[Operation, int], "Layout | None"]
+"""(op, operand index) -> the form the op's kernel reads the operand in (None: the IR's)."""
+
+
+def no_layouts(op: Operation, index: int) -> Layout | None:
+    return None
+
+
+def entry(module: ModuleOp) -> func.FuncOp:
+    """The module's one function."""
+    functions = [op for op in module.ops if isinstance(op, func.FuncOp)]
+    if len(functions) != 1:
+        raise TinyIRError(f"C backend: expected one function in the module, found {len(functions)}")
+    return functions[0]
+
+
+def outputs(function: func.FuncOp) -> list[SSAValue]:
+    """The values the function returns."""
+    ret = function.body.block.last_op
+    return list(ret.arguments) if isinstance(ret, func.ReturnOp) else []
+
+
+def io_name(kind: str, i: int, n: int) -> str:
+    """The entry point's parameter for input/output `i` of `n`."""
+    return kind if n == 1 else f"{kind}{i}"
+
+
+@dataclass
+class Values:
+    """C expressions of IR values: pointers into the arena, or const arrays."""
+
+    names: dict[SSAValue, str]  # for comments: %hint
+    offsets: dict[SSAValue, int]  # SRAM values: byte offset in the arena
+    consts: dict[SSAValue, str]  # flash values: the array's name
+
+    def ptr(self, value: SSAValue, const: bool = False) -> str:
+        t = tiny.buffer_type(value)
+        if value in self.consts:
+            return self.consts[value]
+        q = "const " if const else ""
+        return f"({q}{c_type(t)} *)(arena + {self.offsets[value]})"
+
+    def name(self, value: SSAValue) -> str:
+        return self.names[value]
+
+
+class Emitter:
+    def __init__(
+        self,
+        module: ModuleOp,
+        name: str,
+        external_arena: bool,
+        kernels: Mapping[type, OpEmitter],
+        layouts: Layouts = no_layouts,
+    ):
+        size = arena_attrs.arena_size(module)
+        if size is None:
+            raise TinyIRError("C backend: the module has no arena (tiny.arena_size): run --arena-alloc first")
+        self.module = module
+        self.name = c_identifier(name)
+        self.arena_size = size
+        self.alignment = arena_attrs.alignment(module) or 16
+        self.external_arena = external_arena
+        self.kernels = kernels
+        self.layouts = layouts
+        self.function = entry(module)
+        self.globals: list[str] = []  # flash data and parameter tables
+        self.body: list[str] = []
+        self.indent = INDENT  # of the entry point's statements (deeper in a tile loop)
+        self.const_layouts: dict[SSAValue, Layout] = {}  # constants emitted in another form
+        self.layout_copies: dict[tuple[SSAValue, Hashable], str] = {}
+        self.values = self._values()
+
+    # -- values -------------------------------------------------------------
+
+    def _values(self) -> Values:
+        names: dict[SSAValue, str] = {}
+        offsets: dict[SSAValue, int] = {}
+        consts: dict[SSAValue, str] = {}
+        arg_offsets = arena_attrs.argument_offsets(self.function)
+        block = self.function.body.block
+        for i, arg in enumerate(block.args):
+            names[arg] = f"%{arg.name_hint or i}"
+            if arg_offsets[i] is None:
+                raise TinyIRError(f"C backend: input {i} has no arena offset (tiny.offset): run --arena-alloc first")
+            offsets[arg] = arg_offsets[i]
+        counter = 0
+        taken = set(names.values())
+        for op in walk(block):  # the bodies of tile loops in place of the loops
+            for result in op.results:
+                name = base = f"%{result.name_hint or counter}"
+                suffix = 1
+                while name in taken:  # a tile's buffer named as its whole: %d_1, as tinyir prints it
+                    name, suffix = f"{base}_{suffix}", suffix + 1
+                names[result] = name
+                taken.add(name)
+                counter += 1
+            if isinstance(op, tiny.AllocOp):
+                if op.arena_offset is None:
+                    raise TinyIRError(f"C backend: {names[op.result]} has no arena offset: run --arena-alloc first")
+                offsets[op.result] = op.arena_offset
+            elif isinstance(op, tiny.ViewOp):
+                if op.source in consts:
+                    consts[op.result] = consts[op.source]
+                else:
+                    offsets[op.result] = offsets[op.source]
+            elif isinstance(op, tiny.ConstOp):
+                consts[op.result] = self._const_array(op, names[op.result], len(consts))
+        return Values(names, offsets, consts)
+
+    def _const_array(self, op: tiny.ConstOp, name: str, index: int) -> str:
+        t = tiny.buffer_type(op.result)
+        ident = f"c{index}_{c_identifier(name.lstrip('%'))}"[:48]
+        array = op.as_array().astype(t.dtype.newbyteorder("="))
+        wanted = [self.layouts(use.operation, use.index) for use in op.result.uses]
+        layout = wanted[0] if wanted and None not in wanted else None
+        comment = ""
+        if layout is not None:  # no reader wants the IR's form: the array holds the first one's
+            self.const_layouts[op.result] = layout
+            array, comment = layout.transform(array), f", {layout.comment}"
+        self._array(ident, t, array, f"{name}: {dims(t.shape)} {t.element_type}{comment}")
+        return ident
+
+    def _array(self, ident: str, t: tiny.BufferType, array: np.ndarray, comment: str) -> None:
+        self.globals.append(f"/* {comment} */")
+        self.globals.append(
+            f"static const {c_type(t)} {ident}[{array.size}] TINYIR_ALIGN({self.alignment}) = {{\n"
+            f"    {array_body(array)}\n}};"
+        )
+
+    def laid_out(self, value: SSAValue, layout: Layout) -> str:
+        """The flash array of constant `value` in the form `layout`: the
+        constant's own array when it was emitted in that form, else a copy
+        made once."""
+        if self.const_layouts.get(value) == layout:
+            return self.values.consts[value]
+        key = (value, layout.key)
+        if key not in self.layout_copies:
+            ident = f"{self.values.consts[value]}_{len(self.layout_copies)}"
+            self.layout_copies[key] = ident
+            t = tiny.buffer_type(value)
+            array = layout.transform(const_data(value))
+            comment = f"{self.values.name(value)}: {dims(t.shape)} {t.element_type}, {layout.comment}"
+            self._array(ident, t, array, comment)
+        return self.layout_copies[key]
+
+    def table(self, ident: str, c_type_name: str, values: np.ndarray, comment: str | None = None) -> str:
+        """A const parameter table in flash; returns its name."""
+        if comment:
+            self.globals.append(f"/* {comment} */")
+        self.globals.append(
+            f"static const {c_type_name} {ident}[{values.size}] TINYIR_ALIGN(4) = {{\n    {array_body(values)}\n}};"
+        )
+        return ident
+
+    # -- the files ------------------------------------------------------------
+
+    def emit(self) -> dict[str, str]:
+        step = 0
+        for op in self.function.body.block.ops:
+            if isinstance(op, tiny.TileLoopOp):
+                step = self.emit_loop(op, step)
+            elif isinstance(op, tiny.ComputeOp):
+                step += 1
+                self.emit_op(op, step)
+        return {f"{self.name}.h": self.header(), f"{self.name}.c": self.source()}
+
+    def signature(self) -> str:
+        params = ["uint8_t *arena"] if self.external_arena else []
+        ins = self.function.body.block.args
+        for i, arg in enumerate(ins):
+            params.append(f"const {c_type(tiny.buffer_type(arg))} *{io_name('input', i, len(ins))}")
+        outs = outputs(self.function)
+        for i, value in enumerate(outs):
+            params.append(f"{c_type(tiny.buffer_type(value))} *{io_name('output', i, len(outs))}")
+        return f"int tinyir_{self.name}_invoke({', '.join(params)})"
+
+    def header(self) -> str:
+        guard = f"TINYIR_{self.name.upper()}_H"
+        upper = self.name.upper()
+        lines = [
+            f"/* {self.name}.h: generated by tinyir (C backend). Do not edit. */",
+            f"#ifndef {guard}",
+            f"#define {guard}",
+            "",
+            "#include <stdint.h>",
+            "",
+            "#ifdef __cplusplus",
+            'extern "C" {',
+            "#endif",
+            "",
+            f"/* SRAM: one arena of {self.arena_size} bytes (target {self.target_cpu()}). */",
+            f"#define TINYIR_{upper}_ARENA_SIZE {self.arena_size}",
+            f"#define TINYIR_{upper}_ARENA_ALIGNMENT {self.alignment}",
+        ]
+        for kind, values in (("INPUT", list(self.function.body.block.args)), ("OUTPUT", outputs(self.function))):
+            for i, v in enumerate(values):
+                t = tiny.buffer_type(v)
+                q = t.quant
+                qtext = f", scale {quantization_text(q)}" if q is not None else ""
+                lines.append(f"/* {kind.lower()} {i}: {dims(t.shape)} {t.element_type}{qtext} */")
+                lines.append(f"#define TINYIR_{upper}_{kind}{i}_SIZE {t.num_elements}")
+        lines += [
+            "",
+            "/* Runs the model: 0 on success, else the number (from 1) of the op whose",
+            "   kernel refused its arguments."
+            + (
+                f" `arena`: TINYIR_{upper}_ARENA_SIZE bytes aligned to TINYIR_{upper}_ARENA_ALIGNMENT."
+                if self.external_arena
+                else ""
+            )
+            + " */",
+            f"{self.signature()};",
+            "",
+            "#ifdef __cplusplus",
+            "}",
+            "#endif",
+            "",
+            f"#endif /* {guard} */",
+            "",
+        ]
+        return "\n".join(lines)
+
+    def build_guard(self) -> list[str]:
+        """An #error when CMSIS-NN is built for a CPU family whose kernels need
+        more scratch than the arena holds (the allocation's family, see
+        tinyir.scratch). The pure C build (no ARM_MATH_DSP / ARM_MATH_MVEI, as
+        on a host) needs the least, so it accepts every allocation."""
+        from tinyir.scratch import Family, family_of
+
+        cpu = self.target_cpu()
+        try:
+            family = family_of(cpu)
+        except ValueError:
+            return []
+        condition = {
+            Family.C: "defined(ARM_MATH_DSP) || defined(ARM_MATH_MVEI)",
+            Family.DSP: "defined(ARM_MATH_MVEI)",
+            Family.MVE: "defined(ARM_MATH_DSP) && !defined(ARM_MATH_MVEI)",
+        }[family]
+        return [
+            f"/* Scratch buffers were sized for {cpu} ({family.value} build of CMSIS-NN). */",
+            f"#if {condition}",
+            f'#error "arena allocated for {cpu}: CMSIS-NN built for another CPU family needs other scratch '
+            f'sizes (run --arena-alloc=target-cpu=...)"',
+            "#endif",
+            "",
+        ]
+
+    def target_cpu(self) -> str:
+        attr = self.module.attributes.get(arena_attrs.TARGET_CPU)
+        return getattr(attr, "data", "unknown")
+
+    def source(self) -> str:
+        upper = self.name.upper()
+        lines = [
+            f"/* {self.name}.c: generated by tinyir (C backend). Do not edit. */",
+            f'#include "{self.name}.h"',
+            "",
+            "#include <stddef.h>",
+            "#include <string.h>",
+            "",
+            '#include "arm_nnfunctions.h"',
+            '#include "tinyir_kernels.h"',
+            '#include "tinyir_tiles.h"',
+            "",
+            "#if defined(__GNUC__) || defined(__clang__)",
+            "#define TINYIR_ALIGN(n) __attribute__((aligned(n)))",
+            "#else",
+            "#define TINYIR_ALIGN(n)",
+            "#endif",
+            "",
+        ]
+        lines += self.build_guard()
+        if not self.external_arena:
+            lines += [
+                "/* The SRAM arena: every activation, input, output and scratch buffer at its offset. */",
+                f"static uint8_t tinyir_{self.name}_arena[TINYIR_{upper}_ARENA_SIZE > 0 ? TINYIR_{upper}_ARENA_SIZE : 1] "
+                f"TINYIR_ALIGN({self.alignment});",
+                "",
+            ]
+        lines += ["/* Flash: weights, biases and requantization parameters. */", *self.globals, ""]
+        lines.append(f"{self.signature()}")
+        lines.append("{")
+        if not self.external_arena:
+            lines.append(f"    uint8_t *const arena = tinyir_{self.name}_arena;")
+        ins = self.function.body.block.args
+        for i, arg in enumerate(ins):
+            t = tiny.buffer_type(arg)
+            lines.append(
+                f"    memcpy(arena + {self.values.offsets[arg]}, {io_name('input', i, len(ins))}, "
+                f"{t.nbytes}); /* input {i} {self.values.name(arg)}: {dims(t.shape)} {t.element_type} */"
+            )
+        lines += self.body
+        outs = outputs(self.function)
+        for i, value in enumerate(outs):
+            t = tiny.buffer_type(value)
+            src = self.values.consts.get(value) or f"arena + {self.values.offsets[value]}"
+            lines.append(
+                f"    memcpy({io_name('output', i, len(outs))}, {src}, {t.nbytes}); "
+                f"/* output {i} {self.values.name(value)}: {dims(t.shape)} {t.element_type} */"
+            )
+        lines += ["    return 0;", "}", ""]
+        return "\n".join(lines)
+
+    # -- ops ----------------------------------------------------------------
+
+    def emit_loop(self, loop: tiny.TileLoopOp, step: int) -> int:
+        """A tile loop: a C loop over the tiles around its body's calls
+        (numbered on from `step`); returns the last op's number."""
+        ops = [op for op in loop.body.block.ops if isinstance(op, tiny.ComputeOp)]
+        outer = self.indent
+        self.body.append("")
+        self.body.append(
+            f"{outer}/* {step + 1}..{step + len(ops)}: tiny.tile_loop, {loop.tiles} tiles: "
+            f"the ops below run once per tile t, on one window of channels */"
+        )
+        self.body.append(f"{outer}for (int32_t t = 0; t < {loop.tiles}; ++t)")
+        self.body.append(f"{outer}{{")
+        first = len(self.body)
+        self.indent = outer + INDENT
+        try:
+            for op in ops:
+                step += 1
+                self.emit_op(op, step)
+        finally:
+            self.indent = outer
+        if self.body[first:first + 1] == [""]:  # no blank line after the brace
+            del self.body[first]
+        self.body.append(f"{outer}}}")
+        return step
+
+    def emit_op(self, op: tiny.ComputeOp, step: int) -> None:
+        kernel = self.kernels.get(type(op))
+        if kernel is None:
+            raise TinyIRError(f"C backend: no kernel for {op.name}")
+        v = self.values
+        # the activations read (weights and biases show in the detail)
+        ins = ", ".join(f"{v.name(x)} {dims(tiny.buffer_type(x).shape)}" for x in op.ins if x not in v.consts)
+        ins = ins or "(constants)"
+        out = f"{v.name(op.out)} {dims(op.out_type.shape)}"
+        call, detail = kernel(self, op, f"op{step}")
+        self.body.append("")
+        self.body.append(f"{self.indent}/* {step}: {op.name} {ins} -> {out}{self.tile_detail(op)}{detail} */")
+        self.body.extend(self.indent + line for line in call)
+
+    def tile_detail(self, op: tiny.ComputeOp) -> str:
+        """Which tile an op in a tile loop computes, for its comment."""
+        if op.tile is None:
+            return ""
+        if isinstance(op, tiny.TileCopyOp):
+            whole, part = op.whole_and_part()
+            axis = op.axis.value.data
+            c, tiles = part.shape[axis], op.tile_count
+            what = "channels" if axis == len(whole.shape) - 1 else f"axis {axis}"
+            return f", tile t of {tiles}: {what} [t*{c}, t*{c}+{c}) of {whole.shape[axis]}"
+        assert isinstance(op, tiny.TiledOp)
+        c, tiles = op.channel_window()
+        window = f"tile t of {tiles}, channels [t*{c}, t*{c}+{c}) of {c * tiles}"
+        if op.tile_mode == "out":
+            return f", output {window}"
+        acc = self.values.name(op.acc)
+        return f", input {window}: partial sums in {acc} (i32), requantized at t = {tiles - 1}"
+
+    # -- what op emitters share -----------------------------------------------
+
+    def ctx(self, op: tiny.ComputeOp) -> str:
+        """The op's `cmsis_nn_context`: its scratch buffer, if any."""
+        if op.scratch is None:
+            return "const cmsis_nn_context ctx = {NULL, 0};"
+        t = tiny.buffer_type(op.scratch)
+        return f"const cmsis_nn_context ctx = {{arena + {self.values.offsets[op.scratch]}, {t.nbytes}}};"
+
+    def bias(self, op: tiny.ComputeOp, step: str, channels: int) -> str:
+        """The op's bias operand, or a table of zeros."""
+        if len(op.ins) == 3:
+            return self.values.ptr(op.ins[2], const=True)
+        return self.table(f"{step}_bias", "int32_t", np.zeros(channels, np.int32), f"{step}: no bias")
+
+    def at_tile(self, op: tiny.ComputeOp, expr: str, per_tile: int) -> str:
+        """`expr + t * per_tile` for an op in a tile loop (`expr` when it has no tile)."""
+        if op.tile is None:
+            return expr
+        return f"{expr} + t" if per_tile == 1 else f"{expr} + t * {per_tile}"
+
+    def per_channel(self, step: str, mult, shift) -> tuple[str, str]:
+        """Tables of per-channel multipliers and shifts: their names."""
+        m = self.table(f"{step}_multiplier", "int32_t", np.asarray(mult, np.int32), f"{step}: requantization")
+        s = self.table(f"{step}_shift", "int32_t", np.asarray(shift, np.int32))
+        return m, s
+
+
+def const_data(value: SSAValue) -> np.ndarray:
+    """The array of a constant (a tiny.const, or a view of one)."""
+    root = tiny.view_root(value)
+    if not isinstance(root.owner, tiny.ConstOp):
+        raise TinyIRError(f"C backend: %{value.name_hint or '?'} is not a constant")
+    t = tiny.buffer_type(value)
+    raw = np.frombuffer(root.owner.data, np.uint8)[: t.nbytes]  # a view reads the first bytes
+    return raw.view(t.dtype.newbyteorder("<")).reshape(t.shape).astype(t.dtype.newbyteorder("="))
+
+
+def tile_major(axis: int, tiles: int) -> Layout:
+    """A constant with its `tiles` tiles along `axis` one after the other,
+    each contiguous."""
+    return Layout(
+        ("tile-major", axis, tiles),
+        lambda array: np.stack(np.split(array, tiles, axis=axis)),
+        f"tile-major: {tiles} tiles of axis {axis}, each contiguous",
+    )
+
+
+def require_int8_input(op: tiny.ComputeOp) -> None:
+    if op.in_type(0).dtype != np.int8:
+        raise TinyIRError(f"C backend: {op.name} on {op.in_type(0).element_type} input (int8 only)")
+
+
+def require_rank(op: tiny.ComputeOp, rank: int, limit: int = 6) -> int:
+    """`rank`, if tinyir's kernel for `op` takes it."""
+    if rank > limit:
+        raise TinyIRError(f"C backend: {op.name} of rank {rank} (at most {limit})")
+    return rank

@@ -1,0 +1,83 @@
+"""Op emitters of the reductions: tiny.avg_pool_2d and tiny.max_pool_2d (one
+emitter, CMSIS-NN's pool kernels), tiny.mean (tinyir's kernel) and
+tiny.softmax (arm_softmax_s8)."""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+
+from tinyir import quantization
+from tinyir.dialects import tiny
+
+from .emitter import Emitter, require_int8_input, require_rank
+from .text import block, check, cmsis_check, dims, ints, static_ints, tile
+
+
+def emit_pool(e: Emitter, op: tiny.PoolOp, step: str, kernel: str):
+    """Average and max pooling: the same call to `kernel`."""
+    x, y = op.in_type(0), op.out_type
+    kh, kw = op.ints("kernel")
+    top, bottom, left, right = op.ints("pad")
+    lo, hi = op.ints("clamp")
+    v = e.values
+    call = block(
+        [
+            e.ctx(op),
+            f"const cmsis_nn_pool_params params = {{.stride = {tile(op.ints('stride'))}, "
+            f".padding = {tile((top, left))}, .activation = {{{lo}, {hi}}}}};",
+            f"const cmsis_nn_dims input_dims = {{{ints(x.shape)}}};",
+            f"const cmsis_nn_dims filter_dims = {{1, {kh}, {kw}, 1}};",
+            f"const cmsis_nn_dims output_dims = {{{ints(y.shape)}}};",
+            *cmsis_check(
+                f"{kernel}(&ctx, &params, &input_dims, {v.ptr(op.ins[0], True)}, &filter_dims, "
+                f"&output_dims, {v.ptr(op.out)})",
+                step,
+            ),
+        ]
+    )
+    return call, f", kernel {kh}x{kw}, stride {dims(op.ints('stride'))}, pad {top},{bottom},{left},{right}: {kernel}"
+
+
+def emit_softmax(e: Emitter, op: tiny.SoftmaxOp, step: str):
+    x, y = op.in_type(0), op.out_type
+    quantization.check_softmax_output(y.quant)
+    p = quantization.softmax_params(op.beta.value.data, x.quant)
+    row = x.shape[-1]
+    rows = x.num_elements // row
+    v = e.values
+    call = [
+        f"arm_softmax_s8({v.ptr(op.ins[0], True)}, {rows}, {row}, {p.input_multiplier}, {p.input_left_shift}, "
+        f"{p.diff_min}, {v.ptr(op.out)});"
+    ]
+    return call, f", beta {op.beta.value.data:g}: arm_softmax_s8"
+
+
+def emit_mean(e: Emitter, op: tiny.MeanOp, step: str):
+    x, y = op.in_type(0), op.out_type
+    require_int8_input(op)
+    rank = require_rank(op, len(x.shape))
+    axes = {a % rank for a in op.ints("axes")}
+    count = math.prod(x.shape[a] for a in axes)
+    multiplier, shift = quantization.mean_params(x.quant, y.quant, count)
+    v = e.values
+    call = block(
+        [
+            static_ints("int32_t", "input_shape", x.shape),
+            static_ints("uint8_t", "reduce", [int(d in axes) for d in range(rank)]),
+            *check(
+                f"tinyir_mean_s8({v.ptr(op.ins[0], True)}, {v.ptr(op.out)}, {rank}, input_shape, reduce, {count}, "
+                f"{x.quant.zp}, {y.quant.zp}, {multiplier}, {shift})",
+                step,
+            ),
+        ]
+    )
+    return call, f", axes {sorted(axes)}: tinyir_mean_s8"
+
+
+KERNELS = {
+    tiny.AvgPool2DOp: partial(emit_pool, kernel="arm_avgpool_s8"),
+    tiny.MaxPool2DOp: partial(emit_pool, kernel="arm_max_pool_s8"),
+    tiny.SoftmaxOp: emit_softmax,
+    tiny.MeanOp: emit_mean,
+}

@@ -1,0 +1,85 @@
+"""What the C backend offers: `emit_c` (the files' text), `write_c` (the files
+and tinyir's runtime kernels, in a directory) and `CTarget` (`-t c`), with
+`KERNELS`, the table from each tiny compute op to its op emitter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.utils.target import Target
+
+from tinyir.errors import TinyIRError
+
+from . import conv, elementwise, layout, pool, tiles
+from .emitter import Emitter, OpEmitter
+
+RUNTIME_DIR = Path(__file__).resolve().parent.parent / "runtime"
+RUNTIME_SOURCES = ("tinyir_kernels.h", "tinyir_kernels.c", "tinyir_tiles.h", "tinyir_tiles.c")
+
+KERNELS: dict[type, OpEmitter] = {
+    **conv.KERNELS,
+    **elementwise.KERNELS,
+    **pool.KERNELS,
+    **layout.KERNELS,
+    **tiles.KERNELS,
+}
+
+
+def emit_c(module: ModuleOp, name: str = "model", *, external_arena: bool = False) -> dict[str, str]:
+    """{file name: text} of `<name>.h` and `<name>.c` for an allocated module."""
+    return Emitter(module, name, external_arena, KERNELS, conv.layout).emit()
+
+
+def write_c(
+    module: ModuleOp, directory: str | Path, name: str = "model", *, external_arena: bool = False, runtime: bool = True
+) -> list[Path]:
+    """Write `<name>.h`, `<name>.c` (and, with `runtime`, tinyir's kernels: RUNTIME_SOURCES) into `directory`."""
+    files = emit_c(module, name, external_arena=external_arena)
+    if runtime:
+        for f in RUNTIME_SOURCES:
+            files[f] = (RUNTIME_DIR / f).read_text()
+    directory = Path(directory)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for file_name, text in files.items():
+            path = directory / file_name
+            path.write_text(text)
+            paths.append(path)
+    except OSError as e:
+        raise TinyIRError(f"cannot write C files into {directory}: {e.strerror}") from None
+    return paths
+
+
+FILE_MARKER = "/* ===== {} ===== */"
+
+
+@dataclass(frozen=True)
+class CTarget(Target):
+    """`-t c`: the C backend. Options: `model` (the model's C name: files
+    `<name>.h`/`<name>.c`, entry point `tinyir_<name>_invoke`), `out` (a
+    directory to write them into, with tinyir's runtime kernels; without it
+    both files go to the output stream, each after a `/* ===== file ===== */`
+    line), `arena` (`static`: a static array in the .c file; `external`: the
+    caller passes it)."""
+
+    name = "c"
+
+    model: str = "model"
+    out: str = ""
+    arena: str = "static"
+
+    def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
+        if self.arena not in ("static", "external"):
+            raise TinyIRError(f"-t c: arena must be 'static' or 'external', got '{self.arena}'")
+        external = self.arena == "external"
+        if self.out:
+            write_c(module, self.out, self.model, external_arena=external)
+            return
+        for file_name, text in emit_c(module, self.model, external_arena=external).items():
+            output.write(FILE_MARKER.format(file_name) + "\n")
+            output.write(text)

@@ -1,0 +1,161 @@
+"""`partial-exec`: channel-split partial execution (Pex), as `tiny.tile_loop`s.
+
+Finds chains of ops that can run a window of channels at a time and rewrites
+the ones worth it (`tinyir.partial_exec` decides which and into how many
+tiles, weighing the peak exactly as `--arena-alloc` will see it) into
+
+    %acc = tiny.alloc : !tiny.buffer<1x28x28x24xi32>
+    tiny.tile_loop %t < 4 {
+      %e = tiny.alloc : !tiny.buffer<1x56x56x18xi8, ...>      // one tile
+      tiny.conv_2d %x, %w1, %b1 -> %e tile %t {...}           // output tile
+      %d = tiny.alloc : !tiny.buffer<1x28x28x18xi8, ...>
+      tiny.depthwise_conv_2d %e, %w2, %b2 -> %d tile %t {...}
+      tiny.conv_2d %d, %w3, %b3 -> %y acc %acc tile %t {...}  // input tile
+    }
+
+Runs after --fuse and before --arena-alloc, with --reorder before or after.
+MACs are unchanged (each output element is computed once, over the tiles).
+Options: `max-chunks` (tiles per loop, at most), `budget` (bytes: the
+cheapest plan whose peak fits, when the least peak does), `plan` (a file in
+the format of `tinyir.tile_plan` that says what to split instead of the
+search), `target-cpu` and `alignment` (as --arena-alloc's: scratch sizes and
+buffer rounding the peak is weighed with).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i32, i64
+from xdsl.ir import Block, SSAValue
+from xdsl.passes import ModulePass
+
+from tinyir.arena import require_unallocated
+from tinyir.dialects import tiny
+from tinyir.errors import TinyIRError
+from tinyir.liveness import main_function
+from tinyir.partial_exec import Analysis, Region, plan_regions, region_of, tile_counts, tile_type
+from tinyir.passes.arena_alloc import DEFAULT_ALIGNMENT
+from tinyir.report import value_names
+from tinyir.scratch import drop_scratch, family_of
+from tinyir.tile_plan import parse_plan
+
+@dataclass(frozen=True)
+class PartialExecPass(ModulePass):
+    """Run chains of ops a window of channels at a time (Pex)."""
+
+    name = "partial-exec"
+
+    max_chunks: int = 16
+    """Most tiles a chain is split into."""
+
+    budget: int = 0
+    """Peak bytes to fit (0: none): the cheapest plan within it, if any fits."""
+
+    plan: str = ""
+    """A plan file (tinyir.tile_plan) pinning the splits; empty: search."""
+
+    target_cpu: str = "cortex-m4"
+    """The CPU whose CMSIS-NN scratch sizes are weighed (as --arena-alloc)."""
+
+    alignment: int = DEFAULT_ALIGNMENT
+    """Buffer alignment the peak is weighed with (as --arena-alloc)."""
+
+    def __post_init__(self) -> None:
+        family_of(self.target_cpu)  # ValueError: one line from the pipeline parser
+        if self.max_chunks < 2:
+            raise ValueError(f"max-chunks must be at least 2, got {self.max_chunks}")
+        if self.budget < 0:
+            raise ValueError(f"budget must be a number of bytes >= 0, got {self.budget}")
+        if self.alignment < 1 or self.alignment & (self.alignment - 1):
+            raise ValueError(f"alignment must be a power of two, got {self.alignment}")
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        require_unallocated(op, self.name)
+        block = main_function(op).body.block
+        drop_scratch(block)  # an earlier allocation's; --arena-alloc makes them again
+        analysis = Analysis(block, family_of(self.target_cpu), self.alignment)
+        if self.plan:
+            regions = planned_regions(analysis, self.plan)
+        else:
+            regions = plan_regions(analysis, self.max_chunks, self.budget or None)
+        for region in regions:
+            split_region(block, region)
+
+
+def planned_regions(analysis: Analysis, path: str) -> list[Region]:
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as e:
+        raise TinyIRError(f"cannot read plan {path}: {e.strerror}") from None
+    producers = {name: op for op in analysis.liveness.steps if (name := value_names(analysis.block).get(op.out))}
+    regions = []
+    for split in parse_plan(text, path):
+        where = f"{path}:{split.line}:{split.column}"
+        ends = [producers.get(name) for name in (split.first, split.last)]
+        for name, end in zip((split.first, split.last), ends):
+            if end is None:
+                raise TinyIRError(f"{where}: no op writes %{name}")
+        ops = region_of(analysis, *ends)
+        if ops is None:
+            raise TinyIRError(f"{where}: %{split.first} to %{split.last} is not a chain that can be split by channels")
+        if split.tiles not in tile_counts(ops, split.tiles):
+            raise TinyIRError(f"{where}: {split.tiles} tiles do not divide the channels of %{split.first} .. %{split.last}")
+        if any(op in r.ops for r in regions for op in ops):
+            raise TinyIRError(f"{where}: %{split.first} .. %{split.last} overlaps another split")
+        regions.append(Region(ops, split.tiles))
+    return regions
+
+
+def split_region(block: Block, region: Region) -> tiny.TileLoopOp:
+    """Rewrite the region's ops (consecutive steps of `block`) into a tile loop
+    at the place of its last op."""
+    ops, tiles = region.ops, region.tiles
+    last = ops[-1]
+    loop = tiny.TileLoopOp(tiles)
+    block.insert_op_before(loop, last)
+    body, index = loop.body.block, loop.index
+
+    def tile_buffer(value: SSAValue) -> SSAValue:
+        alloc = tiny.AllocOp(tile_type(tiny.buffer_type(value), tiles))
+        alloc.result.name_hint = value.name_hint
+        body.add_op(alloc)
+        return alloc.result
+
+    def copy(kind: type[tiny.TileCopyOp], source: SSAValue, dest: SSAValue) -> None:
+        axis = len(tiny.buffer_type(source).shape) - 1
+        body.add_op(kind([source], dest, tile=index, axis=IntegerAttr(axis, i64)))
+
+    current: SSAValue | None = None  # the tile the next op reads
+    if region.head == "extract":
+        current = tile_buffer(ops[0].ins[0])
+        copy(tiny.ExtractTileOp, ops[0].ins[0], current)
+    for k, op in enumerate(ops):
+        ins = list(op.ins)
+        if current is not None:
+            ins[0] = current
+        acc = None
+        if op is last and region.tail == "accumulate":
+            out = op.out
+            acc_alloc = tiny.AllocOp(tiny.BufferType(op.out_type.shape, i32))
+            acc_alloc.result.name_hint = f"{op.out.name_hint}.acc" if op.out.name_hint else None
+            block.insert_op_before(acc_alloc, loop)
+            acc = acc_alloc.result
+        else:
+            out = tile_buffer(op.out)
+        tiled = isinstance(op, tiny.TiledOp)
+        props = {k: v for k, v in op.properties.items() if k != "operandSegmentSizes"}
+        body.add_op(type(op)(ins, out, acc=acc, tile=index if tiled else None, **props))
+        current = out
+    if region.tail == "insert":
+        copy(tiny.InsertTileOp, current, last.out)
+    internal = [op.out.owner for op in ops[:-1]]
+    for op in reversed(ops):
+        op.detach()
+        op.erase()
+    for alloc in internal:
+        alloc.detach()
+        alloc.erase()
+    return loop

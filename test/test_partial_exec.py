@@ -1,0 +1,261 @@
+"""--partial-exec: channel-split partial execution (Pex) as tiny.tile_loop.
+
+Checked on every shared model against TensorFlow Lite Micro (bit-exact after
+--fuse --partial-exec --arena-alloc, the arena checker passing inside
+--arena-alloc), MACs equal to the unsplit model's, never worse than the best
+pipeline without it; on random CNNs against the reference executor before
+the pass; the cost model against the allocator's own lower bound; the plan
+file format and its errors; the tile ops' verifiers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import input_sets, model_params
+
+import tinyir
+from tinyir.arena import arena_size, lower_bound
+from tinyir.dialects import tiny
+from tinyir.errors import TinyIRError
+from tinyir.liveness import main_function
+from tinyir.macs import module_macs
+from tinyir.partial_exec import Analysis, plan_regions
+from tinyir.scratch import family_of
+from tinyir.testing.models import random_cnn_case
+from tinyir.testing.tflm import tflm_run
+
+PIPELINE = "fuse,partial-exec,arena-alloc"
+
+
+def split(module, pipeline: str = PIPELINE):
+    return tinyir.run_pipeline(tinyir.parse_ir(tinyir.print_ir(module)), pipeline)
+
+
+def loops(module) -> list[tiny.TileLoopOp]:
+    return [op for op in module.walk() if isinstance(op, tiny.TileLoopOp)]
+
+
+@pytest.mark.parametrize("path", model_params())
+def test_shared_model_bit_exact_with_tflm(path):
+    module = tinyir.import_model(path)
+    result = split(module)
+    data = path.read_bytes()
+    for xs in input_sets(module, 1):
+        for got, want in zip(tinyir.execute(result, xs), tflm_run(data, xs)):
+            assert np.array_equal(got, want), f"max |diff| {np.abs(got.astype(int) - want.astype(int)).max()}"
+    assert module_macs(result) == module_macs(module)
+    best_without = split(module, "fuse,reorder,arena-alloc{inplace-depthwise=true}")
+    assert arena_size(result) <= arena_size(best_without)
+
+
+@pytest.mark.parametrize("path", model_params())
+def test_predicted_peak_is_the_allocators_lower_bound(path):
+    """The search weighs a split as liveness and scratch will count it."""
+    module = tinyir.run_pipeline(tinyir.import_model(path), "fuse")
+    analysis = Analysis(main_function(module).body.block, family_of("cortex-m4"), 16)
+    regions = plan_regions(analysis, 16)
+    predicted = max(
+        [live for s, live in enumerate(analysis.live) if not any(analysis.step_of[r.ops[0]] <= s <= analysis.step_of[r.ops[-1]] for r in regions)]
+        + [analysis.region_peak(r.ops, r.tiles) for r in regions]
+    )
+    result = split(module, "partial-exec,arena-alloc{inplace=false}")
+    assert lower_bound(result) == predicted
+
+
+def test_big_models_save_memory():
+    """The inverted-residual blocks of MobileNet-like models split (figures:
+    bench/memory.py)."""
+    import conftest
+
+    path = conftest.MODELS / "hanlab_mcunet-10fps_imagenet.tflite"
+    if not path.is_file():
+        pytest.skip(f"shared model {path.name} not found")
+    module = tinyir.import_model(path)
+    before = arena_size(split(module, "fuse,arena-alloc"))
+    after = split(module)
+    assert loops(after) and arena_size(after) * 1.5 < before
+
+
+def onnx_params():
+    import conftest
+
+    paths = sorted((conftest.MODELS / "onnx").glob("*.onnx"))
+    if not paths:
+        return [pytest.param(None, marks=pytest.mark.skip(reason=f"no shared ONNX models in {conftest.MODELS}/onnx"))]
+    return [pytest.param(p, id=p.stem) for p in paths]
+
+
+@pytest.mark.parametrize("path", onnx_params())
+def test_onnx_models_exact(path):
+    """ONNX imports (int8 and float: float ops are never split) through fuse and partial-exec."""
+    module = tinyir.import_model(path)
+    result = split(module, "fuse,partial-exec")
+    xs = tinyir.random_inputs(module, seed=1)
+    for got, want in zip(tinyir.execute(result, xs), tinyir.execute(module, xs)):
+        assert np.array_equal(got, want)
+    assert module_macs(result) == module_macs(module)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_cnn_exact(seed):
+    case = random_cnn_case(seed)
+    module = tinyir.run_pipeline(tinyir.import_model(case.data), "fuse")
+    result = split(module, "partial-exec{max-chunks=4},arena-alloc")
+    assert module_macs(result) == module_macs(module)
+    for s in range(2):
+        xs = tinyir.random_inputs(module, seed=s)
+        for got, want in zip(tinyir.execute(result, xs), tinyir.execute(module, xs)):
+            assert np.array_equal(got, want)
+
+
+# ---------------------------------------------------------------------------
+# A hand-written block: expand 1x1 -> depthwise 3x3 -> project 1x1
+# ---------------------------------------------------------------------------
+
+
+def block_ir(expand: int = 32) -> str:
+    rng = np.random.default_rng(0)
+
+    def const(name, shape, quant, dtype=np.int8):
+        data = rng.integers(-20, 20, shape).astype(dtype).tobytes().hex()
+        elt = "i8" if dtype == np.int8 else "i32"
+        dims = "x".join(map(str, shape))
+        return f'%{name} = tiny.const dense<"0x{data}"> : !tiny.buffer<{dims}x{elt}{quant}>'
+
+    per_channel = lambda n: ", axis 0: {" + ", ".join(f"0.0{1 + i % 9}:0" for i in range(n)) + "}"  # noqa: E731
+    dw_quant = ", axis 3: {" + ", ".join(f"0.0{1 + i % 9}:0" for i in range(expand)) + "}"
+    win = "stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: {p}, {p}, {p}, {p}>, clamp = array<i64: -128, 127>"
+    return f"""
+func.func @main(%x: !tiny.buffer<1x16x16x8xi8, 0.05:-3>) -> !tiny.buffer<1x16x16x8xi8, 0.07:4> {{
+  {const("w1", (expand, 1, 1, 8), per_channel(expand))}
+  {const("b1", (expand,), "", np.int32)}
+  {const("w2", (1, 3, 3, expand), dw_quant)}
+  {const("b2", (expand,), "", np.int32)}
+  {const("w3", (8, 1, 1, expand), per_channel(8))}
+  {const("b3", (8,), "", np.int32)}
+  %e = tiny.alloc : !tiny.buffer<1x16x16x{expand}xi8, 0.04:-10>
+  tiny.conv_2d %x, %w1, %b1 -> %e {{{win.format(p=0)}}}
+  %d = tiny.alloc : !tiny.buffer<1x16x16x{expand}xi8, 0.03:5>
+  tiny.depthwise_conv_2d %e, %w2, %b2 -> %d {{{win.format(p=1)}}}
+  %y = tiny.alloc : !tiny.buffer<1x16x16x8xi8, 0.07:4>
+  tiny.conv_2d %d, %w3, %b3 -> %y {{{win.format(p=0)}}}
+  func.return %y : !tiny.buffer<1x16x16x8xi8, 0.07:4>
+}}
+"""
+
+
+def test_block_splits_into_one_loop_and_stays_exact():
+    module = tinyir.parse_ir(block_ir(expand=64))  # %d whole would cost more than the accumulator
+    result = split(module, "partial-exec,arena-alloc")
+    (loop,) = loops(result)
+    kinds = [op.name for op in loop.body.block.ops if isinstance(op, tiny.ComputeOp)]
+    assert kinds == ["tiny.conv_2d", "tiny.depthwise_conv_2d", "tiny.conv_2d"]
+    project = [op for op in loop.body.block.ops if isinstance(op, tiny.ComputeOp)][-1]
+    assert project.tile_mode == "in" and project.acc is not None
+    xs = tinyir.random_inputs(module, seed=3)
+    assert np.array_equal(tinyir.execute(result, xs)[0], tinyir.execute(module, xs)[0])
+    assert module_macs(result) == module_macs(module)
+    assert arena_size(result) < arena_size(split(module, "arena-alloc"))
+
+
+def test_budget_takes_the_cheapest_plan_that_fits():
+    module = tinyir.parse_ir(block_ir())
+    least = split(module, "partial-exec,arena-alloc")
+    roomy = split(module, f"partial-exec{{budget={arena_size(split(module, 'arena-alloc'))}}},arena-alloc")
+    assert not loops(roomy)  # fits unsplit: nothing to pay for
+    assert loops(least)
+
+
+def test_max_chunks_bounds_the_tiles():
+    module = tinyir.parse_ir(block_ir())
+    for limit in (2, 4):
+        result = split(module, f"partial-exec{{max-chunks={limit}}},arena-alloc")
+        assert all(loop.tiles <= limit for loop in loops(result))
+
+
+def test_allocated_ir_is_refused():
+    allocated = split(tinyir.parse_ir(block_ir()), "arena-alloc")
+    with pytest.raises(TinyIRError, match="partial-exec: the buffers are already placed in the arena"):
+        tinyir.run_pipeline(allocated, "partial-exec")
+
+
+@pytest.mark.parametrize("options, message", [
+    ("max-chunks=1", "max-chunks must be at least 2"),
+    ("budget=-5", "budget must be"),
+    ("target-cpu=cortex-a53", "cortex-a53"),
+])
+def test_bad_options_are_one_line_errors(options, message):
+    with pytest.raises(Exception, match=message):
+        tinyir.run_pipeline(tinyir.parse_ir(block_ir()), f"partial-exec{{{options}}}")
+
+
+# ---------------------------------------------------------------------------
+# Plans
+# ---------------------------------------------------------------------------
+
+
+def test_plan_pins_the_split(tmp_path):
+    plan = tmp_path / "plan.txt"
+    plan.write_text("# expand, depthwise: tiles copied into %d\nsplit %e to %d tiles 8\n")
+    result = split(tinyir.parse_ir(block_ir()), f'partial-exec{{plan="{plan}"}}')
+    (loop,) = loops(result)
+    assert loop.tiles == 8
+    assert [op.name for op in loop.body.block.ops if isinstance(op, tiny.ComputeOp)] == [
+        "tiny.conv_2d", "tiny.depthwise_conv_2d", "tiny.insert_tile"]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("split %e to %d tiles 3\n", "plan.txt:1:7: 3 tiles do not divide"),
+    ("\nsplit %nope to %d tiles 2\n", "plan.txt:2:7: no op writes %nope"),
+    ("split %d to %e tiles 2\n", "is not a chain that can be split"),
+    ("split %e to %y tiles 2\nsplit %d to %y tiles 2\n", "plan.txt:2:7: %d .. %y overlaps another split"),
+    ("split %e into %d tiles 2\n", "plan.txt:1:10: unexpected"),
+])
+def test_plan_errors_name_line_and_column(tmp_path, text, message):
+    plan = tmp_path / "plan.txt"
+    plan.write_text(text)
+    with pytest.raises(TinyIRError, match=message):
+        split(tinyir.parse_ir(block_ir()), f'partial-exec{{plan="{plan}"}}')
+
+
+# ---------------------------------------------------------------------------
+# The tile ops' verifiers
+# ---------------------------------------------------------------------------
+
+
+def _loop_ir(body: str, tiles: int = 4) -> str:
+    return tinyir.print_ir(tinyir.parse_ir(block_ir())).replace(
+        "    func.return", f"    tiny.tile_loop %t < {tiles} {{\n{body}\n    }}\n    func.return")
+
+
+@pytest.mark.parametrize("body, tiles, message", [
+    ("      %k = tiny.alloc : !tiny.buffer<1x16x16x8xi8, 0.04:-10>\n"
+     "      tiny.conv_2d %x, %w1, %b1 -> %k tile %t {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, "
+     "pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}", 3, "makes 4 tiles, the loop 3"),
+    ("      %k = tiny.alloc : !tiny.buffer<1x16x16x8xi8, 0.04:-10>\n"
+     "      tiny.conv_2d %x, %w1, %b1 -> %k {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, "
+     "pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}", 4, "output has 8 channels"),
+    ("      %k = tiny.alloc : !tiny.buffer<1x16x16x8xi8, 0.04:-10>\n"
+     "      %m = tiny.alloc : !tiny.buffer<1x16x16x8xi8, 0.04:-10>\n"
+     "      tiny.extract_tile %k -> %m tile %t {axis = 3 : i64}", 1, "reads a tile buffer no op of the body wrote"),
+    ("      %k = tiny.alloc : !tiny.buffer<1x16x16x7xi8, 0.04:-10>\n"
+     "      tiny.extract_tile %e -> %k tile %t {axis = 3 : i64}", 4, "is not a tile of"),
+])
+def test_invalid_loops_are_refused(body, tiles, message):
+    with pytest.raises(TinyIRError, match=message):
+        tinyir.parse_ir(_loop_ir(body, tiles))
+
+
+def test_tile_outside_a_loop_is_refused():
+    text = tinyir.print_ir(tinyir.parse_ir(block_ir())).replace(
+        "tiny.conv_2d %x, %w1, %b1 -> %e {", "tiny.conv_2d %x, %w1, %b1 -> %e acc %e {")
+    with pytest.raises(TinyIRError, match="'acc' operand needs a 'tile'"):
+        tinyir.parse_ir(text)
+
+
+def test_loop_round_trips():
+    result = split(tinyir.parse_ir(block_ir(expand=64)), "partial-exec,arena-alloc")
+    text = tinyir.print_ir(result)
+    assert "tiny.tile_loop %t < " in text and "acc %" in text and "tile %t" in text
+    assert tinyir.print_ir(tinyir.parse_ir(text)) == text
