@@ -18,6 +18,10 @@ For each model, in one run:
   the time of the passes. A pipeline that fails shows `n/a`; the reasons are
   listed below.
 
+With partial execution in the list, also the time per invoke of its
+generated C on the host over the unsplit `fuse,reorder,arena-alloc`'s
+(bench/partial_exec_speed.py measures it; `--no-c-time` skips it).
+
 Last, the geometric mean of TFLM / tinyir over the five hanlab_* models and
 tflm_mobilenet_v2_pt_224_int8 for each pipeline. Targets: >= 1.6 with
 fuse,reorder,arena-alloc (issue #3); tinyir <= TFLM on every model with
@@ -255,6 +259,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("names", nargs="*", help="model file names (default: all shared models)")
     p.add_argument("--models", type=Path, default=DEFAULT_MODELS)
+    p.add_argument("--no-c-time", action="store_true", help="skip timing the split model's generated C on the host")
     p.add_argument(
         "--pipeline", action="append", dest="pipelines", metavar="P",
         help=f"a tinyir pipeline to measure (repeatable; default: {'; '.join(PIPELINES)})",
@@ -275,6 +280,10 @@ def main() -> None:
         n = label[pl]
         head += f" {n} arena | {n} bound | {n} ratio | {n} MAC ratio | {n} ms |"
         rule += "---:|---:|---:|---:|---:|"
+    c_time = PARTIAL_EXEC in pipelines and not args.no_c_time
+    if c_time:
+        head += " C time split / unsplit |"
+        rule += "---:|"
     print(head)
     print(rule, flush=True)
 
@@ -296,6 +305,12 @@ def main() -> None:
                 f" {cell(t['arena'])}{flag} | {t['bound']} | {cell(ratio(r['tflm_min'], t['arena']), '{:.2f}')} "
                 f"| {t['macs'] / r['macs'] if r['macs'] else 1:.3f} | {t['ms']:.0f} |"
             )
+        if c_time:
+            from partial_exec_speed import measure as time_c  # bench/, beside this script
+
+            unsplit, split, _ = time_c(path, seconds=0.2, rounds=5)
+            r["c_time"] = split / unsplit if unsplit else 1.0
+            row += f" {r['c_time']:.3f} |"
         print(row, flush=True)
 
     chosen = [r for r in results if r["model"] in GEOMEAN_MODELS]
@@ -326,6 +341,10 @@ def main() -> None:
         ]
         print(f"- {label[pl]} never worse than the best pipeline without partial execution: "
               + ("yes" if not worse else "no: " + ", ".join(worse)))
+    if c_time:
+        slow = [f"{r['model']} ({r['c_time']:.3f})" for r in results if r["c_time"] > 1.10]
+        print(f"- generated C split / unsplit on the host: geomean {geomean([r['c_time'] for r in results]):.3f}, "
+              + ("all within 10 %" if not slow else "over 10 %: " + ", ".join(slow)))
 
     reasons = sorted({f"{pl}: {t['error']}" for r in results for pl, t in r["tinyir"].items() if "error" in t})
     if reasons:

@@ -256,9 +256,13 @@ def test_timeout(tmp_path):
 UPSTREAM = os.environ.get("CMSIS_NN")
 
 
-def planned(path, cpu: str):
+UNSPLIT = "fuse"
+SPLIT = "fuse,partial-exec,reorder"  # tile loops: CMSIS-NN on slices, tinyir's tile kernels
+
+
+def planned(path, cpu: str, passes: str = UNSPLIT):
     module = tinyir.import_model(path)
-    return tinyir.run_pipeline(module, f"fuse,arena-alloc{{target-cpu={cpu}}}")
+    return tinyir.run_pipeline(module, f"{passes},arena-alloc{{target-cpu={cpu}}}")
 
 
 def concatenated(arrays) -> bytes:
@@ -278,12 +282,12 @@ class Model:
         self.path, self.folder = path, folder
         self.builds: dict = {}
 
-    def build(self, cpu: str, cmsis_nn: str | None = None):
-        """(module, ModelBuild) for `cpu`, against the CMSIS-NN checkout
-        `cmsis_nn` (default: tinyir's host runtime)."""
-        key = (cpu, cmsis_nn)
+    def build(self, cpu: str, cmsis_nn: str | None = None, passes: str = UNSPLIT):
+        """(module, ModelBuild) for `cpu` after `passes` (and arena-alloc),
+        against the CMSIS-NN checkout `cmsis_nn` (default: tinyir's host runtime)."""
+        key = (cpu, cmsis_nn, passes)
         if key not in self.builds:
-            module = planned(self.path, cpu)
+            module = planned(self.path, cpu, passes)
             folder = self.folder / f"{cpu}-{len(self.builds)}"
             built = cortex_m.build_model(module, folder, self.path.stem, cpu, cmsis_nn or host_runtime())
             self.builds[key] = module, built
@@ -352,9 +356,18 @@ def test_model_runs_in_qemu_bit_exact(model):
     model.check_in_qemu(built)
 
 
+def test_split_model_runs_in_qemu_bit_exact(model):
+    """--partial-exec's tile loops on Cortex-M4 give the unsplit model's bits
+    (the reference executor's and the host build's), in the planned arena."""
+    module, built = model.build(cortex_m.RUN_CPU, passes=SPLIT)
+    assert cortex_m.map_sizes(built.map_file)[(".bss", str(built.model_object))] == arena_attrs.arena_size(module)
+    model.check_in_qemu(built)
+
+
 @pytest.mark.skipif(not UPSTREAM, reason="set CMSIS_NN to a CMSIS-NN checkout to run the models on upstream CMSIS-NN")
-def test_model_runs_on_upstream_cmsis_nn_built_for_cortex_m4(model):
-    _, built = model.build(cortex_m.RUN_CPU, UPSTREAM)
+@pytest.mark.parametrize("passes", [UNSPLIT, SPLIT])
+def test_model_runs_on_upstream_cmsis_nn_built_for_cortex_m4(model, passes):
+    _, built = model.build(cortex_m.RUN_CPU, UPSTREAM, passes)
     assert built.cmsis_nn.is_real_cmsis_nn
     model.check_in_qemu(built)
 

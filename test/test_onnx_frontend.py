@@ -203,4 +203,4 @@ def test_tools_on_onnx(tmp_path):
     assert done.returncode == 0 and "tiny.conv_2d" in done.stdout
     (tmp_path / "bad.onnx").write_bytes(onnx_models.broken("unsupported"))
     done = run_tool("tinyir-opt", str(tmp_path / "bad.onnx"))
-    assert done.returncode == 1 and done.stderr == "error: unsupported ONNX operator Tanh (Tanh node 'the_tanh')\n"
+    assert done.returncode == 1 and done.stderr == f"error: {tmp_path / 'bad.onnx'}: unsupported ONNX operator Tanh (Tanh node 'the_tanh')\n"

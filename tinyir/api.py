@@ -74,22 +74,25 @@ def import_model(
         base_dir = Path(source).parent
     if quantize is not None and format != "onnx":
         raise TinyIRError(f"{name}: --quantize takes a float ONNX model, not .{format}")
-    if format == "onnx":
-        from tinyir.frontends.onnx import import_onnx
-
-        if quantize is not None:
-            from tinyir.frontends.onnx.calibrate import quantize_onnx
-
-            data, base_dir = quantize_onnx(data, quantize, base_dir=base_dir), None
-        module = import_onnx(data, base_dir=base_dir)
-    elif format == "tflite":
-        from tinyir.frontends.tflite import import_tflite
-
-        module = import_tflite(data)
-    elif format == "mlir":
+    if format == "mlir":
         return parse_ir(decode_ir(data, name), name=name)
-    else:
-        raise TinyIRError(f"unknown input format '{format}' (expected one of: {', '.join(FORMATS)})")
+    try:
+        if format == "onnx":
+            from tinyir.frontends.onnx import import_onnx
+
+            if quantize is not None:
+                from tinyir.frontends.onnx.calibrate import quantize_onnx
+
+                data, base_dir = quantize_onnx(data, quantize, base_dir=base_dir), None
+            module = import_onnx(data, base_dir=base_dir)
+        elif format == "tflite":
+            from tinyir.frontends.tflite import import_tflite
+
+            module = import_tflite(data)
+        else:
+            raise TinyIRError(f"unknown input format '{format}' (expected one of: {', '.join(FORMATS)})")
+    except TinyIRError as e:  # say which file
+        raise TinyIRError(f"{name}: {e}") from None
     verify_module(module)
     return module
 

@@ -54,34 +54,53 @@ def _run(cmd: list[str], what: str) -> None:
         raise TinyIRError(f"{what} failed: {first}")
 
 
-def cmsis_nn_library(cc: str = "gcc") -> tuple[list[str], Path]:
-    """(compiler flags, static library) of CMSIS-NN, built once per content."""
+def cache_dir() -> Path:
+    """$TINYIR_CACHE, default <tmp>/tinyir-cache: the compiled CMSIS-NN libraries."""
+    import os
+    import tempfile
+
+    return Path(os.environ.get("TINYIR_CACHE", Path(tempfile.gettempdir()) / "tinyir-cache"))
+
+
+def cached_library(prefix: str, key: Sequence[str], inputs: Sequence[Path], build) -> Path:
+    """A static library made once per content: `key` (compiler and flags) and
+    the bytes of `inputs` (sources, headers) name it in $TINYIR_CACHE;
+    `build(folder)` compiles and archives it in a temporary folder there and
+    returns the archive, which then takes its name atomically (a concurrent
+    build finds a whole library or none). Used by the host and Cortex-M builds."""
     import hashlib
     import os
     import tempfile
 
+    digest = hashlib.sha256("\0".join(key).encode())
+    for path in inputs:
+        digest.update(str(path).encode() + b"\0" + path.read_bytes())
+    cache = cache_dir()
+    lib = cache / f"{prefix}-{digest.hexdigest()[:16]}.a"
+    if not lib.is_file():
+        cache.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=cache) as tmp:
+            os.replace(build(Path(tmp)), lib)
+    return lib
+
+
+def cmsis_nn_library(cc: str = "gcc") -> tuple[list[str], Path]:
+    """(compiler flags, static library) of CMSIS-NN, built once per content."""
     flags, sources = cmsis_nn_sources()
     includes = [Path(f[2:]) for f in flags if f.startswith("-I")]
-    digest = hashlib.sha256(" ".join([cc, *flags]).encode())
-    for path in [*sources, *sorted(p for d in includes for p in d.glob("*.h"))]:
-        digest.update(str(path).encode())
-        digest.update(path.read_bytes())
-    cache = Path(os.environ.get("TINYIR_CACHE", Path(tempfile.gettempdir()) / "tinyir-cache"))
-    lib = cache / f"cmsis-nn-{digest.hexdigest()[:16]}.a"
-    if lib.is_file():
-        return flags, lib
-    cache.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=cache) as tmp:
+
+    def build(folder: Path) -> Path:
         objects = []
         for i, src in enumerate(sources):
-            obj = Path(tmp) / f"{i}_{src.stem}.o"
+            obj = folder / f"{i}_{src.stem}.o"
             # CMSIS-NN itself is compiled without -Werror: the warnings policy is for the emitted C.
             _run([cc, "-std=c99", "-O2", *flags, "-c", str(src), "-o", str(obj)], f"compiling {src.name}")
             objects.append(str(obj))
-        partial = Path(tmp) / "lib.a"
-        _run(["ar", "rcs", str(partial), *objects], "ar")
-        os.replace(partial, lib)
-    return flags, lib
+        _run(["ar", "rcs", str(folder / "lib.a"), *objects], "ar")
+        return folder / "lib.a"
+
+    headers = sorted(p for d in includes for p in d.glob("*.h"))
+    return flags, cached_library("cmsis-nn", [cc, *flags], [*sources, *headers], build)
 
 
 def _io_types(module: ModuleOp) -> tuple[list[tiny.BufferType], list[tiny.BufferType]]:

@@ -388,11 +388,6 @@ MODEL_HEAP = 2048  # newlib-nano stdio for the harness's two files: 1468 bytes
 MODEL_STATE = 512  # startup.c's and newlib's variables (about 320 bytes) and alignment
 
 
-def cache_dir() -> Path:
-    """$TINYIR_CACHE, default <tmp>/tinyir-cache (shared with the host build)."""
-    return Path(os.environ.get("TINYIR_CACHE", Path(tempfile.gettempdir()) / "tinyir-cache"))
-
-
 def cmsis_nn_library(cpu: str, cmsis_nn=None):
     """(the CMSIS-NN `CSources`, a static library of them compiled for `cpu`).
 
@@ -401,26 +396,19 @@ def cmsis_nn_library(cpu: str, cmsis_nn=None):
     tinyir's host runtime). Compiled like the model (warnings are errors) once
     per content and flags, into $TINYIR_CACHE.
     """
-    import hashlib
-
+    from tinyir.backends.c.host import cached_library
     from tinyir.backends.cmsis_nn_host.sources import CSources, sources
 
     src = cmsis_nn if isinstance(cmsis_nn, CSources) else sources(cmsis_nn)
     flags = [CC, *cpu_flags(cpu), *CFLAGS, *CROSS_CFLAGS, *src.defines]
-    digest = hashlib.sha256("\0".join(flags).encode())
     headers = {h for d in (*src.include_dirs, *{c.parent for c in src.c_files}) for h in Path(d).rglob("*.h")}
-    for path in [*src.c_files, *sorted(headers)]:
-        digest.update(str(path).encode() + b"\0" + path.read_bytes())
-    cache = cache_dir()
-    lib = cache / f"cmsis-nn-{src.kind}-{cpu}-{digest.hexdigest()[:16]}.a"
-    if not lib.is_file():
-        cache.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=cache) as tmp:
-            objects = compile_sources(src.c_files, cpu, tmp, src.include_dirs, src.defines)
-            partial = Path(tmp) / "lib.a"
-            _check([AR, "rcs", str(partial), *map(str, objects)], f"archiving {lib.name}")
-            os.replace(partial, lib)  # atomic: a concurrent build finds a whole library or none
-    return src, lib
+
+    def build(folder: Path) -> Path:
+        objects = compile_sources(src.c_files, cpu, folder, src.include_dirs, src.defines)
+        _check([AR, "rcs", str(folder / "lib.a"), *map(str, objects)], f"archiving CMSIS-NN for {cpu}")
+        return folder / "lib.a"
+
+    return src, cached_library(f"cmsis-nn-{src.kind}-{cpu}", flags, [*src.c_files, *sorted(headers)], build)
 
 
 HARNESS_C = """\
@@ -541,6 +529,7 @@ def build_model(module, directory: str | Path, name: str = "model", cpu: str = R
 
     from tinyir import arena as arena_attrs
     from tinyir.api import emit_c
+    from tinyir.backends.c import RUNTIME_SOURCES
     from tinyir.dialects import tiny
     from tinyir.scratch import family_of
 
@@ -558,7 +547,8 @@ def build_model(module, directory: str | Path, name: str = "model", cpu: str = R
     block = next(op for op in module.ops if isinstance(op, func.FuncOp)).body.block
     io_bytes = sum(tiny.buffer_type(v).nbytes for v in (*block.args, *block.last_op.operands))
     src, library = cmsis_nn_library(cpu, cmsis_nn)
-    sources = (directory / "main.c", directory / f"{ident}.c", directory / "tinyir_kernels.c")
+    runtime = [directory / f for f in RUNTIME_SOURCES if f.endswith(".c")]
+    sources = (directory / "main.c", directory / f"{ident}.c", *runtime)
     includes = (directory, *src.include_dirs)
     objects = compile_sources([STARTUP_C, *sources], cpu, directory / f"{cpu}.obj", includes, src.defines)
     built = ModelBuild(ident, cpu, arena, io_bytes, sources, includes, src, library, tuple(objects),

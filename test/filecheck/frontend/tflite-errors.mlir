@@ -6,7 +6,7 @@
 // An operator tinyir does not support, named with its index:
 // RUN: python %{frontend}/make_model.py tanh %t.tanh.tflite
 // RUN: not tinyir-opt %t.tanh.tflite 2>&1 | filecheck %s --check-prefix=TANH
-// TANH:      {{\A}}error: unsupported TFLite operator TANH (operator #0){{$}}
+// TANH:      {{\A}}error: {{.*}}: unsupported TFLite operator TANH (operator #0){{$}}
 // TANH-NOT:  {{.}}
 //
 // tinyir-run goes through the same frontend:
@@ -15,7 +15,7 @@
 // A file cut off inside its tables:
 // RUN: python %{frontend}/make_model.py net %t.cut.tflite --truncate 1000
 // RUN: not tinyir-opt %t.cut.tflite 2>&1 | filecheck %s --check-prefix=CUT
-// CUT:       {{\A}}error: corrupt or truncated TFLite file ({{.*}}){{$}}
+// CUT:       {{\A}}error: {{.*}}: corrupt or truncated TFLite file ({{.*}}){{$}}
 // CUT-NOT:   {{.}}
 //
 // Too short to be a model, and a text file with a .tflite name:
@@ -24,7 +24,7 @@
 // RUN: not tinyir-opt %s.tflite 2>&1 | filecheck %s --check-prefix=NOFILE
 // RUN: echo "func.func @main() { func.return }" > %t.text.tflite
 // RUN: not tinyir-opt %t.text.tflite 2>&1 | filecheck %s --check-prefix=NOTTFL
-// NOTTFL:     {{\A}}error: not a TFLite model: the file lacks the 'TFL3' identifier{{$}}
+// NOTTFL:     {{\A}}error: {{.*}}: not a TFLite model: the file lacks the 'TFL3' identifier{{$}}
 // NOTTFL-NOT: {{.}}
 // NOFILE:     {{\A}}error: cannot read {{.*}}tflite-errors.mlir.tflite: No such file or directory{{$}}
 // NOFILE-NOT: {{.}}

@@ -1,0 +1,150 @@
+"""The `tiny` dialect: int8 neural-network operators on explicit buffers.
+
+Every activation is a value of type `!tiny.buffer<shape x elt, quant>`. Buffers
+are created by `tiny.alloc` (SRAM) or `tiny.const` (weights, flash) and written
+by compute ops in destination-passing style: a compute op reads its input
+buffers and writes its output buffer, and returns nothing. The order of the ops
+in a function body is the schedule.
+
+    %x = tiny.alloc : !tiny.buffer<1x16x16x8xi8, 0.0235:-128>
+    %w = tiny.const dense<"0x0102..."> : !tiny.buffer<16x1x1x8xi8, axis 0: {0.01:0, ...}>
+    tiny.conv_2d %in, %w, %b -> %x {stride = array<i64: 1, 1>, ...}
+
+Views (`tiny.reshape`, `tiny.view`) alias their input and return a new value.
+
+One dialect, in modules a reader can take one at a time: `types` (the buffer
+type), `base` (what every compute op shares: operands, syntax, checks),
+`buffers` (alloc, const, views), `nn` (the operators), `tiles` (partial
+execution: the tile loop and what an op does with a tile). Everything is
+re-exported here: `from tinyir.dialects import tiny; tiny.Conv2DOp`.
+"""
+
+from xdsl.ir import Dialect
+
+from tinyir.dialects.tiny.base import ComputeOp, i64_array, parse_defined_operand
+from tinyir.dialects.tiny.buffers import (
+    AllocOp,
+    ConstOp,
+    PrefixViewOp,
+    ReshapeOp,
+    ViewOp,
+    view_root,
+)
+from tinyir.dialects.tiny.nn import (
+    AddOp,
+    AvgPool2DOp,
+    BinaryOp,
+    ClampOp,
+    ConcatOp,
+    Conv2DOp,
+    ConvLikeOp,
+    DepthwiseConv2DOp,
+    DequantizeOp,
+    FullyConnectedOp,
+    HardSwishOp,
+    LogisticOp,
+    MaxPool2DOp,
+    MeanOp,
+    MulOp,
+    PadOp,
+    PoolOp,
+    QuantizeOp,
+    SoftmaxOp,
+    TransposeOp,
+    UnaryOp,
+    WindowOp,
+    window_output_size,
+)
+from tinyir.dialects.tiny.tiles import (
+    ExtractTileOp,
+    InsertTileOp,
+    TileCopyOp,
+    TiledOp,
+    TileLoopOp,
+    check_tile_operand,
+)
+from tinyir.dialects.tiny.types import (
+    BufferType,
+    buffer_type,
+    element_bytes,
+    format_scale,
+    numpy_dtype,
+)
+
+Tiny = Dialect(
+    "tiny",
+    [
+        AllocOp,
+        ConstOp,
+        ReshapeOp,
+        PrefixViewOp,
+        Conv2DOp,
+        DepthwiseConv2DOp,
+        FullyConnectedOp,
+        AddOp,
+        MulOp,
+        AvgPool2DOp,
+        MaxPool2DOp,
+        MeanOp,
+        PadOp,
+        SoftmaxOp,
+        LogisticOp,
+        HardSwishOp,
+        ClampOp,
+        ConcatOp,
+        TransposeOp,
+        QuantizeOp,
+        DequantizeOp,
+        ExtractTileOp,
+        InsertTileOp,
+        TileLoopOp,
+    ],
+    [BufferType],
+)
+
+__all__ = [
+    "AddOp",
+    "AllocOp",
+    "AvgPool2DOp",
+    "BinaryOp",
+    "BufferType",
+    "ClampOp",
+    "ComputeOp",
+    "ConcatOp",
+    "ConstOp",
+    "Conv2DOp",
+    "ConvLikeOp",
+    "DepthwiseConv2DOp",
+    "DequantizeOp",
+    "ExtractTileOp",
+    "FullyConnectedOp",
+    "HardSwishOp",
+    "InsertTileOp",
+    "LogisticOp",
+    "MaxPool2DOp",
+    "MeanOp",
+    "MulOp",
+    "PadOp",
+    "PoolOp",
+    "PrefixViewOp",
+    "QuantizeOp",
+    "ReshapeOp",
+    "SoftmaxOp",
+    "TileCopyOp",
+    "TileLoopOp",
+    "TiledOp",
+    "Tiny",
+    "TransposeOp",
+    "UnaryOp",
+    "ViewOp",
+    "WindowOp",
+    "buffer_type",
+    "check_tile_operand",
+    "element_bytes",
+    "format_scale",
+    "i64_array",
+    "numpy_dtype",
+    "parse_defined_operand",
+    "view_root",
+    "window_output_size",
+]
