@@ -90,7 +90,8 @@ def planned_regions(analysis: Analysis, path: str) -> list[Region]:
             text = f.read()
     except OSError as e:
         raise TinyIRError(f"cannot read plan {path}: {e.strerror}") from None
-    producers = {name: op for op in analysis.liveness.steps if (name := value_names(analysis.block).get(op.out))}
+    names = value_names(analysis.block)
+    producers = {names[op.out]: op for op in analysis.liveness.steps if op.out in names}
     regions = []
     for split in parse_plan(text, path):
         where = f"{path}:{split.line}:{split.column}"

@@ -8,6 +8,7 @@ import random
 import numpy as np
 import pytest
 from conftest import input_sets, model_params
+from xdsl.dialects.builtin import IntegerAttr, IntegerType, i64
 
 import tinyir
 from tinyir import arena, scratch
@@ -340,13 +341,13 @@ def test_prefix_view_is_a_numpy_view_never_a_copy():
     from tinyir.executor import prefix_view
 
     source = np.arange(64, dtype=np.int8).reshape(1, 4, 4, 4)
-    view = prefix_view(source, tiny.BufferType([1, 2, 2, 4], tiny.IntegerType(8)))
+    view = prefix_view(source, tiny.BufferType([1, 2, 2, 4], IntegerType(8)))
     assert np.shares_memory(view, source) and view.shape == (1, 2, 2, 4)
     assert np.array_equal(view.reshape(-1), source.reshape(-1)[:16])
     view[...] = 0
     assert not source.reshape(-1)[:16].any() and source.reshape(-1)[16:].all()
     with pytest.raises(ValueError, match="non-contiguous"):  # its first bytes are not its first elements
-        prefix_view(source[..., ::2], tiny.BufferType([4], tiny.IntegerType(8)))
+        prefix_view(source[..., ::2], tiny.BufferType([4], IntegerType(8)))
 
 
 # -- the checker and the executor's arena mode -----------------------------------------
@@ -355,7 +356,7 @@ def test_prefix_view_is_a_numpy_view_never_a_copy():
 def _corrupt(module, name: str, offset: int) -> None:
     for op in module.walk():
         if isinstance(op, tiny.AllocOp) and op.result.name_hint == name:
-            op.offset = tiny.IntegerAttr(offset, tiny.i64)
+            op.offset = IntegerAttr(offset, i64)
             return
     raise AssertionError(f"no alloc %{name}")
 
@@ -406,7 +407,7 @@ def test_executor_arena_mode_uses_the_offsets():
     arena.set_argument_offsets(function, [found["x"] + 16])
     for name in ("a", "b", "c"):
         _corrupt(module, name, found[name] + 16)
-    module.attributes[arena.ARENA_SIZE] = tiny.IntegerAttr(arena.arena_size(module) + 16, tiny.i64)
+    module.attributes[arena.ARENA_SIZE] = IntegerAttr(arena.arena_size(module) + 16, i64)
     check_arena(module)
     x = [np.arange(16, dtype=np.int8).reshape(1, 16)]
     assert same(tinyir.execute(module, x), tinyir.execute(tinyir.parse_ir(CHAIN), x))

@@ -95,7 +95,6 @@ class Candidate:
     b: int
     tiles: int
     peak: int
-    steps: tuple[int, int]  # the schedule steps the region covers
 
     @property
     def cost(self) -> int:
@@ -129,6 +128,7 @@ def _chunked_values(ops: Sequence[tiny.ComputeOp]) -> list[SSAValue]:
 
 
 def valid_region(ops: Sequence[tiny.ComputeOp]) -> bool:
+    """Whether consecutive linked ops make a head, channelwise middle ops and a tail."""
     if len(ops) < 2 or not all(is_channelwise(op) for op in ops[1:-1]):
         return False
     head, tail = ops[0], ops[-1]
@@ -236,8 +236,7 @@ class Analysis:
                     if not valid_region(ops):
                         continue
                     for k in tile_counts(ops, max_tiles):
-                        steps = (self.step_of[ops[0]], self.step_of[ops[-1]])
-                        found.append(Candidate(r, a, b, k, self.region_peak(ops, k), steps))
+                        found.append(Candidate(r, a, b, k, self.region_peak(ops, k)))
         return found
 
 
