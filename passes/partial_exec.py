@@ -29,17 +29,26 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i32, i64
 from xdsl.ir import Block, SSAValue
+from xdsl.irdl import AttrSizedOperandSegments
 from xdsl.passes import ModulePass
 
 from tinyir.arena import require_unallocated
 from tinyir.dialects import tiny
 from tinyir.errors import TinyIRError
 from tinyir.liveness import main_function
-from tinyir.partial_exec import Analysis, Region, plan_regions, region_of, tile_counts, tile_type
+from tinyir.partial_exec import (
+    Analysis,
+    Region,
+    plan_regions,
+    region_of,
+    tile_counts,
+    tile_type,
+)
 from tinyir.passes.arena_alloc import DEFAULT_ALIGNMENT
 from tinyir.report import value_names
 from tinyir.scratch import drop_scratch, family_of
 from tinyir.tile_plan import parse_plan
+
 
 @dataclass(frozen=True)
 class PartialExecPass(ModulePass):
@@ -133,7 +142,7 @@ def split_region(block: Block, region: Region) -> tiny.TileLoopOp:
     if region.head == "extract":
         current = tile_buffer(ops[0].ins[0])
         copy(tiny.ExtractTileOp, ops[0].ins[0], current)
-    for k, op in enumerate(ops):
+    for op in ops:
         ins = list(op.ins)
         if current is not None:
             ins[0] = current
@@ -147,7 +156,7 @@ def split_region(block: Block, region: Region) -> tiny.TileLoopOp:
         else:
             out = tile_buffer(op.out)
         tiled = isinstance(op, tiny.TiledOp)
-        props = {k: v for k, v in op.properties.items() if k != "operandSegmentSizes"}
+        props = {k: v for k, v in op.properties.items() if k != AttrSizedOperandSegments.attribute_name}
         body.add_op(type(op)(ins, out, acc=acc, tile=index if tiled else None, **props))
         current = out
     if region.tail == "insert":

@@ -21,10 +21,10 @@ from xdsl.interpreters.func import FuncFunctions
 from xdsl.irdl import AttrSizedOperandSegments
 
 from tinyir import kernels
-from tinyir.kernels import floating
 from tinyir.arena import arena_size, argument_offsets
 from tinyir.dialects import tiny
 from tinyir.errors import TinyIRError
+from tinyir.kernels import floating
 
 
 def _window(op: tiny.ComputeOp) -> dict[str, Any]:

@@ -19,12 +19,11 @@ read or written by every iteration, so it is live over all the loop's steps.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
-from collections.abc import Iterator
-
 from xdsl.ir import Block, Operation, SSAValue
 
 from tinyir.dialects import tiny
