@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the project's own example model, set-up included:
-# generate the model, import it to tiny IR, and run it bit-exact.
+# generate the model, import it to tiny IR, run it, fit it into one SRAM arena
+# (fuse, partial execution, reorder, allocation) and emit C for Cortex-M.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -15,3 +16,13 @@ echo "== the IR parses back to the same text"
 tinyir-opt out/example.mlir | cmp - out/example.mlir && echo "round trip: identical"
 echo "== run on the reference executor (seeded random input)"
 tinyir-run out/example.tflite
+echo "== fit it into SRAM: fuse, partial execution, reorder, one arena (out/example.opt.mlir)"
+tinyir-opt out/example.tflite --fuse --partial-exec --reorder --arena-alloc \
+    --report - --report-plot out/example.memory.png --report-plot-baseline -o out/example.opt.mlir > out/example.memory.txt
+head -8 out/example.memory.txt
+echo "(the whole report: out/example.memory.txt; the timeline: out/example.memory.png)"
+echo "== the same output after the passes (same checksum as above)"
+tinyir-run out/example.opt.mlir
+echo "== C for Cortex-M, CMSIS-NN calls and one static arena: out/c/"
+tinyir-opt out/example.opt.mlir -t 'c{model=example}' -o out/c
+ls out/c
