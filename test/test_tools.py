@@ -139,3 +139,23 @@ def test_wrong_input_array(tmp_path):
 
 def test_missing_file():
     assert_one_line_error(tool("tinyir-opt", "/nonexistent/model.tflite"), "cannot read")
+
+
+@pytest.mark.parametrize("options, pipeline", [
+    ("max-chunks=4 budget=100", "max-chunks=4 budget=100"),
+    ("plan=dir/plan.txt", 'plan="dir/plan.txt"'),
+    ('plan="a b.txt" max-chunks=2', 'plan="a b.txt" max-chunks=2'),
+    ("target-cpu=cortex-m4 alignment=16 inplace=true", "target-cpu=cortex-m4 alignment=16 inplace=true"),
+])
+def test_pass_flag_values_are_quoted_for_xdsl(options, pipeline):
+    """`--pass=key=value`: a path needs quotes in xDSL's pipeline syntax; the flag adds them."""
+    from tinyir.tools.common import quote_option_values
+
+    assert quote_option_values(options) == pipeline
+
+
+def test_plan_path_in_a_pass_flag(tmp_path):
+    plan = tmp_path / "plan.txt"
+    plan.write_text("split %nope to %y tiles 2\n")
+    done = tool("tinyir-opt", str(require_model(CNN)), f"--partial-exec=plan={plan}")
+    assert_one_line_error(done, f"{plan}:1:7: no op writes %nope")

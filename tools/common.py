@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable
 
 from tinyir.api import available_passes
 from tinyir.errors import TinyIRError
+
+
+_PLAIN_VALUE = re.compile(r'-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?|[A-Za-z_][A-Za-z0-9_-]*|".*"')
+
+
+def quote_option_values(options: str) -> str:
+    """`plan=dir/p.txt` -> `plan="dir/p.txt"`: xDSL's pipeline syntax reads
+    numbers, booleans and names bare, anything else (a path) only quoted."""
+    quoted = []
+    for item in re.findall(r'(?:[^\s"]+|"[^"]*")+', options):  # words; a quoted value may hold spaces
+        key, eq, value = item.partition("=")
+        if eq and not _PLAIN_VALUE.fullmatch(value):
+            value = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        quoted.append(f"{key}{eq}{value}")
+    return " ".join(quoted)
 
 
 class _AppendPass(argparse.Action):
@@ -18,7 +34,7 @@ class _AppendPass(argparse.Action):
         if self.dest == "pipeline":
             steps.append(values)
         else:
-            steps.append(f"{self.dest}{{{values}}}" if values else self.dest)
+            steps.append(f"{self.dest}{{{quote_option_values(values)}}}" if values else self.dest)
         namespace.pipeline_steps = steps
 
 
