@@ -31,7 +31,7 @@ from xdsl.passes import ModulePass
 
 from tinyir.arena import require_unallocated
 from tinyir.dialects import tiny
-from tinyir.liveness import analyze_block, buffer_root, is_tile_local
+from tinyir.liveness import Liveness, analyze_block, buffer_root, is_tile_local
 from tinyir.scheduling import Problem, Schedule, minimize_peak
 
 # Ops that only define a value (a buffer, weights, a view of a buffer): they
@@ -98,10 +98,12 @@ def scheduling_problem(block: Block) -> tuple[list[tiny.ComputeOp], Problem] | N
 
     inputs = frozenset(buffer(arg) for arg in block.args)
     reads, writes = [], []
+    liveness: Liveness | None = None
     for op in steps:
         if isinstance(op, tiny.TileLoopOp):
             read, written = _loop_accesses(op, buffer)
-            sizes.append(_tile_peak(block, op))  # the tile buffers, live while the loop runs
+            liveness = liveness or analyze_block(block)  # once, for every loop
+            sizes.append(_tile_peak(liveness, op))  # the tile buffers, live while the loop runs
             written.add(len(sizes) - 1)
         else:
             read = {buffer(v) for v in op.ins} - {None}
@@ -126,9 +128,8 @@ def _loop_accesses(loop: tiny.TileLoopOp, buffer) -> tuple[set[int], set[int]]:
     return read, written
 
 
-def _tile_peak(block: Block, loop: tiny.TileLoopOp) -> int:
+def _tile_peak(liveness: Liveness, loop: tiny.TileLoopOp) -> int:
     """The most bytes of a tile loop's own buffers live at one of its steps."""
-    liveness = analyze_block(block)
     local = [b for b in liveness.buffers if is_tile_local(b.value, loop)]
     steps = [i for i, op in enumerate(liveness.steps) if op.parent_op() is loop]
     return max((sum(b.nbytes for b in local if b.live_at(s)) for s in steps), default=0)

@@ -38,7 +38,7 @@ from xdsl.ir import Operation, SSAValue
 from tinyir import arena as arena_attrs
 from tinyir.dialects import tiny
 from tinyir.errors import TinyIRError
-from tinyir.liveness import walk
+from tinyir.liveness import main_function, walk
 
 from .text import INDENT, array_body, c_identifier, c_type, dims, quantization_text
 
@@ -62,14 +62,6 @@ Layouts = Callable[[Operation, int], "Layout | None"]
 
 def no_layouts(op: Operation, index: int) -> Layout | None:
     return None
-
-
-def entry(module: ModuleOp) -> func.FuncOp:
-    """The module's one function."""
-    functions = [op for op in module.ops if isinstance(op, func.FuncOp)]
-    if len(functions) != 1:
-        raise TinyIRError(f"C backend: expected one function in the module, found {len(functions)}")
-    return functions[0]
 
 
 def outputs(function: func.FuncOp) -> list[SSAValue]:
@@ -121,7 +113,7 @@ class Emitter:
         self.external_arena = external_arena
         self.kernels = kernels
         self.layouts = layouts
-        self.function = entry(module)
+        self.function = main_function(module)
         self.globals: list[str] = []  # flash data and parameter tables
         self.body: list[str] = []
         self.indent = INDENT  # of the entry point's statements (deeper in a tile loop)

@@ -19,8 +19,9 @@ from xdsl.dialects.builtin import ModuleOp
 
 from tinyir.dialects import tiny
 from tinyir.errors import TinyIRError
+from tinyir.liveness import main_function
 
-from .emitter import entry, outputs
+from .emitter import outputs
 from .target import RUNTIME_SOURCES, write_c
 from .text import c_identifier, c_type
 
@@ -105,7 +106,7 @@ def cmsis_nn_library(cc: str = "gcc") -> tuple[list[str], Path]:
 
 def _io_types(module: ModuleOp) -> tuple[list[tiny.BufferType], list[tiny.BufferType]]:
     """The buffer types of the model's inputs and outputs."""
-    function = entry(module)
+    function = main_function(module)
     return [tiny.buffer_type(a) for a in function.body.block.args], [tiny.buffer_type(v) for v in outputs(function)]
 
 

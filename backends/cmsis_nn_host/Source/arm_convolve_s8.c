@@ -13,6 +13,40 @@ static int tinyir_is_1x1(const cmsis_nn_conv_params *p, const cmsis_nn_dims *in,
         p->dilation.h == 1 && in->c == f->c;
 }
 
+/* The sum of (x + input_offset) * w over the in-image taps of a window at
+ * (y0, x0) and `n` channels from `ic0` of a batch's NHWC image `in`; the
+ * filter's taps are `tap_stride` elements apart from `filter` (a conv filter
+ * row: k_c; depthwise: out_c, one channel). Convolution and depthwise alike. */
+static int32_t tinyir_window_dot(const int8_t *in, int32_t in_h, int32_t in_w, int32_t in_c, int32_t ic0,
+                                 int32_t y0, int32_t x0, int32_t k_h, int32_t k_w, const cmsis_nn_tile *dilation,
+                                 const int8_t *filter, int32_t tap_stride, int32_t n, int32_t input_offset)
+{
+    int32_t acc = 0;
+    for (int32_t ky = 0; ky < k_h; ky++)
+    {
+        const int32_t iy = y0 + ky * dilation->h;
+        if (iy < 0 || iy >= in_h)
+        {
+            continue;
+        }
+        for (int32_t kx = 0; kx < k_w; kx++)
+        {
+            const int32_t ix = x0 + kx * dilation->w;
+            if (ix < 0 || ix >= in_w)
+            {
+                continue;
+            }
+            const int8_t *px = in + ((size_t)iy * in_w + ix) * in_c + ic0;
+            const int8_t *pf = filter + ((size_t)ky * k_w + kx) * tap_stride;
+            for (int32_t i = 0; i < n; i++)
+            {
+                acc += ((int32_t)px[i] + input_offset) * (int32_t)pf[i];
+            }
+        }
+    }
+    return acc;
+}
+
 int32_t arm_convolve_wrapper_s8_get_buffer_size(const cmsis_nn_conv_params *conv_params,
                                                 const cmsis_nn_dims *input_dims,
                                                 const cmsis_nn_dims *filter_dims,
@@ -80,29 +114,8 @@ arm_cmsis_nn_status arm_convolve_wrapper_s8(const cmsis_nn_context *ctx,
                 {
                     const int32_t ic0 = (oc / out_per_group) * k_c;
                     const int8_t *f = filter_data + (size_t)oc * k_h * k_w * k_c;
-                    int32_t acc = 0;
-                    for (int32_t ky = 0; ky < k_h; ky++)
-                    {
-                        const int32_t iy = y0 + ky * conv_params->dilation.h;
-                        if (iy < 0 || iy >= in_h)
-                        {
-                            continue;
-                        }
-                        for (int32_t kx = 0; kx < k_w; kx++)
-                        {
-                            const int32_t ix = x0 + kx * conv_params->dilation.w;
-                            if (ix < 0 || ix >= in_w)
-                            {
-                                continue;
-                            }
-                            const int8_t *px = in_b + ((size_t)iy * in_w + ix) * in_c + ic0;
-                            const int8_t *pf = f + ((size_t)ky * k_w + kx) * k_c;
-                            for (int32_t ic = 0; ic < k_c; ic++)
-                            {
-                                acc += ((int32_t)px[ic] + input_offset) * (int32_t)pf[ic];
-                            }
-                        }
-                    }
+                    const int32_t acc = tinyir_window_dot(in_b, in_h, in_w, in_c, ic0, y0, x0, k_h, k_w,
+                                                          &conv_params->dilation, f, k_c, k_c, input_offset);
                     out[oc] = tinyir_channel_output_s8(acc, bias_data, oc, quant_params->multiplier[oc], quant_params->shift[oc],
                                                        conv_params->output_offset, act_min, act_max);
                 }
@@ -164,27 +177,10 @@ arm_cmsis_nn_status arm_depthwise_conv_wrapper_s8(const cmsis_nn_context *ctx,
                 int8_t *out = output_data + (((size_t)b * out_h + oy) * out_w + ox) * out_c;
                 for (int32_t oc = 0; oc < out_c; oc++)
                 {
-                    const int32_t ic = oc / ch_mult;
-                    int32_t acc = 0;
-                    for (int32_t ky = 0; ky < k_h; ky++)
-                    {
-                        const int32_t iy = y0 + ky * dw_conv_params->dilation.h;
-                        if (iy < 0 || iy >= in_h)
-                        {
-                            continue;
-                        }
-                        for (int32_t kx = 0; kx < k_w; kx++)
-                        {
-                            const int32_t ix = x0 + kx * dw_conv_params->dilation.w;
-                            if (ix < 0 || ix >= in_w)
-                            {
-                                continue;
-                            }
-                            const int32_t x = in_b[((size_t)iy * in_w + ix) * in_c + ic];
-                            const int32_t w = filter_data[((size_t)ky * k_w + kx) * out_c + oc];
-                            acc += (x + input_offset) * w;
-                        }
-                    }
+                    /* one input channel; the filter's taps are out_c apart */
+                    const int32_t acc = tinyir_window_dot(in_b, in_h, in_w, in_c, oc / ch_mult, y0, x0, k_h, k_w,
+                                                          &dw_conv_params->dilation, filter_data + oc, out_c, 1,
+                                                          input_offset);
                     out[oc] = tinyir_channel_output_s8(acc, bias_data, oc, quant_params->multiplier[oc], quant_params->shift[oc],
                                                        dw_conv_params->output_offset, act_min, act_max);
                 }
