@@ -46,6 +46,7 @@ from tinyir.partial_exec import (
 )
 from tinyir.passes.arena_alloc import DEFAULT_ALIGNMENT
 from tinyir.report import value_names
+from tinyir.row_regions import build_row_loop
 from tinyir.scratch import drop_scratch, family_of
 from tinyir.tile_plan import parse_plan
 
@@ -57,7 +58,11 @@ class PartialExecPass(ModulePass):
     name = "partial-exec"
 
     max_chunks: int = 16
-    """Most tiles a chain is split into."""
+    """Most channel tiles a chain is split into (row loops take a band of
+    1, 2 or 4 rows per tile)."""
+
+    rows: bool = True
+    """Also run chains a band of rows at a time (row loops); false: channels only."""
 
     budget: int = 0
     """Peak bytes to fit (0: none): the cheapest plan within it, if any fits."""
@@ -88,9 +93,12 @@ class PartialExecPass(ModulePass):
         if self.plan:
             regions = planned_regions(analysis, self.plan)
         else:
-            regions = plan_regions(analysis, self.max_chunks, self.budget or None)
+            regions = plan_regions(analysis, self.max_chunks, self.budget or None, self.rows)
         for region in regions:
-            split_region(block, region)
+            if region.rows:
+                build_row_loop(block, region.ops, region.tiles)
+            else:
+                split_region(block, region)
 
 
 def planned_regions(analysis: Analysis, path: str) -> list[Region]:

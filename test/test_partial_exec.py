@@ -57,7 +57,7 @@ def test_predicted_peak_is_the_allocators_lower_bound(path):
     regions = plan_regions(analysis, 16)
     predicted = max(
         [live for s, live in enumerate(analysis.live) if not any(analysis.step_of[r.ops[0]] <= s <= analysis.step_of[r.ops[-1]] for r in regions)]
-        + [analysis.region_peak(r.ops, r.tiles) for r in regions]
+        + [analysis.region_peak(r.ops, r.tiles, r.rows) for r in regions]
     )
     result = split(module, "partial-exec,arena-alloc{inplace=false}")
     assert lower_bound(result) == predicted
@@ -147,7 +147,7 @@ func.func @main(%x: !tiny.buffer<1x16x16x8xi8, 0.05:-3>) -> !tiny.buffer<1x16x16
 
 def test_block_splits_into_one_loop_and_stays_exact():
     module = tinyir.parse_ir(block_ir(expand=64))  # %d whole would cost more than the accumulator
-    result = split(module, "partial-exec,arena-alloc")
+    result = split(module, "partial-exec{rows=false},arena-alloc")
     (loop,) = loops(result)
     kinds = [op.name for op in loop.body.block.ops if isinstance(op, tiny.ComputeOp)]
     assert kinds == ["tiny.conv_2d", "tiny.depthwise_conv_2d", "tiny.conv_2d"]
@@ -170,7 +170,7 @@ def test_budget_takes_the_cheapest_plan_that_fits():
 def test_max_chunks_bounds_the_tiles():
     module = tinyir.parse_ir(block_ir())
     for limit in (2, 4):
-        result = split(module, f"partial-exec{{max-chunks={limit}}},arena-alloc")
+        result = split(module, f"partial-exec{{max-chunks={limit} rows=false}},arena-alloc")
         assert all(loop.tiles <= limit for loop in loops(result))
 
 
@@ -255,7 +255,7 @@ def test_tile_outside_a_loop_is_refused():
 
 
 def test_loop_round_trips():
-    result = split(tinyir.parse_ir(block_ir(expand=64)), "partial-exec,arena-alloc")
+    result = split(tinyir.parse_ir(block_ir(expand=64)), "partial-exec{rows=false},arena-alloc")
     text = tinyir.print_ir(result)
     assert "tiny.tile_loop %t < " in text and "acc %" in text and "tile %t" in text
     assert tinyir.print_ir(tinyir.parse_ir(text)) == text

@@ -28,7 +28,20 @@ from tinyir.kernels import floating
 
 
 def _window(op: tiny.ComputeOp) -> dict[str, Any]:
-    return {"stride": op.ints("stride"), "pad": op.ints("pad"), "clamp": op.ints("clamp")}
+    return {"stride": op.ints("stride"), "pad": _pad(op), "clamp": op.ints("clamp")}
+
+
+# The padding rows above the band a row loop is running (see _run_row_loop),
+# which replace the op's own top padding; None outside row loops.
+_band_pad_top: int | None = None
+
+
+def _pad(op: tiny.ComputeOp) -> tuple[int, ...]:
+    """The op's padding (top, bottom, left, right); in a row loop the band's
+    top padding (kernels place the window by the top and left padding only;
+    rows past the input's end are padding)."""
+    top, bottom, left, right = op.ints("pad")
+    return (top, bottom, left, right) if _band_pad_top is None else (_band_pad_top, 0, left, right)
 
 
 def compute(op_type: type[tiny.ComputeOp]):
@@ -78,6 +91,8 @@ def _run_f32(op: tiny.ComputeOp, ins_out: tuple[np.ndarray, ...]) -> bool:
             props[name] = tuple(int(v) for v in attr.get_values())
         elif isinstance(attr, FloatAttr):
             props[name] = float(attr.value.data)
+    if "pad" in props:
+        props["pad"] = _pad(op)
     *ins, out = ins_out
     _write(out, kernel(*ins, out_shape=out.shape, **props))
     return True
@@ -200,6 +215,8 @@ class TinyFunctions(InterpreterFunctions):
 
     @impl(tiny.TileLoopOp)
     def run_tile_loop(self, interpreter: Interpreter, op: tiny.TileLoopOp, args: tuple[()]):
+        if op.by_rows:
+            return _run_row_loop(interpreter, op)
         for tile in range(op.tiles):
             interpreter.run_ssacfg_region(op.body, (tile,), "tile_loop")
         return ()
@@ -279,6 +296,42 @@ class TinyFunctions(InterpreterFunctions):
     def run_dequantize(self, interpreter: Interpreter, op: tiny.DequantizeOp, args: tuple[np.ndarray, ...]):
         x, out = args
         return _write(out, kernels.dequantize(x, op.in_type(0).quant))
+
+
+def _run_row_loop(interpreter: Interpreter, loop: tiny.TileLoopOp) -> tuple[()]:
+    """A row loop, band by band as tiny.row_schedule says: the line buffers
+    are made once and keep their rows across tiles; each op runs on the rows
+    of its band (numpy views of its buffers) with the band's top padding."""
+    global _band_pad_top
+    schedule = tiny.row_schedule(loop)
+    interpreter.push_scope("tile_loop")
+    try:
+        for op in loop.body.block.ops:
+            if isinstance(op, tiny.AllocOp):
+                interpreter.set_values(zip(op.results, interpreter.run_op(op, ())))
+        for steps in schedule.tiles:
+            for step in steps:
+                if step.shift is not None:
+                    (buffer,) = interpreter.get_values([step.shift.buffer])
+                    kept = slice(step.shift.source, step.shift.source + step.shift.rows)
+                    buffer[:, : step.shift.rows] = buffer[:, kept].copy()
+                if step.band is None:
+                    continue
+                args = list(interpreter.get_values(step.op.operands))
+                band = step.band
+                for i, at in enumerate(band.in_at):
+                    if at is not None:
+                        args[i] = args[i][:, at : at + band.in_rows]
+                out = len(step.op.ins)
+                args[out] = args[out][:, band.out_at : band.out_at + band.rows]
+                _band_pad_top = band.pad_top
+                try:
+                    interpreter.run_op(step.op, tuple(args))
+                finally:
+                    _band_pad_top = None
+    finally:
+        interpreter.pop_scope()
+    return ()
 
 
 def _tile_window(op: tiny.TileCopyOp, part: np.ndarray, tile: int) -> tuple[slice, ...]:

@@ -14,7 +14,9 @@ bytes is the lower bound any allocator can reach for this schedule.
 A `tiny.tile_loop` contributes the steps of its body once: every iteration
 runs them in the same buffers. A buffer allocated in the body holds one tile
 and lives as its steps say; a buffer from outside that the body touches is
-read or written by every iteration, so it is live over all the loop's steps.
+read or written by every iteration, so it is live over all the loop's steps,
+and so is a line buffer of a row loop that keeps rows from one tile to the
+next (tiny.RowSchedule.retains).
 """
 
 from __future__ import annotations
@@ -124,11 +126,12 @@ def analyze_block(block: Block) -> Liveness:
         if (loop := enclosing_loop(op)) is not None:
             start, _ = loop_steps.get(loop, (step, step))
             loop_steps[loop] = (start, step)
+    retained = {b for loop in loop_steps if loop.by_rows for b in tiny.row_schedule(loop).retains}
     for step, op in enumerate(steps):
         loop = enclosing_loop(op)
         for value in op.operands:  # ins, out, acc and scratch alike
             root = buffer_root(value)
-            if loop is None or root is None or is_tile_local(root, loop):
+            if loop is None or root is None or (is_tile_local(root, loop) and root not in retained):
                 touch(value, step)
             else:  # from outside the loop: touched by every iteration
                 for bound in loop_steps[loop]:

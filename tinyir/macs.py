@@ -32,6 +32,9 @@ from tinyir.dialects import tiny
 def op_macs(op: Operation) -> int:
     """The MACs of one op (0 for every op that is not conv, depthwise or FC),
     all the tiles of a tiled op together."""
+    loop = op.parent_op()
+    if isinstance(loop, tiny.TileLoopOp) and loop.by_rows:
+        return tile_macs(op)  # a row loop computes each row once: the whole tensor's MACs
     return tile_macs(op) * repeats(op)
 
 
@@ -42,7 +45,8 @@ def repeats(op: Operation) -> int:
 
 
 def tile_macs(op: Operation) -> int:
-    """The MACs of one run of `op` (of one tile in a tile loop)."""
+    """The MACs of one run of `op` (of one tile in a channel tile loop), from
+    the shapes of the tensors it works on (in a row loop: whole tensors)."""
     if isinstance(op, tiny.Conv2DOp):
         n, oh, ow, c_out = op.out_type.shape
         _, kh, kw, _ = op.in_type(1).shape

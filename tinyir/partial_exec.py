@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from xdsl.dialects import func
 from xdsl.ir import Block, SSAValue
 
+from tinyir import row_regions
 from tinyir.dialects import tiny
 from tinyir.liveness import analyze_block, buffer_root, enclosing_loop
 from tinyir.scratch import Family, is_inplace_depthwise, scratch_bytes
@@ -88,25 +89,28 @@ def tile_type(t: tiny.BufferType, tiles: int) -> tiny.BufferType:
 
 @dataclass(frozen=True)
 class Candidate:
-    """Ops run[a..b] split into `tiles` tiles, and the peak that gives."""
+    """Steps first..last split into `tiles` tiles (of channels, or of rows:
+    tinyir.row_regions), and the peak that gives."""
 
-    run: int
-    a: int
-    b: int
+    first: int
+    last: int
     tiles: int
     peak: int
+    rows: bool = False
 
     @property
     def cost(self) -> int:
-        return self.tiles * (self.b - self.a + 1)
+        return self.tiles * (self.last - self.first + 1)
 
 
 @dataclass
 class Region:
-    """A chosen split: ops (consecutive steps), tile count, head and tail kind."""
+    """A chosen split: ops (consecutive steps), tile count, by rows or by
+    channels, and (by channels) head and tail kind."""
 
     ops: list[tiny.ComputeOp]
     tiles: int
+    rows: bool = False
 
     @property
     def head(self) -> str:
@@ -198,8 +202,11 @@ class Analysis:
             runs.append(current)
         return runs
 
-    def region_peak(self, ops: Sequence[tiny.ComputeOp], tiles: int) -> int:
-        """Peak live bytes over the region's steps once split (module docstring)."""
+    def region_peak(self, ops: Sequence[tiny.ComputeOp], tiles: int, rows: bool = False) -> int:
+        """Peak live bytes over the region's steps once split (module
+        docstring; by rows: tinyir.row_regions)."""
+        if rows:
+            return row_regions.region_peak(self, ops, row_regions.line_values(self.block, ops), tiles)
         first, last = self.step_of[ops[0]], self.step_of[ops[-1]]
         internal = {buffer_root(op.out) for op in ops[:-1]}
         base = sum(
@@ -227,51 +234,53 @@ class Analysis:
             tile_live.append(self.aligned(tile_type(ops[-1].out_type, tiles).nbytes))
         return base + max(tile_live)
 
-    def candidates(self, max_tiles: int) -> list[Candidate]:
+    def candidates(self, max_tiles: int, rows: bool = True) -> list[Candidate]:
+        """Channel splits of the runs, and (with `rows`) row regions."""
         found = []
-        for r, run in enumerate(self.runs):
+        for run in self.runs:
             for a in range(len(run)):
                 for b in range(a + 1, len(run)):
                     ops = run[a : b + 1]
                     if not valid_region(ops):
                         continue
+                    first, last = self.step_of[ops[0]], self.step_of[ops[-1]]
                     for k in tile_counts(ops, max_tiles):
-                        found.append(Candidate(r, a, b, k, self.region_peak(ops, k)))
+                        found.append(Candidate(first, last, k, self.region_peak(ops, k)))
+        if rows:
+            found += [Candidate(*c, rows=True) for c in row_regions.candidates(self)]
         return found
+
+    def region(self, c: Candidate) -> Region:
+        return Region(self.liveness.steps[c.first : c.last + 1], c.tiles, c.rows)
 
 
 def _cover(analysis: Analysis, candidates: list[Candidate], target: int) -> list[Candidate] | None:
     """The cheapest disjoint candidates that bring every step to at most
-    `target`, or None if there are none."""
-    in_run = {analysis.step_of[op] for run in analysis.runs for op in run}
-    if any(live > target and s not in in_run for s, live in enumerate(analysis.live)):
-        return None
-    chosen: list[Candidate] = []
-    for r, run in enumerate(analysis.runs):
-        steps = [analysis.step_of[op] for op in run]
-        options = [c for c in candidates if c.run == r and c.peak <= target]
-        # best[p]: (cost, picks) covering ops run[:p]
-        best: list[tuple[int, list[Candidate]] | None] = [None] * (len(run) + 1)
-        best[0] = (0, [])
-        for p in range(len(run)):
-            if best[p] is None:
-                continue
-            cost, picks = best[p]
-            if analysis.live[steps[p]] <= target and (best[p + 1] is None or cost < best[p + 1][0]):
-                best[p + 1] = (cost, picks)
-            for c in options:
-                if c.a == p and (best[c.b + 1] is None or cost + c.cost < best[c.b + 1][0]):
-                    best[c.b + 1] = (cost + c.cost, [*picks, c])
-        if best[len(run)] is None:
-            return None
-        chosen += best[len(run)][1]
-    return chosen
+    `target`, or None if there are none: a dynamic program over the steps."""
+    starting: dict[int, list[Candidate]] = {}
+    for c in candidates:
+        if c.peak <= target:
+            starting.setdefault(c.first, []).append(c)
+    steps = len(analysis.live)
+    # best[p]: (cost, picks) covering steps [0, p)
+    best: list[tuple[int, list[Candidate]] | None] = [None] * (steps + 1)
+    best[0] = (0, [])
+    for p in range(steps):
+        if best[p] is None:
+            continue
+        cost, picks = best[p]
+        if analysis.live[p] <= target and (best[p + 1] is None or cost < best[p + 1][0]):
+            best[p + 1] = (cost, picks)
+        for c in starting.get(p, ()):
+            if best[c.last + 1] is None or cost + c.cost < best[c.last + 1][0]:
+                best[c.last + 1] = (cost + c.cost, [*picks, c])
+    return None if best[steps] is None else best[steps][1]
 
 
-def plan_regions(analysis: Analysis, max_tiles: int, budget: int | None = None) -> list[Region]:
+def plan_regions(analysis: Analysis, max_tiles: int, budget: int | None = None, rows: bool = True) -> list[Region]:
     """The regions to split: least peak, then least cost (or, with a budget
     the least peak does not exceed, the cheapest plan within the budget)."""
-    candidates = analysis.candidates(max_tiles)
+    candidates = analysis.candidates(max_tiles, rows)
     targets = sorted({*analysis.live, *(c.peak for c in candidates)})
     targets = [t for t in targets if t <= analysis.peak]
     lo, hi = 0, len(targets) - 1  # targets[hi] (no split at all) is always feasible
@@ -285,7 +294,7 @@ def plan_regions(analysis: Analysis, max_tiles: int, budget: int | None = None) 
     if budget is not None and budget > target:
         target = max(t for t in targets if t <= budget) if any(t <= budget for t in targets) else target
     picks = _cover(analysis, candidates, target) or []
-    return [Region(analysis.runs[c.run][c.a : c.b + 1], c.tiles) for c in picks]
+    return [analysis.region(c) for c in picks]
 
 
 def region_of(analysis: Analysis, first: tiny.ComputeOp, last: tiny.ComputeOp) -> list[tiny.ComputeOp] | None:

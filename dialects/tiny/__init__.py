@@ -15,7 +15,8 @@ Views (`tiny.reshape`, `tiny.view`) alias their input and return a new value.
 One dialect, in modules a reader can take one at a time: `types` (the buffer
 type), `base` (what every compute op shares: operands, syntax, checks),
 `buffers` (alloc, const, views), `nn` (the operators), `tiles` (partial
-execution: the tile loop and what an op does with a tile). Everything is
+execution: the tile loop and what an op does with a tile), `rows` (what a
+loop over bands of rows does, tile by tile). Everything is
 re-exported here: `from tinyir.dialects import tiny; tiny.Conv2DOp`.
 """
 
@@ -54,6 +55,17 @@ from tinyir.dialects.tiny.nn import (
     UnaryOp,
     WindowOp,
     window_output_size,
+)
+from tinyir.dialects.tiny.rows import (
+    Band,
+    RowMap,
+    RowSchedule,
+    Shift,
+    Step,
+    row_inputs,
+    row_map,
+    row_schedule,
+    schedule_rows,
 )
 from tinyir.dialects.tiny.tiles import (
     ExtractTileOp,
@@ -103,6 +115,15 @@ Tiny = Dialect(
 )
 
 __all__ = [
+    "Band",
+    "RowMap",
+    "RowSchedule",
+    "Shift",
+    "Step",
+    "row_inputs",
+    "row_map",
+    "row_schedule",
+    "schedule_rows",
     "AddOp",
     "AllocOp",
     "AvgPool2DOp",

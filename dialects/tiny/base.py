@@ -135,11 +135,20 @@ class ComputeOp(IRDLOperation):
         return VerifyException(f"{self.name}: {message}")
 
     def in_type(self, index: int) -> BufferType:
-        return buffer_type(self.ins[index])
+        return self.tensor_type(self.ins[index])
 
     @property
     def out_type(self) -> BufferType:
-        return buffer_type(self.out)
+        return self.tensor_type(self.out)
+
+    def tensor_type(self, value: SSAValue) -> BufferType:
+        """The type of the tensor an operand holds: its buffer's, but in a
+        row loop (`tiny.tile_loop ... rows`) a line buffer holds some rows of
+        a taller tensor, and the op works on that tensor."""
+        loop = self.parent_op()
+        if getattr(loop, "by_rows", False):
+            return loop.tensor_type(value)
+        return buffer_type(value)
 
     def ints(self, prop: str) -> tuple[int, ...]:
         attr = self.properties[prop]

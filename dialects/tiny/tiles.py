@@ -8,12 +8,14 @@ import numpy as np
 from xdsl.dialects.builtin import (
     IndexType,
     IntegerAttr,
+    UnitAttr,
     i64,
 )
 from xdsl.ir import Block, Region, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
     irdl_op_definition,
+    opt_prop_def,
     prop_def,
     region_def,
     traits_def,
@@ -199,18 +201,45 @@ class TileLoopOp(IRDLOperation):
           tiny.depthwise_conv_2d %e, %w2, %b2 -> %d tile %t {...}
           tiny.conv_2d %d, %w3, %b3 -> %y acc %acc tile %t {...}
         }
+
+    With `rows`, the tiles are bands of rows instead of channels: the body
+    reads whole buffers from outside, writes whole buffers outside a band
+    per tile, and its allocs are line buffers holding a window of rows;
+    no op takes `tile`. What each op computes at each tile follows from the
+    body (tinyir.dialects.tiny.rows):
+
+        tiny.tile_loop %t < 44 rows {
+          %e = tiny.alloc : !tiny.buffer<1x3x44x96xi8, 0.05:-128>
+          tiny.conv_2d %x, %w1, %b1 -> %e {...}
+          tiny.depthwise_conv_2d %e, %w2, %b2 -> %y {...}
+        }
     """
 
     name = "tiny.tile_loop"
     count = prop_def(IntegerAttr)
+    rows = opt_prop_def(UnitAttr)
     body = region_def("single_block")
     traits = traits_def(NoTerminator())
 
-    def __init__(self, count: int, body: Region | None = None):
+    def __init__(self, count: int, body: Region | None = None, *, rows: bool = False):
         if body is None:
             body = Region(Block(arg_types=[IndexType()]))
             body.block.args[0].name_hint = "t"
-        super().__init__(properties={"count": IntegerAttr(count, i64)}, regions=[body])
+        props: dict = {"count": IntegerAttr(count, i64)}
+        if rows:
+            props["rows"] = UnitAttr()
+        super().__init__(properties=props, regions=[body])
+
+    @property
+    def by_rows(self) -> bool:
+        """Tiles of rows (spatial) rather than of channels."""
+        return self.rows is not None
+
+    def tensor_type(self, value: SSAValue) -> BufferType:
+        """The whole tensor `value` holds a tile of (a line buffer: its rows)."""
+        from tinyir.dialects.tiny.rows import tensor_type
+
+        return tensor_type(self, value) if self.by_rows else buffer_type(value)
 
     @property
     def index(self) -> SSAValue:
@@ -225,15 +254,16 @@ class TileLoopOp(IRDLOperation):
         index = parser.parse_argument(expect_type=False).resolve(IndexType())
         parser.parse_punctuation("<")
         count = parser.parse_integer(allow_boolean=False, allow_negative=False)
+        rows = parser.parse_optional_keyword("rows") is not None
         body = parser.parse_region([index])
         if not body.blocks:
             body.add_block(Block(arg_types=[IndexType()]))
-        return cls(count, body)
+        return cls(count, body, rows=rows)
 
     def print(self, printer: Printer) -> None:
         printer.print_string(" ")
         printer.print_block_argument(self.index, print_type=False)
-        printer.print_string(f" < {self.tiles} ")
+        printer.print_string(f" < {self.tiles}{' rows' if self.by_rows else ''} ")
         printer.print_region(self.body, print_entry_block_args=False, print_empty_block=False)
 
     def fail(self, message: str) -> VerifyException:
@@ -245,6 +275,14 @@ class TileLoopOp(IRDLOperation):
         block = self.body.block
         if len(block.args) != 1 or not isinstance(block.args[0].type, IndexType):
             raise self.fail("the body takes one index argument, the tile")
+        if self.by_rows:
+            from tinyir.dialects.tiny.rows import row_schedule
+
+            for op in block.ops:
+                if isinstance(op, ComputeOp) and (op.tile is not None or op.acc is not None):
+                    raise self.fail(f"{op.name} takes no 'tile' or 'acc' in a row loop")
+            row_schedule(self)
+            return
         local: set[SSAValue] = set()
         written: set[SSAValue] = set()
         for op in block.ops:

@@ -1,20 +1,35 @@
-// partial-exec runs a chain a window of channels at a time (Pex). The
-// block is expand 1x1 (8 -> 32 channels), depthwise 3x3, project 1x1 (32 -> 8)
-// on 8x8: the search weighs each split by the peak the allocator will see.
-// Here copying depthwise tiles into %d beats an int32 accumulator (4 bytes per
-// output element) for the project conv, so the loop ends in insert_tile.
+// partial-exec runs a chain a band of rows or a window of channels at a time.
+// The block is expand 1x1 (8 -> 32 channels), depthwise 3x3, project 1x1
+// (32 -> 8) on 8x8: the search weighs each split by the peak the allocator
+// will see. By rows, the expanded tensor lives in a line buffer of the 3 rows
+// the depthwise conv reads (kept across tiles: nothing is computed twice),
+// the depthwise output in one row, and the project conv writes %y a row per
+// tile.
 //
 // RUN: tinyir-opt %s --partial-exec | filecheck %s
-// CHECK:      %d = tiny.alloc : !tiny.buffer<1x8x8x32xi8, 0.03:5>
-// CHECK-NEXT: tiny.tile_loop %t < 16 {
-// CHECK-NEXT:   %e = tiny.alloc : !tiny.buffer<1x8x8x2xi8, 0.04:-10>
-// CHECK-NEXT:   tiny.conv_2d %x, %w1, %b1 -> %e tile %t {stride
-// CHECK-NEXT:   %d_1 = tiny.alloc : !tiny.buffer<1x8x8x2xi8, 0.03:5>
-// CHECK-NEXT:   tiny.depthwise_conv_2d %e, %w2, %b2 -> %d_1 tile %t {stride
-// CHECK-NEXT:   tiny.insert_tile %d_1 -> %d tile %t {axis = 3 : i64}
+// CHECK:      %y = tiny.alloc : !tiny.buffer<1x8x8x8xi8, 0.07:4>
+// CHECK-NEXT: tiny.tile_loop %t < 8 rows {
+// CHECK-NEXT:   %e = tiny.alloc : !tiny.buffer<1x3x8x32xi8, 0.04:-10>
+// CHECK-NEXT:   tiny.conv_2d %x, %w1, %b1 -> %e {stride
+// CHECK-NEXT:   %d = tiny.alloc : !tiny.buffer<1x1x8x32xi8, 0.03:5>
+// CHECK-NEXT:   tiny.depthwise_conv_2d %e, %w2, %b2 -> %d {stride
+// CHECK-NEXT:   tiny.conv_2d %d, %w3, %b3 -> %y {stride
 // CHECK-NEXT: }
-// CHECK-NEXT: %y = tiny.alloc : !tiny.buffer<1x8x8x8xi8, 0.07:4>
-// CHECK-NEXT: tiny.conv_2d %d, %w3, %b3 -> %y {stride
+//
+// By channels only (rows=false): copying depthwise tiles into %d beats an
+// int32 accumulator (4 bytes per output element) for the project conv, so
+// the loop ends in insert_tile.
+// RUN: tinyir-opt %s -p 'partial-exec{rows=false}' | filecheck %s --check-prefix=CHANNELS
+// CHANNELS:      %d = tiny.alloc : !tiny.buffer<1x8x8x32xi8, 0.03:5>
+// CHANNELS-NEXT: tiny.tile_loop %t < 16 {
+// CHANNELS-NEXT:   %e = tiny.alloc : !tiny.buffer<1x8x8x2xi8, 0.04:-10>
+// CHANNELS-NEXT:   tiny.conv_2d %x, %w1, %b1 -> %e tile %t {stride
+// CHANNELS-NEXT:   %d_1 = tiny.alloc : !tiny.buffer<1x8x8x2xi8, 0.03:5>
+// CHANNELS-NEXT:   tiny.depthwise_conv_2d %e, %w2, %b2 -> %d_1 tile %t {stride
+// CHANNELS-NEXT:   tiny.insert_tile %d_1 -> %d tile %t {axis = 3 : i64}
+// CHANNELS-NEXT: }
+// CHANNELS-NEXT: %y = tiny.alloc : !tiny.buffer<1x8x8x8xi8, 0.07:4>
+// CHANNELS-NEXT: tiny.conv_2d %d, %w3, %b3 -> %y {stride
 //
 // A plan pins the split instead: expand to project, 4 tiles, the project conv
 // summing input tiles into %y.acc (i32) and requantizing after the last.
@@ -32,12 +47,17 @@
 // checker take the loop (its tile buffers are reused by every tile):
 // RUN: tinyir-opt %s --report - | filecheck %s --check-prefix=MACS
 // RUN: tinyir-opt %s --partial-exec --arena-alloc --check-arena --report - | filecheck %s --check-prefix=MACS
+// RUN: tinyir-opt %s -p 'partial-exec{rows=false},arena-alloc,check-arena' --report - | filecheck %s --check-prefix=MACS
 // MACS: MACs           51200 (51.2 k)
 // RUN: tinyir-run %s > %t.before
 // RUN: tinyir-run %s --partial-exec --arena-alloc > %t.after
 // RUN: diff %t.before %t.after
+// RUN: tinyir-run %s -p 'partial-exec{rows=false},arena-alloc' > %t.channels
+// RUN: diff %t.before %t.channels
 // RUN: tinyir-opt %s --partial-exec --arena-alloc | filecheck %s --check-prefix=ARENA
-// ARENA: tiny.arena_size = 2816 : i64, tiny.arena_lower_bound = 2816 : i64
+// ARENA: tiny.arena_size = 2176 : i64, tiny.arena_lower_bound = 2176 : i64
+// RUN: tinyir-opt %s -p 'partial-exec{rows=false},arena-alloc' | filecheck %s --check-prefix=ARENA-CHANNELS
+// ARENA-CHANNELS: tiny.arena_size = 2816 : i64, tiny.arena_lower_bound = 2816 : i64
 //
 // Bad options and plans: one line each.
 // RUN: not tinyir-opt %s -p 'partial-exec{max-chunks=1}' 2>&1 | filecheck %s --check-prefix=OPTION

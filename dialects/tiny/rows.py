@@ -1,0 +1,338 @@
+"""Row tiles: what a `tiny.tile_loop %t < N rows` does, tile by tile.
+
+A row loop runs a chain of ops a band of rows at a time (spatial partial
+execution, zero extra compute). Its body reads whole buffers from outside
+(the chain's inputs) and writes whole buffers outside (its outputs) a band of
+rows per tile; the buffers it allocates are *line buffers*: each holds a
+window of consecutive rows of a tensor (`!tiny.buffer<1x3x44x96xi8>` holds 3
+rows of a 1x44x44x96 tensor), whose whole height follows from the ops.
+
+    tiny.tile_loop %t < 44 rows {
+      %e = tiny.alloc : !tiny.buffer<1x3x44x96xi8, ...>
+      tiny.conv_2d %x, %w1, %b1 -> %e {...}               // 1x1 expand
+      %d = tiny.alloc : !tiny.buffer<1x1x44x96xi8, ...>
+      tiny.depthwise_conv_2d %e, %w2, %b2 -> %d {...}     // 3x3, pad 1
+      tiny.conv_2d %d, %w3, %b3 -> %y {...}               // 1x1 project
+    }
+
+The schedule is derived from the body alone, backwards from the outputs:
+
+- an op writing a whole buffer of H rows computes rows [t*H//N, (t+1)*H//N)
+  at tile t;
+- an op writing a line buffer computes, at tile t, the rows its readers need
+  at tile t that it has not computed yet (all remaining rows at the last
+  tile). Every row of every op is computed exactly once: the MACs are those
+  of the unsplit ops;
+- a line buffer holds, at tile t, the rows from the first one still to be
+  read (now or later) up to the last one computed. Before its writer runs,
+  the rows kept from tile t-1 move to the buffer's first rows (a memmove of
+  the overlap, the price of computing nothing twice); its type must have room
+  for the most rows it ever holds.
+
+Each op is called on a band the way CMSIS-NN takes one: the input rows it
+reads (clipped to the tensor), the padding rows above them, and the number
+of output rows; rows past the end of the input are padding. That is exactly
+the arithmetic of the whole op for those rows.
+
+Which ops run by rows: conv_2d and depthwise_conv_2d (not channel-tiled),
+the pools, add and mul (inputs of the output's shape, or constants that do
+not vary along rows), logistic, hard_swish, clamp and int8 requantize.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from xdsl.ir import SSAValue
+from xdsl.utils.exceptions import VerifyException
+
+from tinyir.dialects.tiny.base import ComputeOp
+from tinyir.dialects.tiny.buffers import AllocOp, ConstOp, ViewOp, view_root
+from tinyir.dialects.tiny.nn import (
+    BinaryOp,
+    ClampOp,
+    ConvLikeOp,
+    HardSwishOp,
+    LogisticOp,
+    PoolOp,
+    QuantizeOp,
+    window_output_size,
+)
+from tinyir.dialects.tiny.tiles import TileLoopOp
+from tinyir.dialects.tiny.types import BufferType, buffer_type
+
+
+@dataclass(frozen=True)
+class RowMap:
+    """Which input rows an op's output rows read: a window of `kernel` rows,
+    `stride` apart, `dilation` between taps, `top`/`bottom` padding rows.
+    Elementwise ops are the identity map (the defaults)."""
+
+    kernel: int = 1
+    stride: int = 1
+    dilation: int = 1
+    top: int = 0
+    bottom: int = 0
+
+    def out_height(self, height: int) -> int:
+        return window_output_size(height, self.kernel, self.stride, self.dilation, self.top, self.bottom)
+
+    def in_rows(self, first: int, end: int, height: int) -> tuple[int, int]:
+        """Input rows [a, b) that output rows [first, end) read (end > first),
+        clipped to the `height` rows of the input."""
+        a = first * self.stride - self.top
+        b = (end - 1) * self.stride - self.top + (self.kernel - 1) * self.dilation + 1
+        return max(a, 0), min(b, height)
+
+    def pad_top(self, first: int) -> int:
+        """Padding rows above the input rows of output rows from `first` on."""
+        return max(self.top - first * self.stride, 0)
+
+
+def row_map(op: ComputeOp) -> RowMap | None:
+    """How `op` maps rows, or None: it cannot run by rows."""
+    if isinstance(op, ConvLikeOp) and op.tile is None and op.acc is None:
+        pad = op.ints("pad")
+        kernel = buffer_type(op.ins[1]).shape[1]
+        return RowMap(kernel, op.ints("stride")[0], op.ints("dilation")[0], pad[0], pad[1])
+    if isinstance(op, PoolOp):
+        pad = op.ints("pad")
+        return RowMap(op.ints("kernel")[0], op.ints("stride")[0], 1, pad[0], pad[1])
+    if isinstance(op, (BinaryOp, LogisticOp, HardSwishOp, ClampOp)):
+        return RowMap()
+    if isinstance(op, QuantizeOp) and buffer_type(op.ins[0]).dtype.kind == "i":
+        return RowMap()
+    return None
+
+
+def row_inputs(op: ComputeOp) -> list[int]:
+    """Indices of the inputs `op` reads by rows (the others are constants
+    read whole: weights, or an operand that does not vary along rows)."""
+    if isinstance(op, (ConvLikeOp, PoolOp)):
+        return [0]
+    return [i for i, v in enumerate(op.ins) if not isinstance(view_root(v).owner, ConstOp)]
+
+
+@dataclass(frozen=True)
+class Shift:
+    """Before the writer of `buffer` runs: its rows [source, source + rows)
+    (kept from the last tile) move to rows [0, rows)."""
+
+    buffer: SSAValue
+    source: int
+    rows: int
+
+
+@dataclass(frozen=True)
+class Band:
+    """One call of an op: output rows [first, end) of its tensor, written from
+    row `out_at` of its output buffer; input rows [in_first, in_end), read
+    from row `in_at[i]` of each input buffer (None: read whole); `pad_top`
+    padding rows above them."""
+
+    first: int
+    end: int
+    out_at: int
+    in_first: int
+    in_end: int
+    in_at: tuple[int | None, ...]
+    pad_top: int
+
+    @property
+    def rows(self) -> int:
+        return self.end - self.first
+
+    @property
+    def in_rows(self) -> int:
+        return self.in_end - self.in_first
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one op does at one tile: a shift of its output line buffer
+    (or None), then a band (or None: nothing new to compute at this tile)."""
+
+    op: ComputeOp
+    shift: Shift | None
+    band: Band | None
+
+
+@dataclass
+class RowSchedule:
+    """The tiles of a row loop, each a list of steps in body order."""
+
+    heights: dict[SSAValue, int]
+    """Whole height of the tensor each line buffer holds rows of."""
+    rows: dict[SSAValue, int]
+    """The most rows each line buffer holds at once."""
+    retains: set[SSAValue]
+    """Line buffers that keep rows from one tile to the next (live across the loop)."""
+    tiles: list[list[Step]] = field(default_factory=list)
+
+
+def _fail(message: str) -> VerifyException:
+    return VerifyException(f"tiny.tile_loop (rows): {message}")
+
+
+def _name(value: SSAValue) -> str:
+    return f"%{value.name_hint}" if value.name_hint else "a buffer"
+
+
+def _body(loop: TileLoopOp) -> tuple[list[ComputeOp], set[SSAValue]]:
+    """The compute ops of the body and its line buffers."""
+    ops: list[ComputeOp] = []
+    local: set[SSAValue] = set()
+    for op in loop.body.block.ops:
+        if isinstance(op, AllocOp):
+            local.add(op.result)
+        elif isinstance(op, ViewOp):
+            raise _fail(f"{op.name} in a row loop: take views outside it")
+        elif isinstance(op, ComputeOp):
+            if row_map(op) is None:
+                raise _fail(f"{op.name} cannot run by rows")
+            ops.append(op)
+    return ops, local
+
+
+def line_heights(ops: list[ComputeOp], local: set[SSAValue]) -> dict[SSAValue, int]:
+    """Whole height of the tensor of each line buffer (`local`) written by
+    `ops`, forwards from their other inputs; checks that the rows of the
+    chain fit together."""
+    heights: dict[SSAValue, int] = {}
+    written = {view_root(op.out) for op in ops if op.out not in local}
+
+    def height(value: SSAValue) -> int:
+        t = buffer_type(value)
+        if len(t.shape) != 4:
+            raise _fail(f"{_name(value)} {list(t.shape)} is not NHWC")
+        return heights[value] if value in local else t.shape[1]
+
+    for op in ops:
+        data = row_inputs(op)
+        for i, v in enumerate(op.ins):
+            whole = buffer_type(v).shape
+            if i not in data and not isinstance(op, (ConvLikeOp, PoolOp)) and len(whole) >= 3 and whole[-3] != 1:
+                raise _fail(f"{op.name} reads {_name(v)} whole, but it varies along rows")
+            if i in data and v not in local and view_root(v) in written:
+                raise _fail(f"{op.name} reads {_name(v)}, which the loop writes whole: use a line buffer")
+            if i in data and v in local and v not in heights:
+                raise _fail(f"{op.name} reads line buffer {_name(v)} before any op wrote it")
+        in_heights = {height(op.ins[i]) for i in data}
+        if len(in_heights) != 1:
+            raise _fail(f"{op.name} reads inputs of different heights {sorted(in_heights)}")
+        h = row_map(op).out_height(in_heights.pop())
+        out = op.out
+        if out in local:
+            if out in heights:
+                raise _fail(f"line buffer {_name(out)} is written twice")
+            heights[out] = h
+            height(out)
+        elif height(out) != h:
+            raise _fail(f"{op.name} makes {h} rows, its output {_name(out)} has {height(out)}")
+    return heights
+
+
+def tensor_type(loop: TileLoopOp, value: SSAValue) -> BufferType:
+    """The type of the whole tensor `value` holds: its own type, but for a
+    line buffer of a row loop, its whole height."""
+    t = buffer_type(value)
+    heights = line_heights(*_body(loop)) if isinstance(value.owner, AllocOp) and value.owner.parent_op() is loop else {}
+    if value not in heights:
+        return t
+    return t.with_shape((t.shape[0], heights[value], *t.shape[2:]))
+
+
+def row_schedule(loop: TileLoopOp) -> RowSchedule:
+    """The schedule of a row loop (see the module doc); raises
+    VerifyException where the body cannot run by rows."""
+    return schedule_rows(*_body(loop), loop.tiles)
+
+
+def schedule_rows(ops: list[ComputeOp], local: set[SSAValue], count: int) -> RowSchedule:
+    """The schedule of `ops` run by rows in `count` tiles, the values in
+    `local` being their line buffers (which may still be whole buffers: a
+    planner weighing the loop before it builds it)."""
+    heights = line_heights(ops, local)
+    maps = {op: row_map(op) for op in ops}
+    readers: dict[SSAValue, list[ComputeOp]] = {v: [] for v in local}
+    for op in ops:
+        for i in row_inputs(op):
+            if op.ins[i] in local:
+                readers[op.ins[i]].append(op)
+    if all(op.out in local for op in ops):
+        raise _fail("writes no buffer outside the loop")
+
+    def in_height(op: ComputeOp) -> int:
+        v = op.ins[row_inputs(op)[0]]
+        return heights[v] if v in local else buffer_type(v).shape[1]
+
+    # done[op][t]: rows of op's output computed by the end of tile t.
+    done: dict[ComputeOp, list[int]] = {}
+    for op in reversed(ops):
+        out = op.out
+        if out not in local:
+            h = buffer_type(out).shape[1]
+            done[op] = [(t + 1) * h // count for t in range(count)]
+            continue
+        if not readers[out]:
+            raise _fail(f"nothing in the loop reads line buffer {_name(out)}")
+        h, ends, last = heights[out], [], 0
+        for t in range(count):
+            for reader in readers[out]:
+                first, end = (done[reader][t - 1] if t else 0), done[reader][t]
+                if end > first:
+                    last = max(last, maps[reader].in_rows(first, end, h)[1])
+            ends.append(h if t == count - 1 else last)
+        done[op] = ends
+
+    def computed(op: ComputeOp, t: int) -> tuple[int, int]:
+        return (done[op][t - 1] if t else 0), done[op][t]
+
+    # start[b][t]: first row line buffer b holds at tile t.
+    start: dict[SSAValue, list[int]] = {}
+    rows: dict[SSAValue, int] = {}
+    retains: set[SSAValue] = set()
+    for b in local:
+        if b not in heights:
+            continue  # allocated, never written: not part of the schedule
+        writer = next(op for op in ops if op.out is b)
+        later = heights[b]
+        starts = [0] * count
+        for t in reversed(range(count)):
+            for reader in readers[b]:
+                first, end = computed(reader, t)
+                if end > first:
+                    later = min(later, maps[reader].in_rows(first, end, heights[b])[0])
+            starts[t] = min(computed(writer, t)[0], later)
+        start[b] = starts
+        rows[b] = max(done[writer][t] - starts[t] for t in range(count))
+        if any(computed(writer, t)[0] > starts[t] for t in range(1, count)):
+            retains.add(b)
+        have = buffer_type(b).shape[1]
+        if have < rows[b]:
+            raise _fail(f"line buffer {_name(b)} holds {have} rows, the loop needs {rows[b]}")
+
+    schedule = RowSchedule(heights, rows, retains)
+    for t in range(count):
+        steps = []
+        for op in ops:
+            shift = None
+            if op.out in local and t:
+                kept = computed(op, t)[0] - start[op.out][t]
+                moved = start[op.out][t] - start[op.out][t - 1]
+                if kept > 0 and moved > 0:
+                    shift = Shift(op.out, moved, kept)
+            first, end = computed(op, t)
+            band = None
+            if end > first:
+                data = row_inputs(op)
+                in_first, in_end = maps[op].in_rows(first, end, in_height(op))
+                in_at = tuple(
+                    (in_first - start[v][t] if v in local else in_first) if i in data else None
+                    for i, v in enumerate(op.ins)
+                )
+                out_at = first - start[op.out][t] if op.out in local else first
+                band = Band(first, end, out_at, in_first, in_end, in_at, maps[op].pad_top(first))
+            steps.append(Step(op, shift, band))
+        schedule.tiles.append(steps)
+    return schedule
