@@ -31,6 +31,7 @@ from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i32, i64
 from xdsl.ir import Block, SSAValue
 from xdsl.irdl import AttrSizedOperandSegments
 from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import VerifyException
 
 from tinyir.arena import require_unallocated
 from tinyir.dialects import tiny
@@ -46,7 +47,7 @@ from tinyir.partial_exec import (
 )
 from tinyir.passes.arena_alloc import DEFAULT_ALIGNMENT
 from tinyir.report import value_names
-from tinyir.row_regions import build_row_loop
+from tinyir.row_regions import build_row_loop, line_values, row_capable
 from tinyir.scratch import drop_scratch, family_of
 from tinyir.tile_plan import parse_plan
 
@@ -116,15 +117,41 @@ def planned_regions(analysis: Analysis, path: str) -> list[Region]:
         for name, end in zip((split.first, split.last), ends):
             if end is None:
                 raise TinyIRError(f"{where}: no op writes %{name}")
-        ops = region_of(analysis, *ends)
-        if ops is None:
-            raise TinyIRError(f"{where}: %{split.first} to %{split.last} is not a chain that can be split by channels")
-        if split.tiles not in tile_counts(ops, split.tiles):
-            raise TinyIRError(f"{where}: {split.tiles} tiles do not divide the channels of %{split.first} .. %{split.last}")
+        if split.rows:
+            ops = _row_region(analysis, *ends, split.tiles, f"{where}: %{split.first} to %{split.last}")
+        else:
+            ops = region_of(analysis, *ends)
+            if ops is None:
+                raise TinyIRError(f"{where}: %{split.first} to %{split.last} is not a chain that can be split by channels")
+            if split.tiles not in tile_counts(ops, split.tiles):
+                raise TinyIRError(f"{where}: {split.tiles} tiles do not divide the channels of %{split.first} .. %{split.last}")
         if any(op in r.ops for r in regions for op in ops):
             raise TinyIRError(f"{where}: %{split.first} .. %{split.last} overlaps another split")
-        regions.append(Region(ops, split.tiles))
+        regions.append(Region(ops, split.tiles, split.rows))
     return regions
+
+
+def _row_region(analysis: Analysis, first: tiny.ComputeOp, last: tiny.ComputeOp, tiles: int, what: str):
+    """The steps first..last if they can run by rows in `tiles` tiles; else
+    a one-line error saying why."""
+    a, b = analysis.step_of[first], analysis.step_of[last]
+    ops = analysis.liveness.steps[a : b + 1]
+    if a >= b:
+        raise TinyIRError(f"{what}: the first op must come before the last")
+    for op in ops:
+        if not row_capable(op, analysis.block):
+            raise TinyIRError(f"{what}: {op.name} cannot run by rows")
+    local = line_values(analysis.block, ops)
+    if not local:
+        raise TinyIRError(f"{what}: no tensor lives only inside it (an output read both inside and after it?)")
+    height = min(tiny.buffer_type(op.out).shape[1] for op in ops if op.out not in local)
+    if tiles > height:
+        raise TinyIRError(f"{what}: {tiles} tiles of rows, but its output has {height} rows")
+    try:
+        tiny.schedule_rows(ops, local, tiles)
+    except VerifyException as e:
+        raise TinyIRError(f"{what}: {e}") from None
+    return ops
 
 
 def split_region(block: Block, region: Region) -> tiny.TileLoopOp:

@@ -4,10 +4,12 @@ A plan pins what to split, one entry per line; `#` starts a comment:
 
     # split the ops from the one writing %expand to the one writing %project
     split %expand to %project tiles 4
+    # run the ops from %stem to %stage1 a band of rows at a time, 44 bands
+    split %stem to %stage1 tiles 44 by rows
 
-Values are named as tinyir prints them (`%name`, or `%7` after strip-names),
-by the outputs of the first and the last op of the region. Spatial patches
-(MCUNetV2) will add entries of their own to the same format.
+Tiles are of channels unless `by rows` says otherwise. Values are named as
+tinyir prints them (`%name`, or `%7` after strip-names), by the outputs of
+the first and the last op of the region.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from tinyir.errors import TinyIRError
 
 GRAMMAR = r"""
     plan: entry*
-    entry: "split" VALUE "to" VALUE "tiles" INT
+    entry: "split" VALUE "to" VALUE "tiles" INT [BY]
+    BY: "by" WS+ ("rows" | "channels")
     VALUE: /%[A-Za-z0-9_$.\-\/:]+/
     COMMENT: /#[^\n]*/
     %import common.INT
@@ -34,13 +37,14 @@ _PARSER = Lark(GRAMMAR, start="plan", parser="lalr", propagate_positions=True)
 
 @dataclass(frozen=True)
 class Split:
-    """`split %first to %last tiles N`, and where it was written."""
+    """`split %first to %last tiles N [by rows]`, and where it was written."""
 
     first: str
     last: str
     tiles: int
     line: int
     column: int
+    rows: bool = False
 
 
 def parse_plan(text: str, source: str = "<plan>") -> list[Split]:
@@ -50,9 +54,10 @@ def parse_plan(text: str, source: str = "<plan>") -> list[Split]:
     except UnexpectedInput as e:
         found = getattr(e, "token", None) or getattr(e, "char", None)
         what = f"unexpected '{found}'" if found else "unexpected end of plan"
-        raise TinyIRError(f"{source}:{e.line}:{e.column}: {what} (expected: split %first to %last tiles N)") from None
+        raise TinyIRError(f"{source}:{e.line}:{e.column}: {what} (expected: split %first to %last tiles N [by rows])") from None
     splits = []
     for entry in tree.children:
-        first, last, tiles = entry.children
-        splits.append(Split(str(first)[1:], str(last)[1:], int(tiles), first.line, first.column))
+        first, last, tiles, by = entry.children
+        rows = by is not None and str(by).split()[-1] == "rows"
+        splits.append(Split(str(first)[1:], str(last)[1:], int(tiles), first.line, first.column, rows))
     return splits

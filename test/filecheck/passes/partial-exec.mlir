@@ -43,6 +43,16 @@
 // PLAN-NEXT:   tiny.conv_2d %d, %w3, %b3 -> %y acc %y.acc tile %t {stride
 // PLAN-NEXT: }
 //
+// A plan may pin a split by rows too: 4 bands of 2 rows; the line buffer
+// of the expanded tensor holds the 4 rows the depthwise conv reads.
+// RUN: tinyir-opt %s -p 'partial-exec{plan="%S/Inputs/partial-exec-rows.plan"}' | filecheck %s --check-prefix=PLANROWS
+// PLANROWS:      tiny.tile_loop %t < 4 rows {
+// PLANROWS-NEXT:   %e = tiny.alloc : !tiny.buffer<1x4x8x32xi8, 0.04:-10>
+// PLANROWS:        %d = tiny.alloc : !tiny.buffer<1x2x8x32xi8, 0.03:5>
+// RUN: not tinyir-opt %s -p 'partial-exec{plan="%S/Inputs/partial-exec-rows-bad.plan"}' 2>&1 | filecheck %s --check-prefix=BADROWS
+// BADROWS: error: {{.*}}partial-exec-rows-bad.plan:1:7: %e to %y: 9 tiles of rows, but its output has 8 rows
+// BADROWS-NOT: Traceback
+//
 // MACs do not change, the output neither, and allocation and the arena
 // checker take the loop (its tile buffers are reused by every tile):
 // RUN: tinyir-opt %s --report - | filecheck %s --check-prefix=MACS
