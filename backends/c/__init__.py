@@ -27,8 +27,10 @@ The emitter refuses IR without an arena (`--arena-alloc` first).
 
 The modules: target.py (`emit_c`, `write_c`, `CTarget`, the op table),
 emitter.py (the walk, the files, what op emitters share), text.py (C text),
-conv.py, elementwise.py, pool.py, layout.py (the op emitters), host.py
-(compiling and running the C on the host: `tinyir-run --backend c`).
+conv.py, elementwise.py, pool.py, layout.py (the op emitters), tiles.py
+(partial execution's own kernels), rows.py (row loops: each op's band of rows
+at tile t, as C), host.py (compiling and running the C on the host:
+`tinyir-run --backend c`).
 """
 
 from .host import CFLAGS, build_host, cmsis_nn_library, cmsis_nn_sources, execute_c, run_host, time_host

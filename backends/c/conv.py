@@ -5,7 +5,9 @@ convolution) and tiny.fully_connected (per-tensor or per-channel).
 In a tile loop, an output tile is the same CMSIS-NN call on the tile's slice
 of the filter, bias, multipliers and shifts (pointers offset by t; a
 depthwise filter is read from its tile-major copy); an input tile is
-tinyir's accumulating kernel (tiles.py)."""
+tinyir's accumulating kernel (tiles.py). In a row loop, the same CMSIS-NN
+call on the op's band of rows: input and output dims of its rows, its top
+padding, pointers at its first rows (rows.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from collections.abc import Sequence
 
 from tinyir import quantization
 from tinyir.dialects import tiny
-from tinyir.scratch import is_inplace_depthwise
+from tinyir.errors import TinyIRError
+from tinyir.scratch import Family, is_inplace_depthwise
 
 from . import tiles
 from .emitter import Emitter, Layout, tile_major
@@ -55,8 +58,8 @@ def _layer(
             f"const cmsis_nn_dims output_dims = {{{ints(y_shape)}}};",
             *before_call,
             *cmsis_check(
-                f"{kernel}(&ctx, &params, &quant, &input_dims, {v.ptr(op.ins[0], True)}, &filter_dims, "
-                f"{filter_data}, &bias_dims, {bias}, &output_dims, {v.ptr(op.out)})",
+                f"{kernel}(&ctx, &params, &quant, &input_dims, {e.input(op, 0)}, &filter_dims, "
+                f"{filter_data}, &bias_dims, {bias}, &output_dims, {e.output(op)})",
                 step,
             ),
         ]
@@ -71,14 +74,14 @@ def _window_detail(op: tiny.ConvLikeOp) -> str:
     )
 
 
-def _window_params(op: tiny.ConvLikeOp, middle: str = "") -> str:
+def _window_params(e: Emitter, op: tiny.ConvLikeOp, middle: str = "") -> str:
     """The fields of cmsis_nn_conv_params / cmsis_nn_dw_conv_params (`middle`: ch_mult)."""
     x, y = op.in_type(0), op.out_type
-    top, _, left, _ = op.ints("pad")
+    left = op.ints("pad")[2]
     lo, hi = op.ints("clamp")
     return (
         f"{{.input_offset = {-x.quant.zp}, .output_offset = {y.quant.zp}, {middle}"
-        f".stride = {tile(op.ints('stride'))}, .padding = {tile((top, left))}, "
+        f".stride = {tile(op.ints('stride'))}, .padding = {tile((e.pad_top(op), left))}, "
         f".dilation = {tile(op.ints('dilation'))}, .activation = {{{lo}, {hi}}}}}"
     )
 
@@ -90,14 +93,17 @@ def emit_conv_2d(e: Emitter, op: tiny.Conv2DOp, step: str):
     c_out, kh, kw, c_in = w.shape
     c = y.shape[3]  # c_out, or an output tile's channels
     mult, shift = quantization.conv_output_multipliers(x.quant, w.quant, y.quant, c_out)
+    if op in e.bands and kh == 1 and any(op.ints("pad")[:2]) and e.family() == Family.MVE:
+        # a band of one input row takes CMSIS-NN's 1xN kernel, whose MVE code computes one output row, unpadded
+        raise TinyIRError(f"C backend: {op.name} 1x{kw} with vertical padding in a row loop (MVE build of CMSIS-NN)")
     quant = _per_channel_quant(e, op, step, mult, shift, c)
     call = _layer(
         e,
         op,
         step,
         "arm_convolve_wrapper_s8",
-        [f"const cmsis_nn_conv_params params = {_window_params(op)};", quant],
-        (x.shape, (c, kh, kw, c_in), y.shape),
+        [f"const cmsis_nn_conv_params params = {_window_params(e, op)};", quant],
+        (e.in_shape(op, 0), (c, kh, kw, c_in), e.out_shape(op)),
         e.at_tile(op, e.bias(op, step, c_out), c),
         filter_data=e.at_tile(op, e.values.ptr(op.ins[1], True), c * kh * kw * c_in),
     )
@@ -111,11 +117,13 @@ def emit_depthwise_conv_2d(e: Emitter, op: tiny.DepthwiseConv2DOp, step: str):
     mult, shift = quantization.conv_output_multipliers(x.quant, w.quant, y.quant, c_out)
     detail = _window_detail(op)
     if is_inplace_depthwise(op):
+        if op in e.bands:
+            raise TinyIRError(f"C backend: in-place {op.name} in a row loop")
         return _inplace_depthwise(e, op, step, mult, shift), (
             detail + ": in place, one channel at a time (tinyir_depthwise_conv_inplace_s8)"
         )
     quant = _per_channel_quant(e, op, step, mult, shift, c)
-    params = _window_params(op, f".ch_mult = {c // x.shape[3]}, ")
+    params = _window_params(e, op, f".ch_mult = {c // x.shape[3]}, ")
     filter_data = None
     if op.tile is not None:  # the tile's channels of [1, KH, KW, C] are strided: read it tile-major
         filter_data = e.at_tile(op, e.laid_out(op.ins[1], tile_major(3, op.tile_count)), kh * kw * c)
@@ -125,7 +133,7 @@ def emit_depthwise_conv_2d(e: Emitter, op: tiny.DepthwiseConv2DOp, step: str):
         step,
         "arm_depthwise_conv_wrapper_s8",
         [f"const cmsis_nn_dw_conv_params params = {params};", quant],
-        (x.shape, (1, kh, kw, c), y.shape),
+        (e.in_shape(op, 0), (1, kh, kw, c), e.out_shape(op)),
         e.at_tile(op, e.bias(op, step, c_out), c),
         filter_data=filter_data,
     )

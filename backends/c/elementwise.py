@@ -1,7 +1,9 @@
 """Op emitters of the elementwise ops: tiny.add and tiny.mul (CMSIS-NN on equal
 shapes, tinyir's broadcasting kernels otherwise), and the unary ones on int8
 that tinyir's portable kernels run: logistic, hard_swish, clamp, quantize
-(float or int8 input), dequantize."""
+(float or int8 input), dequantize. In a row loop they run on the elements
+of the op's band of rows (Emitter.elements; a broadcast's output dims have
+the band's height, rows.py)."""
 
 from __future__ import annotations
 
@@ -20,8 +22,8 @@ from .text import block, check, cmsis_check, float_literal, int32_literal, quant
 def _binary(e: Emitter, op: tiny.BinaryOp, step: str, kind: str):
     a, b, y = op.in_type(0), op.in_type(1), op.out_type
     lo, hi = op.ints("clamp")
-    v = e.values
-    pa, pb, po = v.ptr(op.ins[0], True), v.ptr(op.ins[1], True), v.ptr(op.out)
+    pa, pb, po = e.input(op, 0), e.input(op, 1), e.output(op)
+    count = e.elements(op)
     if kind == "add":
         p = quantization.add_params(a.quant, b.quant, y.quant)
     else:
@@ -31,12 +33,12 @@ def _binary(e: Emitter, op: tiny.BinaryOp, step: str, kind: str):
             call = (
                 f"arm_elementwise_add_s8({pa}, {pb}, {p.input1_offset}, {p.input1_multiplier}, {p.input1_shift}, "
                 f"{p.input2_offset}, {p.input2_multiplier}, {p.input2_shift}, {p.left_shift}, {po}, "
-                f"{p.output_offset}, {p.output_multiplier}, {p.output_shift}, {lo}, {hi}, {y.num_elements})"
+                f"{p.output_offset}, {p.output_multiplier}, {p.output_shift}, {lo}, {hi}, {count})"
             )
         else:
             call = (
                 f"arm_elementwise_mul_s8({pa}, {pb}, {-a.quant.zp}, {-b.quant.zp}, {po}, {y.quant.zp}, "
-                f"{multiplier}, {shift}, {lo}, {hi}, {y.num_elements})"
+                f"{multiplier}, {shift}, {lo}, {hi}, {count})"
             )
         return cmsis_check(call, step), f": arm_elementwise_{kind}_s8"
     rank = len(y.shape)
@@ -55,7 +57,8 @@ def _binary(e: Emitter, op: tiny.BinaryOp, step: str, kind: str):
         values = list(values) + [0] * (6 - len(values))
         return "{" + ", ".join(map(str, values)) + "}"
 
-    bc = f"const tinyir_broadcast shape = {{{rank}, {arr(y.shape)}, {arr(strides(a))}, {arr(strides(b))}}};"
+    # the strides are the whole tensors': a band of rows differs in its height only
+    bc = f"const tinyir_broadcast shape = {{{rank}, {arr(e.out_shape(op))}, {arr(strides(a))}, {arr(strides(b))}}};"
     if kind == "add":
         params = (
             f"const tinyir_add_params params = {{{p.left_shift}, {p.input1_offset}, {p.input1_multiplier}, "
@@ -81,8 +84,7 @@ def emit_mul(e: Emitter, op: tiny.MulOp, step: str):
 
 def _unary_call(e: Emitter, op: tiny.ComputeOp, kernel: str, *args) -> str:
     """`kernel(input, output, elements, args...)`."""
-    v = e.values
-    return ", ".join([f"{kernel}({v.ptr(op.ins[0], True)}", v.ptr(op.out), str(op.out_type.num_elements), *args]) + ")"
+    return ", ".join([f"{kernel}({e.input(op, 0)}", e.output(op), e.elements(op), *args]) + ")"
 
 
 def _requantize(e: Emitter, op: tiny.ComputeOp, step: str, multiplier: int, shift: int, clamp: Sequence[int]):

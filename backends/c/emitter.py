@@ -15,7 +15,13 @@ helpers they share are here (`ctx`, `bias`, `per_channel`, `table`,
 A `tiny.tile_loop` (partial execution) becomes `for (int32_t t = 0; t < N;
 ++t) { ... }` around one call per op of its body, each op numbered like the
 others; an op computing a tile of itself (`tile %t`) reads the slices of its
-constants at `t` (`at_tile`), its comment says which channels.
+constants at `t` (`at_tile`), its comment says which channels. In a row loop
+(`rows`) each op runs on its band of rows at tile t (rows.py): op emitters
+take the dims, top padding, element count and pointers of what they call from
+`in_shape`, `out_shape`, `pad_top`, `elements`, `input` and `output`, which
+are the whole op's outside row loops and the band's (C expressions in t)
+inside; the emitter skips the call at tiles without a band and moves the
+rows a line buffer keeps (memmove) before its writer runs.
 
 Some kernels want a constant in another form than the IR's (a depthwise
 output tile its filter tile-major, so that each tile's channels are
@@ -40,7 +46,8 @@ from tinyir.dialects import tiny
 from tinyir.errors import TinyIRError
 from tinyir.liveness import main_function, walk
 
-from .text import INDENT, array_body, c_identifier, c_type, dims, quantization_text
+from . import rows as row_loops
+from .text import INDENT, array_body, block, c_identifier, c_type, dims, quantization_text
 
 OpEmitter = Callable[["Emitter", tiny.ComputeOp, str], tuple[list[str], str]]
 
@@ -119,6 +126,7 @@ class Emitter:
         self.indent = INDENT  # of the entry point's statements (deeper in a tile loop)
         self.const_layouts: dict[SSAValue, Layout] = {}  # constants emitted in another form
         self.layout_copies: dict[tuple[SSAValue, Hashable], str] = {}
+        self.bands: dict[tiny.ComputeOp, row_loops.RowBand] = {}  # ops of row loops
         self.values = self._values()
 
     # -- values -------------------------------------------------------------
@@ -271,17 +279,24 @@ class Emitter:
         ]
         return "\n".join(lines)
 
+    def family(self):
+        """The CMSIS-NN build (tinyir.scratch.Family) the module was allocated for; None: unknown."""
+        from tinyir.scratch import family_of
+
+        try:
+            return family_of(self.target_cpu())
+        except ValueError:
+            return None
+
     def build_guard(self) -> list[str]:
         """An #error when CMSIS-NN is built for a CPU family whose kernels need
         more scratch than the arena holds (the allocation's family, see
         tinyir.scratch). The pure C build (no ARM_MATH_DSP / ARM_MATH_MVEI, as
         on a host) needs the least, so it accepts every allocation."""
-        from tinyir.scratch import Family, family_of
+        from tinyir.scratch import Family
 
-        cpu = self.target_cpu()
-        try:
-            family = family_of(cpu)
-        except ValueError:
+        cpu, family = self.target_cpu(), self.family()
+        if family is None:
             return []
         condition = {
             Family.C: "defined(ARM_MATH_DSP) || defined(ARM_MATH_MVEI)",
@@ -361,10 +376,20 @@ class Emitter:
         ops = [op for op in loop.body.block.ops if isinstance(op, tiny.ComputeOp)]
         outer = self.indent
         self.body.append("")
-        self.body.append(
-            f"{outer}/* {step + 1}..{step + len(ops)}: tiny.tile_loop, {loop.tiles} tiles: "
-            f"the ops below run once per tile t, on one window of channels */"
-        )
+        if loop.by_rows:
+            for op in ops:
+                if tiny.row_map(op) is None or type(op) not in self.kernels:
+                    raise TinyIRError(f"C backend: no kernel for {op.name} in a row loop")
+            tables, bands = row_loops.row_bands(loop, step + 1)
+            self.globals.extend(tables)
+            self.bands.update(bands)
+            what = (
+                "rows: at tile t each op below computes its band of rows (op<n>_band[t]), "
+                "its line buffer keeping the rows later tiles read"
+            )
+        else:
+            what = "the ops below run once per tile t, on one window of channels"
+        self.body.append(f"{outer}/* {step + 1}..{step + len(ops)}: tiny.tile_loop, {loop.tiles} tiles of {what} */")
         self.body.append(f"{outer}for (int32_t t = 0; t < {loop.tiles}; ++t)")
         self.body.append(f"{outer}{{")
         first = len(self.body)
@@ -385,14 +410,36 @@ class Emitter:
         if kernel is None:
             raise TinyIRError(f"C backend: no kernel for {op.name}")
         v = self.values
+        band = self.bands.get(op)
+
+        def describe(value: SSAValue, shape) -> str:
+            return f"{v.name(value)} {row_loops.describe(op, value) if band else dims(shape)}"
+
         # the activations read (weights and biases show in the detail)
-        ins = ", ".join(f"{v.name(x)} {dims(tiny.buffer_type(x).shape)}" for x in op.ins if x not in v.consts)
+        ins = ", ".join(describe(x, tiny.buffer_type(x).shape) for x in op.ins if x not in v.consts)
         ins = ins or "(constants)"
-        out = f"{v.name(op.out)} {dims(op.out_type.shape)}"
+        out = describe(op.out, op.out_type.shape)
         call, detail = kernel(self, op, f"op{step}")
+        if band is not None:
+            call, detail = self.in_band(op, band, call), f", by rows{detail}"
         self.body.append("")
         self.body.append(f"{self.indent}/* {step}: {op.name} {ins} -> {out}{self.tile_detail(op)}{detail} */")
         self.body.extend(self.indent + line for line in call)
+
+    def in_band(self, op: tiny.ComputeOp, band: row_loops.RowBand, call: list[str]) -> list[str]:
+        """An op's call in a row loop: the shift of its line buffer first,
+        the call only at tiles where it has a band."""
+        lines = []
+        if band.shift_rows is not None:
+            row = self.row_bytes(op.out)
+            out = f"arena + {self.values.offsets[op.out]}"
+            lines.append(
+                f"memmove({out}, {out} + {row_loops.times(band.shift_from, row)}, "
+                f"{row_loops.times(band.shift_rows, row)}); /* the rows {self.values.name(op.out)} keeps */"
+            )
+        if band.always:
+            return lines + call
+        return [*lines, f"if ({band.rows} > 0)", *(call if call[:1] == ["{"] else block(call))]
 
     def tile_detail(self, op: tiny.ComputeOp) -> str:
         """Which tile an op in a tile loop computes, for its comment."""
@@ -413,6 +460,55 @@ class Emitter:
         return f", input {window}: partial sums in {acc} (i32), requantized at t = {tiles - 1}"
 
     # -- what op emitters share -----------------------------------------------
+
+    def in_shape(self, op: tiny.ComputeOp, index: int) -> tuple[int | str, ...]:
+        """The dims of input `index` the op's kernel reads: the tensor's, or
+        in a row loop its band's (`in_rows` rows; an input read whole: all)."""
+        shape = tuple(op.in_type(index).shape)
+        band = self.bands.get(op)
+        if band is None or band.in_at[index] is None:
+            return shape
+        return (shape[0], band.in_rows, *shape[2:])
+
+    def out_shape(self, op: tiny.ComputeOp) -> tuple[int | str, ...]:
+        """The dims of the output the op's kernel writes: the tensor's, or its band's."""
+        shape = tuple(op.out_type.shape)
+        band = self.bands.get(op)
+        return shape if band is None else (shape[0], band.rows, *shape[2:])
+
+    def elements(self, op: tiny.ComputeOp) -> str:
+        """The number of output elements the op's kernel writes (of its band, in a row loop)."""
+        y = op.out_type
+        band = self.bands.get(op)
+        return str(y.num_elements) if band is None else row_loops.times(band.rows, y.num_elements // y.shape[1])
+
+    def pad_top(self, op: tiny.ComputeOp) -> int | str:
+        """The padding rows above the input of a window op (of its band, in a row loop)."""
+        band = self.bands.get(op)
+        return op.ints("pad")[0] if band is None else band.pad_top
+
+    def input(self, op: tiny.ComputeOp, index: int) -> str:
+        """The pointer the op's kernel reads input `index` from (in a row loop: its band's first row)."""
+        band = self.bands.get(op)
+        return self._at_row(op.ins[index], True, None if band is None else band.in_at[index])
+
+    def output(self, op: tiny.ComputeOp) -> str:
+        """The pointer the op's kernel writes to (in a row loop: its band's first row)."""
+        band = self.bands.get(op)
+        return self._at_row(op.out, False, None if band is None else band.out_at)
+
+    def row_bytes(self, value: SSAValue) -> int:
+        """The bytes of one row of an NHWC buffer."""
+        t = tiny.buffer_type(value)
+        return t.nbytes // t.shape[1]
+
+    def _at_row(self, value: SSAValue, const: bool, row: str | None) -> str:
+        ptr = self.values.ptr(value, const)
+        if row is None:
+            return ptr
+        t = tiny.buffer_type(value)
+        offset = row_loops.times(row, t.num_elements // t.shape[1])  # elements: the pointer is typed
+        return ptr if offset == "0" else f"{ptr} + {offset}"
 
     def ctx(self, op: tiny.ComputeOp) -> str:
         """The op's `cmsis_nn_context`: its scratch buffer, if any."""

@@ -1,6 +1,7 @@
 """Op emitters of the reductions: tiny.avg_pool_2d and tiny.max_pool_2d (one
 emitter, CMSIS-NN's pool kernels), tiny.mean (tinyir's kernel) and
-tiny.softmax (arm_softmax_s8)."""
+tiny.softmax (arm_softmax_s8). The pools run on the band of rows of a row
+loop as the convolutions do (rows.py)."""
 
 from __future__ import annotations
 
@@ -16,22 +17,19 @@ from .text import block, check, cmsis_check, dims, ints, static_ints, tile
 
 def emit_pool(e: Emitter, op: tiny.PoolOp, step: str, kernel: str):
     """Average and max pooling: the same call to `kernel`."""
-    x, y = op.in_type(0), op.out_type
     kh, kw = op.ints("kernel")
     top, bottom, left, right = op.ints("pad")
     lo, hi = op.ints("clamp")
-    v = e.values
     call = block(
         [
             e.ctx(op),
             f"const cmsis_nn_pool_params params = {{.stride = {tile(op.ints('stride'))}, "
-            f".padding = {tile((top, left))}, .activation = {{{lo}, {hi}}}}};",
-            f"const cmsis_nn_dims input_dims = {{{ints(x.shape)}}};",
+            f".padding = {tile((e.pad_top(op), left))}, .activation = {{{lo}, {hi}}}}};",
+            f"const cmsis_nn_dims input_dims = {{{ints(e.in_shape(op, 0))}}};",
             f"const cmsis_nn_dims filter_dims = {{1, {kh}, {kw}, 1}};",
-            f"const cmsis_nn_dims output_dims = {{{ints(y.shape)}}};",
+            f"const cmsis_nn_dims output_dims = {{{ints(e.out_shape(op))}}};",
             *cmsis_check(
-                f"{kernel}(&ctx, &params, &input_dims, {v.ptr(op.ins[0], True)}, &filter_dims, "
-                f"&output_dims, {v.ptr(op.out)})",
+                f"{kernel}(&ctx, &params, &input_dims, {e.input(op, 0)}, &filter_dims, &output_dims, {e.output(op)})",
                 step,
             ),
         ]

@@ -82,7 +82,8 @@ class RowMap:
         clipped to the `height` rows of the input."""
         a = first * self.stride - self.top
         b = (end - 1) * self.stride - self.top + (self.kernel - 1) * self.dilation + 1
-        return max(a, 0), min(b, height)
+        a = min(max(a, 0), height)
+        return a, max(min(b, height), a)  # empty when every tap is padding
 
     def pad_top(self, first: int) -> int:
         """Padding rows above the input rows of output rows from `first` on."""

@@ -281,6 +281,7 @@ class TileLoopOp(IRDLOperation):
             for op in block.ops:
                 if isinstance(op, ComputeOp) and (op.tile is not None or op.acc is not None):
                     raise self.fail(f"{op.name} takes no 'tile' or 'acc' in a row loop")
+                op.verify()  # the schedule reads the ops' properties: check them first
             row_schedule(self)
             return
         local: set[SSAValue] = set()
