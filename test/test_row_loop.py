@@ -280,7 +280,7 @@ CHAINS = {
     "conv3x3_s1_valid": lambda n, x: n.conv2d(n.conv2d(x, 5, 3, padding="VALID"), 3, 3, padding="VALID"),
     "conv3x3_s2_same": lambda n, x: n.conv2d(n.conv2d(x, 5, 3, stride=2, activation="RELU6"), 3, 3, stride=2),
     "conv3x3_s2_valid": lambda n, x: n.conv2d(n.conv2d(x, 5, 3, padding="VALID"), 3, 3, stride=2, padding="VALID"),
-    "conv5x5_dilation2": lambda n, x: n.conv2d(n.conv2d(x, 4, 1), 3, 3, dilation=2),
+    "conv3x3_dilation2": lambda n, x: n.conv2d(n.conv2d(x, 4, 1), 3, 3, dilation=2),
     "depthwise_s1": lambda n, x: n.conv2d(n.depthwise_conv2d(n.conv2d(x, 8, 1), 3), 4, 1),
     "depthwise_s2_valid": lambda n, x: n.depthwise_conv2d(n.depthwise_conv2d(x, 3, stride=2, padding="VALID"), 3),
     "depthwise_s2_same_mult2": lambda n, x: n.depthwise_conv2d(n.conv2d(x, 3, 1), 3, stride=2, multiplier=2),
@@ -556,8 +556,8 @@ INVALID = {
     "mean": (
         """
     %e = tiny.alloc : !tiny.buffer<1x1x1x4xi8, 0.5:-1>
-    tiny.mean %x -> %e {axes = array<i64: 1, 2>, keep_dims}
-    tiny.add %e, %e -> %y {clamp = array<i64: -128, 127>}
+    tiny.mean %x -> %e {axes = array<i64: 1, 2>}
+    tiny.add %x, %e -> %y {clamp = array<i64: -128, 127>}
 """,
         "tiny.mean cannot run by rows",
     ),
