@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i32, i64
 from xdsl.ir import Block, SSAValue
-from xdsl.irdl import AttrSizedOperandSegments
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import VerifyException
 
@@ -191,8 +190,7 @@ def split_region(block: Block, region: Region) -> tiny.TileLoopOp:
         else:
             out = tile_buffer(op.out)
         tiled = isinstance(op, tiny.TiledOp)
-        props = {k: v for k, v in op.properties.items() if k != AttrSizedOperandSegments.attribute_name}
-        body.add_op(type(op)(ins, out, acc=acc, tile=index if tiled else None, **props))
+        body.add_op(op.rebuilt(ins, out, acc=acc, tile=index if tiled else None))
         current = out
     if region.tail == "insert":
         copy(tiny.InsertTileOp, current, last.out)

@@ -28,7 +28,6 @@ from collections.abc import Sequence
 
 from xdsl.dialects import func
 from xdsl.ir import Block, SSAValue
-from xdsl.irdl import AttrSizedOperandSegments
 from xdsl.utils.exceptions import VerifyException
 
 from tinyir.dialects import tiny
@@ -119,8 +118,8 @@ def candidates(analysis) -> list[tuple[int, int, int, int]]:
     usable = [row_capable(op, block) for op in steps]
     found = []
     for i in range(len(steps)):
-        for j in range(i + 1, min(i + MAX_OPS, len(steps))):
-            if not usable[j - 1] or not usable[j] or not usable[i]:
+        for j in range(i + 1, min(i + MAX_OPS, len(steps)) if usable[i] else i + 1):
+            if not usable[j]:
                 break
             ops = steps[i : j + 1]
             local = line_values(block, ops)
@@ -151,8 +150,7 @@ def build_row_loop(block: Block, ops: Sequence[tiny.ComputeOp], tiles: int) -> t
             body.add_op(alloc)
             lines[op.out] = alloc.result
         ins = [lines.get(v, v) for v in op.ins]
-        props = {k: v for k, v in op.properties.items() if k != AttrSizedOperandSegments.attribute_name}
-        body.add_op(type(op)(ins, lines.get(op.out, op.out), **props))
+        body.add_op(op.rebuilt(ins, lines.get(op.out, op.out)))
     for op in reversed(ops):
         op.detach()
         op.erase()

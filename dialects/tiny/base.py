@@ -92,6 +92,12 @@ class ComputeOp(IRDLOperation):
         optional = [[] if v is None else [v] for v in (acc, scratch, tile)]
         super().__init__(operands=[list(ins), out, *optional], properties=props)
 
+    def rebuilt(self, ins: Sequence[SSAValue], out: SSAValue, **optional: SSAValue | None) -> ComputeOp:
+        """A new op of this kind and properties on other operands (`acc`,
+        `tile` as keywords; no scratch: --arena-alloc adds it)."""
+        props = {k: v for k, v in self.properties.items() if k != _SEGMENTS}
+        return type(self)(ins, out, **optional, **props)
+
     def set_optional_operands(self, **values: SSAValue | None) -> None:
         """Set (or, with None, drop) some of `acc`, `scratch`, `tile`."""
         current = {name: getattr(self, name) for name in self.OPTIONAL_OPERANDS}
