@@ -384,12 +384,12 @@ class Emitter:
             self.globals.extend(tables)
             self.bands.update(bands)
             what = (
-                "rows: at tile t each op below computes its band of rows (op<n>_band[t]), "
+                " of rows: at tile t each op below computes its band of rows (op<n>_band[t]), "
                 "its line buffer keeping the rows later tiles read"
             )
         else:
-            what = "the ops below run once per tile t, on one window of channels"
-        self.body.append(f"{outer}/* {step + 1}..{step + len(ops)}: tiny.tile_loop, {loop.tiles} tiles of {what} */")
+            what = ": the ops below run once per tile t, on one window of channels"
+        self.body.append(f"{outer}/* {step + 1}..{step + len(ops)}: tiny.tile_loop, {loop.tiles} tiles{what} */")
         self.body.append(f"{outer}for (int32_t t = 0; t < {loop.tiles}; ++t)")
         self.body.append(f"{outer}{{")
         first = len(self.body)
