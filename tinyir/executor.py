@@ -27,21 +27,16 @@ from tinyir.errors import TinyIRError
 from tinyir.kernels import floating
 
 
-def _window(op: tiny.ComputeOp) -> dict[str, Any]:
-    return {"stride": op.ints("stride"), "pad": _pad(op), "clamp": op.ints("clamp")}
+def _window(op: tiny.ComputeOp, band_pad_top: int | None) -> dict[str, Any]:
+    return {"stride": op.ints("stride"), "pad": _pad(op, band_pad_top), "clamp": op.ints("clamp")}
 
 
-# The padding rows above the band a row loop is running (see _run_row_loop),
-# which replace the op's own top padding; None outside row loops.
-_band_pad_top: int | None = None
-
-
-def _pad(op: tiny.ComputeOp) -> tuple[int, ...]:
+def _pad(op: tiny.ComputeOp, band_pad_top: int | None) -> tuple[int, ...]:
     """The op's padding (top, bottom, left, right); in a row loop the band's
-    top padding (kernels place the window by the top and left padding only;
-    rows past the input's end are padding)."""
+    top padding replaces the op's (kernels place the window by the top and
+    left padding only; rows past the input's end are padding)."""
     top, bottom, left, right = op.ints("pad")
-    return (top, bottom, left, right) if _band_pad_top is None else (_band_pad_top, 0, left, right)
+    return (top, bottom, left, right) if band_pad_top is None else (band_pad_top, 0, left, right)
 
 
 def compute(op_type: type[tiny.ComputeOp]):
@@ -56,7 +51,7 @@ def compute(op_type: type[tiny.ComputeOp]):
         @functools.wraps(run)
         def run_without_scratch(self, interpreter: Interpreter, op: tiny.ComputeOp, args: tuple[Any, ...]):
             ins_out = args[: len(op.ins) + 1]
-            if _run_f32(op, ins_out):
+            if _run_f32(op, ins_out, self.band_pad_top):
                 result = ()
             elif not tiled:
                 result = run(self, interpreter, op, ins_out)
@@ -78,7 +73,7 @@ def _optional_args(op: tiny.ComputeOp, args: tuple[Any, ...]) -> list[Any]:
     return [None if getattr(op, name) is None else next(rest) for name in tiny.ComputeOp.OPTIONAL_OPERANDS]
 
 
-def _run_f32(op: tiny.ComputeOp, ins_out: tuple[np.ndarray, ...]) -> bool:
+def _run_f32(op: tiny.ComputeOp, ins_out: tuple[np.ndarray, ...], band_pad_top: int | None) -> bool:
     """Run an op on f32 buffers (float models, the ONNX frontend) with
     tinyir.kernels.floating; False when it is not one (data movement such as
     pad, concat, transpose runs on any element type below)."""
@@ -92,7 +87,7 @@ def _run_f32(op: tiny.ComputeOp, ins_out: tuple[np.ndarray, ...]) -> bool:
         elif isinstance(attr, FloatAttr):
             props[name] = float(attr.value.data)
     if "pad" in props:
-        props["pad"] = _pad(op)
+        props["pad"] = _pad(op, band_pad_top)
     *ins, out = ins_out
     _write(out, kernel(*ins, out_shape=out.shape, **props))
     return True
@@ -141,9 +136,9 @@ def _input_tile(op: tiny.TiledOp, x, w, b, out, acc, tile: int, clamp, **window)
     return ()
 
 
-def _pool(kernel, op: tiny.PoolOp, args: tuple[np.ndarray, ...]) -> tuple[()]:
+def _pool(kernel, op: tiny.PoolOp, args: tuple[np.ndarray, ...], window: dict[str, Any]) -> tuple[()]:
     x, out = args
-    result = kernel(x, op.in_type(0).quant, op.out_type.quant, kernel=op.ints("kernel"), out_shape=out.shape, **_window(op))
+    result = kernel(x, op.in_type(0).quant, op.out_type.quant, kernel=op.ints("kernel"), out_shape=out.shape, **window)
     return _write(out, result)
 
 
@@ -165,6 +160,9 @@ class TinyFunctions(InterpreterFunctions):
         self.observer = observer
         """Called as observer(op, out) after each compute op, with its output
         array (live: a change to it is what later ops read)."""
+        self.band_pad_top: int | None = None
+        """In a row loop, the padding rows above the band being run, which
+        replace the op's top padding (see run_row_loop); None outside."""
 
     @impl(tiny.AllocOp)
     def run_alloc(self, interpreter: Interpreter, op: tiny.AllocOp, args: tuple[()]):
@@ -189,13 +187,13 @@ class TinyFunctions(InterpreterFunctions):
 
     @compute(tiny.Conv2DOp)
     def run_conv_2d(self, interpreter: Interpreter, op: tiny.Conv2DOp, args: tuple[np.ndarray, ...], **tile):
-        return _weighted(kernels.conv_2d, op, args, dilation=op.ints("dilation"), **tile, **_window(op))
+        return _weighted(kernels.conv_2d, op, args, dilation=op.ints("dilation"), **tile, **_window(op, self.band_pad_top))
 
     @compute(tiny.DepthwiseConv2DOp)
     def run_depthwise_conv_2d(
         self, interpreter: Interpreter, op: tiny.DepthwiseConv2DOp, args: tuple[np.ndarray, ...], **tile
     ):
-        return _weighted(kernels.depthwise_conv_2d, op, args, dilation=op.ints("dilation"), **tile, **_window(op))
+        return _weighted(kernels.depthwise_conv_2d, op, args, dilation=op.ints("dilation"), **tile, **_window(op, self.band_pad_top))
 
     @compute(tiny.FullyConnectedOp)
     def run_fully_connected(self, interpreter: Interpreter, op: tiny.FullyConnectedOp, args: tuple[np.ndarray, ...], **tile):
@@ -216,9 +214,43 @@ class TinyFunctions(InterpreterFunctions):
     @impl(tiny.TileLoopOp)
     def run_tile_loop(self, interpreter: Interpreter, op: tiny.TileLoopOp, args: tuple[()]):
         if op.by_rows:
-            return _run_row_loop(interpreter, op)
+            return self.run_row_loop(interpreter, op)
         for tile in range(op.tiles):
             interpreter.run_ssacfg_region(op.body, (tile,), "tile_loop")
+        return ()
+
+    def run_row_loop(self, interpreter: Interpreter, loop: tiny.TileLoopOp) -> tuple[()]:
+        """A row loop, band by band as tiny.row_schedule says: the line buffers
+        are made once and keep their rows across tiles; each op runs on the rows
+        of its band (numpy views of its buffers) with the band's top padding."""
+        schedule = tiny.row_schedule(loop)
+        interpreter.push_scope("tile_loop")
+        try:
+            for op in loop.body.block.ops:
+                if isinstance(op, tiny.AllocOp):
+                    interpreter.set_values(zip(op.results, interpreter.run_op(op, ())))
+            for steps in schedule.tiles:
+                for step in steps:
+                    if step.shift is not None:
+                        (buffer,) = interpreter.get_values([step.shift.buffer])
+                        kept = slice(step.shift.source, step.shift.source + step.shift.rows)
+                        buffer[:, : step.shift.rows] = buffer[:, kept].copy()
+                    if step.band is None:
+                        continue
+                    args = list(interpreter.get_values(step.op.operands))
+                    band = step.band
+                    for i, at in enumerate(band.in_at):
+                        if at is not None:
+                            args[i] = args[i][:, at : at + band.in_rows]
+                    out = len(step.op.ins)
+                    args[out] = args[out][:, band.out_at : band.out_at + band.rows]
+                    self.band_pad_top = band.pad_top
+                    try:
+                        interpreter.run_op(step.op, tuple(args))
+                    finally:
+                        self.band_pad_top = None
+        finally:
+            interpreter.pop_scope()
         return ()
 
     @compute(tiny.AddOp)
@@ -231,11 +263,11 @@ class TinyFunctions(InterpreterFunctions):
 
     @compute(tiny.AvgPool2DOp)
     def run_avg_pool_2d(self, interpreter: Interpreter, op: tiny.AvgPool2DOp, args: tuple[np.ndarray, ...]):
-        return _pool(kernels.avg_pool_2d, op, args)
+        return _pool(kernels.avg_pool_2d, op, args, _window(op, self.band_pad_top))
 
     @compute(tiny.MaxPool2DOp)
     def run_max_pool_2d(self, interpreter: Interpreter, op: tiny.MaxPool2DOp, args: tuple[np.ndarray, ...]):
-        return _pool(kernels.max_pool_2d, op, args)
+        return _pool(kernels.max_pool_2d, op, args, _window(op, self.band_pad_top))
 
     @compute(tiny.MeanOp)
     def run_mean(self, interpreter: Interpreter, op: tiny.MeanOp, args: tuple[np.ndarray, ...]):
@@ -296,42 +328,6 @@ class TinyFunctions(InterpreterFunctions):
     def run_dequantize(self, interpreter: Interpreter, op: tiny.DequantizeOp, args: tuple[np.ndarray, ...]):
         x, out = args
         return _write(out, kernels.dequantize(x, op.in_type(0).quant))
-
-
-def _run_row_loop(interpreter: Interpreter, loop: tiny.TileLoopOp) -> tuple[()]:
-    """A row loop, band by band as tiny.row_schedule says: the line buffers
-    are made once and keep their rows across tiles; each op runs on the rows
-    of its band (numpy views of its buffers) with the band's top padding."""
-    global _band_pad_top
-    schedule = tiny.row_schedule(loop)
-    interpreter.push_scope("tile_loop")
-    try:
-        for op in loop.body.block.ops:
-            if isinstance(op, tiny.AllocOp):
-                interpreter.set_values(zip(op.results, interpreter.run_op(op, ())))
-        for steps in schedule.tiles:
-            for step in steps:
-                if step.shift is not None:
-                    (buffer,) = interpreter.get_values([step.shift.buffer])
-                    kept = slice(step.shift.source, step.shift.source + step.shift.rows)
-                    buffer[:, : step.shift.rows] = buffer[:, kept].copy()
-                if step.band is None:
-                    continue
-                args = list(interpreter.get_values(step.op.operands))
-                band = step.band
-                for i, at in enumerate(band.in_at):
-                    if at is not None:
-                        args[i] = args[i][:, at : at + band.in_rows]
-                out = len(step.op.ins)
-                args[out] = args[out][:, band.out_at : band.out_at + band.rows]
-                _band_pad_top = band.pad_top
-                try:
-                    interpreter.run_op(step.op, tuple(args))
-                finally:
-                    _band_pad_top = None
-    finally:
-        interpreter.pop_scope()
-    return ()
 
 
 def _tile_window(op: tiny.TileCopyOp, part: np.ndarray, tile: int) -> tuple[slice, ...]:

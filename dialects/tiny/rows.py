@@ -254,23 +254,27 @@ def schedule_rows(ops: list[ComputeOp], local: set[SSAValue], count: int) -> Row
     `local` being their line buffers (which may still be whole buffers: a
     planner weighing the loop before it builds it)."""
     heights = line_heights(ops, local)
+    # Operands looked up once: xDSL's operand accessors are slow in these loops.
     maps = {op: row_map(op) for op in ops}
+    ins = {op: tuple(op.ins) for op in ops}
+    outs = {op: op.out for op in ops}
+    data = {op: row_inputs(op) for op in ops}
     readers: dict[SSAValue, list[ComputeOp]] = {v: [] for v in local}
     for op in ops:
-        for i in row_inputs(op):
-            if op.ins[i] in local:
-                readers[op.ins[i]].append(op)
-    if all(op.out in local for op in ops):
+        for i in data[op]:
+            if ins[op][i] in local:
+                readers[ins[op][i]].append(op)
+    if all(outs[op] in local for op in ops):
         raise _fail("writes no buffer outside the loop")
 
     def in_height(op: ComputeOp) -> int:
-        v = op.ins[row_inputs(op)[0]]
+        v = ins[op][data[op][0]]
         return heights[v] if v in local else buffer_type(v).shape[1]
 
     # done[op][t]: rows of op's output computed by the end of tile t.
     done: dict[ComputeOp, list[int]] = {}
     for op in reversed(ops):
-        out = op.out
+        out = outs[op]
         if out not in local:
             h = buffer_type(out).shape[1]
             done[op] = [(t + 1) * h // count for t in range(count)]
@@ -296,7 +300,7 @@ def schedule_rows(ops: list[ComputeOp], local: set[SSAValue], count: int) -> Row
     for b in local:
         if b not in heights:
             continue  # allocated, never written: not part of the schedule
-        writer = next(op for op in ops if op.out is b)
+        writer = next(op for op in ops if outs[op] is b)
         later = heights[b]
         starts = [0] * count
         for t in reversed(range(count)):
@@ -317,22 +321,22 @@ def schedule_rows(ops: list[ComputeOp], local: set[SSAValue], count: int) -> Row
     for t in range(count):
         steps = []
         for op in ops:
+            out = outs[op]
             shift = None
-            if op.out in local and t:
-                kept = computed(op, t)[0] - start[op.out][t]
-                moved = start[op.out][t] - start[op.out][t - 1]
+            if out in local and t:
+                kept = computed(op, t)[0] - start[out][t]
+                moved = start[out][t] - start[out][t - 1]
                 if kept > 0 and moved > 0:
-                    shift = Shift(op.out, moved, kept)
+                    shift = Shift(out, moved, kept)
             first, end = computed(op, t)
             band = None
             if end > first:
-                data = row_inputs(op)
                 in_first, in_end = maps[op].in_rows(first, end, in_height(op))
                 in_at = tuple(
-                    (in_first - start[v][t] if v in local else in_first) if i in data else None
-                    for i, v in enumerate(op.ins)
+                    (in_first - start[v][t] if v in local else in_first) if i in data[op] else None
+                    for i, v in enumerate(ins[op])
                 )
-                out_at = first - start[op.out][t] if op.out in local else first
+                out_at = first - start[out][t] if out in local else first
                 band = Band(first, end, out_at, in_first, in_end, in_at, maps[op].pad_top(first))
             steps.append(Step(op, shift, band))
         schedule.tiles.append(steps)
