@@ -24,7 +24,7 @@ from pathlib import Path
 
 import tinyir
 from tinyir import arena
-from tinyir.allocator import Interval, tflm_greedy
+from tinyir.allocator import tflm_greedy
 from tinyir.dialects import tiny
 from tinyir.liveness import analyze
 
@@ -45,7 +45,7 @@ def row(path: Path, cpu: str) -> list[str]:
     )
     size = arena.arena_size(module)
     bound = module.attributes[arena.LOWER_BOUND].value.data
-    greedy = tflm_greedy([Interval(b.nbytes, b.first, b.last) for b in liveness.buffers], arena.alignment(module))
+    greedy = tflm_greedy([b.interval for b in liveness.buffers], arena.alignment(module))
     return [
         path.stem[:38], cpu, str(peak), str(max(scratch, default=0)), str(inplace), str(bound), str(size),
         f"{100 * (size / bound - 1):.2f}%", str(greedy), f"{100 * (greedy / bound - 1):.2f}%", f"{ms:.0f}",

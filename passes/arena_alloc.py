@@ -16,10 +16,15 @@ without an arena. It does, in order:
    at a time through a temporary of in_h x in_w bytes that becomes its
    scratch. Kept only where the peak of live bytes does not rise
    (`tinyir.inplace` has the rule and the proof).
-4. offsets: liveness (`tinyir.liveness`) gives each buffer its steps, and
+4. row loops writing over their input (option `inplace-rows`, on by
+   default): an output of a row loop becomes a `tiny.view` of an input that
+   dies in the loop, where its verifier proves that every band writes below
+   the rows still to be read (the image and the first stage's output need
+   not both be whole).
+5. offsets: liveness (`tinyir.liveness`) gives each buffer its steps, and
    `tinyir.allocator` packs them into one arena, every buffer's size rounded
    up to `alignment`. Allocs that no op touches are erased.
-5. the independent checker (`tinyir.arena_check`) proves the result, so a
+6. the independent checker (`tinyir.arena_check`) proves the result, so a
    broken allocation never leaves the pass.
 
 The result (see `tinyir.arena`):
@@ -45,10 +50,10 @@ from xdsl.ir import Block, Operation
 from xdsl.passes import ModulePass
 
 from tinyir import arena
-from tinyir.allocator import Interval, plan
+from tinyir.allocator import plan
 from tinyir.arena_check import check_arena
 from tinyir.dialects import tiny
-from tinyir.inplace import alias_depthwise, alias_elementwise
+from tinyir.inplace import alias_depthwise, alias_elementwise, alias_row_outputs
 from tinyir.liveness import analyze_block, main_function, walk
 from tinyir.scratch import drop_scratch, family_of, materialize_scratch
 
@@ -81,6 +86,10 @@ class ArenaAllocPass(ModulePass):
     dies there, one channel at a time through an in_h x in_w temporary, where
     that does not raise the peak of live bytes."""
 
+    inplace_rows: bool = True
+    """Let a row loop write an output into the buffer of an input that dies
+    in the loop, over the rows it has finished reading."""
+
     def __post_init__(self) -> None:
         # ValueError: the pipeline parser reports it as one line.
         family_of(self.target_cpu)
@@ -95,8 +104,10 @@ class ArenaAllocPass(ModulePass):
             alias_elementwise(block)
         if self.inplace_depthwise:
             alias_depthwise(block, self.alignment)
+        if self.inplace_rows:
+            alias_row_outputs(block, self.alignment)
         _erase_dead_allocs(block)
-        buffers = [(b.value, Interval(b.nbytes, b.first, b.last)) for b in analyze_block(block).buffers]
+        buffers = [(b.value, b.interval) for b in analyze_block(block).buffers]
         result = plan([interval for _, interval in buffers], self.alignment)
         offsets = dict(zip((value for value, _ in buffers), result.offsets))
         arena.set_argument_offsets(main_function(op), [offsets[arg] for arg in block.args])

@@ -17,6 +17,10 @@ runs a greedy placement in several orders and keeps the best arena:
 TFLite Micro's planner is one of the candidates, so the result is never worse
 than it. Everything is in units of `alignment`: sizes round up to it, so every
 offset is a multiple of it.
+
+A buffer whose live bytes shrink over its lifetime (an output written over an
+input that died) is one interval with `parts`: the rectangles of its first
+bytes over runs of steps, placed together at one offset.
 """
 
 from __future__ import annotations
@@ -33,9 +37,20 @@ class Interval:
     size: int
     first: int
     last: int
+    parts: tuple[Interval, ...] = ()
+    """Where fewer than `size` bytes are live: `part.size` bytes from the
+    start over each part's steps (no part, the whole buffer throughout)."""
 
     def overlaps_in_time(self, other: Interval) -> bool:
         return self.first <= other.last and other.first <= self.last
+
+    def pieces(self) -> tuple[Interval, ...]:
+        return self.parts or (self,)
+
+    def in_units(self, alignment: int) -> Interval:
+        """Sizes rounded up to `alignment`, in units of it."""
+        parts = tuple(p.in_units(alignment) for p in self.parts)
+        return Interval(align_up(self.size, alignment) // alignment, self.first, self.last, parts)
 
 
 @dataclass(frozen=True)
@@ -60,7 +75,7 @@ def align_up(n: int, alignment: int) -> int:
 def lower_bound(intervals: Sequence[Interval]) -> int:
     """The most bytes live at any one step: no arena can be smaller."""
     events: dict[int, int] = {}
-    for b in intervals:
+    for b in (piece for interval in intervals for piece in interval.pieces()):
         events[b.first] = events.get(b.first, 0) + b.size
         events[b.last + 1] = events.get(b.last + 1, 0) - b.size
     best = live = 0
@@ -76,23 +91,35 @@ def _place(
     """Greedy placement in `order`; returns offsets (by interval index) and the arena size."""
     offsets: list[int] = [-1] * len(intervals)
     top = 0
+    shaped = [bool(b.parts) for b in intervals]
     for i in order:
         size = intervals[i].size
-        placed = sorted((offsets[j], offsets[j] + intervals[j].size) for j in conflicts[i] if offsets[j] >= 0)
+        # Offsets in (low, high) would overlap a placed buffer live at the same time.
+        blocked = []
+        for j in conflicts[i]:
+            at = offsets[j]
+            if at < 0:
+                continue
+            if not (shaped[i] or shaped[j]):
+                blocked.append((at - size, at + intervals[j].size))
+                continue
+            for other in intervals[j].pieces():
+                blocked += [(at - p.size, at + other.size) for p in intervals[i].pieces() if p.overlaps_in_time(other)]
+        blocked.sort()
         cursor, chosen, chosen_gap = 0, -1, None
-        for start, end in placed:
-            gap = start - cursor
-            if gap >= size:
+        for low, high in blocked:
+            gap = low - cursor
+            if gap >= 0:
                 if not best_fit:
                     chosen = cursor
                     break
                 if chosen_gap is None or gap < chosen_gap:
                     chosen, chosen_gap = cursor, gap
-            cursor = max(cursor, end)
+            cursor = max(cursor, high)
         if chosen < 0:
             chosen = cursor
         offsets[i] = chosen
-        top = max(top, chosen + size)
+        top = max(top, chosen + intervals[i].size)
     return offsets, top
 
 
@@ -107,12 +134,12 @@ ORDERS: dict[str, Key] = {
 }
 
 
-def plan(intervals: Sequence[Interval], alignment: int = 1, *, budget: int = 300, seed: int = 0) -> Plan:
+def plan(intervals: Sequence[Interval], alignment: int = 1, *, budget: int = 3000, seed: int = 0) -> Plan:
     """Offsets for `intervals` (sizes already in bytes; rounded up to `alignment` here).
 
     Tries every order x {first fit, best fit}, then up to `budget` random
     perturbations of the best order; stops early at the lower bound."""
-    units = [Interval(align_up(b.size, alignment) // alignment, b.first, b.last) for b in intervals]
+    units = [b.in_units(alignment) for b in intervals]
     bound = lower_bound(units)
     n = len(units)
     conflicts = [[j for j in range(n) if j != i and units[i].overlaps_in_time(units[j])] for i in range(n)]
@@ -151,7 +178,7 @@ def plan(intervals: Sequence[Interval], alignment: int = 1, *, budget: int = 300
 def tflm_greedy(intervals: Sequence[Interval], alignment: int = 1) -> int:
     """The arena TFLite Micro's GreedyMemoryPlanner would make of the same
     buffers (decreasing size, lowest gap that fits): the baseline to beat."""
-    units = [Interval(align_up(b.size, alignment) // alignment, b.first, b.last) for b in intervals]
+    units = [b.in_units(alignment) for b in intervals]
     n = len(units)
     conflicts = [[j for j in range(n) if j != i and units[i].overlaps_in_time(units[j])] for i in range(n)]
     order = sorted(range(n), key=lambda i: (*ORDERS["size"](units[i]), i))

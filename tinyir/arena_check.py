@@ -7,7 +7,8 @@ for the representation) and checks, with each buffer's own byte size:
 - every SRAM buffer (function argument or tiny.alloc) has an offset;
 - every offset is a multiple of the module's `tiny.alignment` (if it has one);
 - every buffer lies inside the arena: offset + bytes <= `tiny.arena_size`;
-- no two buffers live at the same step share a byte.
+- no two buffers live at the same step share a byte (of a buffer whose live
+  bytes shrink, those live at that step: `Buffer.extents`).
 
 A failure is a TinyIRError with a one-line message naming the buffers.
 """
@@ -53,7 +54,7 @@ def check_arena(module: ModuleOp) -> None:
     function = main_function(module)
     block = function.body.block
     liveness = analyze_block(block)
-    live = {b.value: (b.first, b.last) for b in liveness.buffers}
+    live = {b.value: b for b in liveness.buffers}
     step_names = [op.name for op in liveness.steps]
     arg_offsets = arena.argument_offsets(function)
 
@@ -77,8 +78,11 @@ def check_arena(module: ModuleOp) -> None:
             raise TinyIRError(
                 f"arena check: {label} [{offset}, {offset + nbytes}) lies outside the arena of {size} bytes"
             )
-        first, last = live.get(value, (1, 0))  # (1, 0): never live
-        placed.append(_Placed(label, offset, offset + nbytes, first, last))
+        if value not in live:
+            placed.append(_Placed(label, offset, offset + nbytes, 1, 0))  # never live
+            continue
+        for part in live[value].interval.pieces():  # the bytes live over each run of steps
+            placed.append(_Placed(label, offset, offset + part.size, part.first, part.last))
 
     # Sweep by offset: a buffer can only collide with those starting before it ends.
     placed.sort(key=lambda p: (p.start, p.end))

@@ -2,9 +2,13 @@
 
 In place is structural: an op runs in place when its output is a view of the
 buffer its input lives in (`buffer_root(op.out) is buffer_root(op.ins[0])`);
-no attribute says so. Two kinds: elementwise ops (always, option `inplace` of
---arena-alloc) and depthwise convolutions (option `inplace-depthwise`, only
-where it lowers the peak).
+no attribute says so. Three kinds: elementwise ops (always, option `inplace`
+of --arena-alloc), depthwise convolutions (option `inplace-depthwise`, only
+where it lowers the peak) and row loops (option `inplace-rows`).
+
+A view takes the first bytes of its source; once the source is dead, only
+the bytes of the views still live count (tinyir.liveness, `Buffer.extents`),
+so a smaller output in a larger input's buffer holds its own bytes only.
 
 ## Elementwise ops
 
@@ -62,9 +66,8 @@ bytes = c*m + k (mod C*m), over input channels not yet saved: never in place.
 
 The temporary is counted honestly: it is the op's `scratch` (tinyir.scratch
 sizes it in_h*in_w bytes for an in-place depthwise conv, instead of CMSIS-NN's
-wrapper scratch). It is not always a win: the output now lives in a buffer of
-the input's size for its whole life, four times its own for stride 2. So
-`alias_depthwise` tries the eligible ops greedily in schedule order and keeps
+wrapper scratch). It is not always a win: the temporary may outweigh the
+output's bytes (stride 2 with fewer than 4 channels). So `alias_depthwise` tries the eligible ops greedily in schedule order and keeps
 a rewrite only if the peak of live bytes (scratch included, each buffer rounded
 up to the arena's alignment) does not increase.
 
@@ -74,13 +77,27 @@ argument: the caller's input stays as given), is read for the last time by
 this op and is not returned, and whose output is a plain `tiny.alloc` written
 first by this op and not returned (a model output is live to the end, where
 keeping the larger input buffer rarely pays, and it stays a buffer of its own).
+
+## Row loops
+
+A row loop (`tiny.tile_loop ... rows`) reads its inputs top to bottom and
+writes its outputs top to bottom, so an output may go into the buffer of an
+input that dies in the loop: its rows land on input rows already read. The
+loop's verifier (`tiny.overwrite_conflict`) proves it band by band for the
+view, so `alias_row_outputs` only proposes views and keeps those that verify
+and do not raise the peak. It takes the model's input too: the C code and the
+executor copy it into the arena first, as for elementwise ops. The search for
+row regions (`tinyir.row_regions`) counts the same choice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from xdsl.dialects import func
 from xdsl.ir import Block, Operation, SSAValue
+from xdsl.utils.exceptions import VerifyException
 
 from tinyir.dialects import tiny
 from tinyir.liveness import Liveness, analyze_block, buffer_root, enclosing_loop
@@ -100,7 +117,7 @@ def _same_layout(a: SSAValue, b: SSAValue) -> bool:
     return ta.shape == tb.shape and ta.element_type == tb.element_type
 
 
-def _returned_roots(block: Block) -> set[SSAValue]:
+def returned_roots(block: Block) -> set[SSAValue]:
     terminator = block.last_op
     if not isinstance(terminator, func.ReturnOp):
         return set()
@@ -148,7 +165,7 @@ def alias_elementwise(block: Block) -> int:
     step = 0
     while step < len(liveness.steps):
         op = liveness.steps[step]
-        source = _input_to_overwrite(op, step, liveness, _returned_roots(block))
+        source = _input_to_overwrite(op, step, liveness, returned_roots(block))
         if source is not None:
             alloc = op.out.owner
             assert isinstance(alloc, tiny.AllocOp)
@@ -195,12 +212,7 @@ def depthwise_in_place_eligible(op: tiny.ComputeOp, step: int, liveness: Livenes
 
 def aligned_peak(liveness: Liveness, alignment: int = 1) -> int:
     """The most bytes live at one step, each buffer rounded up to `alignment`."""
-    live = [0] * len(liveness.live_bytes)
-    for b in liveness.buffers:
-        size = -(-b.nbytes // alignment) * alignment
-        for step in range(b.first, b.last + 1):
-            live[step] += size
-    return max(live, default=0)
+    return max(liveness.aligned_live_bytes(alignment), default=0)
 
 
 def alias_depthwise(block: Block, alignment: int = 1) -> int:
@@ -210,7 +222,7 @@ def alias_depthwise(block: Block, alignment: int = 1) -> int:
     liveness = analyze_block(block)
     peak = aligned_peak(liveness, alignment)
     for step, op in enumerate(list(liveness.steps)):
-        if not depthwise_in_place_eligible(op, step, liveness, _returned_roots(block)):
+        if not depthwise_in_place_eligible(op, step, liveness, returned_roots(block)):
             continue
         alloc = op.out.owner
         assert isinstance(alloc, tiny.AllocOp)
@@ -244,3 +256,85 @@ def _erase_unused(op: Operation) -> None:
     if isinstance(op, (tiny.AllocOp, tiny.ViewOp)) and not op.result.uses:
         op.detach()
         op.erase()
+
+
+# -- row loops ------------------------------------------------------------------
+
+
+def alias_row_outputs(block: Block, alignment: int = 1) -> int:
+    """Let row loops write an output into the buffer of an input that dies in
+    the loop (the output a `tiny.view` of it), where the loop's verifier finds
+    that no band writes over rows still to be read (tinyir.dialects.tiny.rows)
+    and the peak of live bytes does not rise; returns how many."""
+    rewritten = 0
+    liveness = analyze_block(block)
+    peak = aligned_peak(liveness, alignment)
+    returned = returned_roots(block)
+    for loop in [op for op in block.ops if isinstance(op, tiny.TileLoopOp) and op.by_rows]:
+        ops = [op for op in loop.body.block.ops if isinstance(op, tiny.ComputeOp)]
+        local = {op.result for op in loop.body.block.ops if isinstance(op, tiny.AllocOp)}
+        outputs = [op.out for op in ops if isinstance(op.out.owner, tiny.AllocOp) and op.out not in local]
+        for y in outputs:
+            if y in returned:
+                continue
+            alloc = y.owner
+            for x in dying_row_inputs(ops, local, liveness, returned):
+                view = _write_over(block, loop, alloc, x)
+                if view is None:
+                    continue
+                after = analyze_block(block)
+                new_peak = aligned_peak(after, alignment)
+                if new_peak <= peak:  # keep it
+                    _erase_unused(alloc)
+                    liveness, peak = after, new_peak
+                    rewritten += 1
+                    break
+                view.result.replace_all_uses_with(alloc.result)
+                _erase_unused(view)
+    return rewritten
+
+
+def dying_row_inputs(
+    ops: Sequence[tiny.ComputeOp], local: set[SSAValue], liveness: Liveness, returned: set[SSAValue]
+) -> list[SSAValue]:
+    """Buffers (not `local`, not returned) that `ops` read by rows and that
+    are read for the last time by them, largest first."""
+    last = liveness.steps.index(ops[-1])
+    found: dict[SSAValue, None] = {}
+    for op in ops:
+        for i in tiny.row_inputs(op):
+            root = buffer_root(op.ins[i])
+            buffer = liveness.buffer_of(op.ins[i])
+            if root is None or buffer is None or root in returned or root in local:
+                continue
+            if buffer.last <= last:
+                found[root] = None
+    return sorted(found, key=lambda root: -tiny.buffer_type(root).nbytes)
+
+
+def fits_in(value: SSAValue, source: SSAValue) -> bool:
+    """Whether `value` can be a view of the first bytes of `source`."""
+    t, whole = tiny.buffer_type(value), tiny.buffer_type(source)
+    return t.nbytes <= whole.nbytes and t.element_type == whole.element_type
+
+
+def _write_over(block: Block, loop: tiny.TileLoopOp, alloc: tiny.AllocOp, source: SSAValue) -> tiny.PrefixViewOp | None:
+    """Make the uses of `alloc` use a view of `source` instead if it fits and
+    the loop still verifies: the view; None (nothing changed) otherwise."""
+    t = tiny.buffer_type(alloc.result)
+    if not fits_in(alloc.result, source):
+        return None
+    anchor = _insertion_point(block, alloc, source)
+    if anchor is None:
+        return None
+    view = tiny.PrefixViewOp(source, t)
+    view.result.name_hint = alloc.result.name_hint
+    block.insert_op_before(view, anchor)
+    alloc.result.replace_all_uses_with(view.result)
+    try:
+        tiny.row_schedule(loop)
+    except VerifyException:
+        view.result.replace_all_uses_with(alloc.result)
+        _erase_unused(view)
+        return None
+    return view

@@ -11,6 +11,11 @@ to the last step that reads it (the last step for a model output), both
 included: an op's inputs and its output are live together. The peak of live
 bytes is the lower bound any allocator can reach for this schedule.
 
+A buffer's live bytes may shrink: views take the first bytes of their source,
+so once the values that span a buffer are dead, only the first bytes of the
+values still live are (an output written into the buffer of an input that
+died: `tinyir.inplace`). `Buffer.extents` says how many bytes at which steps.
+
 A `tiny.tile_loop` contributes the steps of its body once: every iteration
 runs them in the same buffers. A buffer allocated in the body holds one tile
 and lives as its steps say; a buffer from outside that the body touches is
@@ -28,6 +33,7 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Block, Operation, SSAValue
 
+from tinyir.allocator import Interval, align_up
 from tinyir.dialects import tiny
 
 
@@ -48,6 +54,9 @@ class Buffer:
     nbytes: int
     first: int
     last: int
+    extents: tuple[Interval, ...] = ()
+    """The bytes live (from the buffer's start) over runs of steps, where
+    fewer than `nbytes` are; empty: all of them from first to last."""
 
     @property
     def name(self) -> str:
@@ -55,6 +64,11 @@ class Buffer:
 
     def live_at(self, step: int) -> bool:
         return self.first <= step <= self.last
+
+    @property
+    def interval(self) -> Interval:
+        """The buffer as the allocator places it."""
+        return Interval(self.nbytes, self.first, self.last, self.extents)
 
 
 @dataclass
@@ -69,10 +83,17 @@ class Liveness:
         # A body without compute ops (a lone reshape) still holds its input
         # and output at a step 0.
         steps = max([len(self.steps)] + [b.last + 1 for b in self.buffers])
-        self.live_bytes = [0] * steps
+        self.live_bytes = self.aligned_live_bytes(1, steps)
+
+    def aligned_live_bytes(self, alignment: int, steps: int | None = None) -> list[int]:
+        """Live bytes at each step, each buffer's rounded up to `alignment`
+        as the allocator places them."""
+        live = [0] * (len(self.live_bytes) if steps is None else steps)
         for b in self.buffers:
-            for step in range(b.first, b.last + 1):
-                self.live_bytes[step] += b.nbytes
+            for part in b.interval.pieces():
+                for step in range(part.first, part.last + 1):
+                    live[step] += align_up(part.size, alignment)
+        return live
 
     @property
     def peak(self) -> int:
@@ -113,6 +134,8 @@ def analyze_block(block: Block) -> Liveness:
     steps = schedule(block)
     first: dict[SSAValue, int] = {arg: 0 for arg in block.args}
     last: dict[SSAValue, int] = {arg: 0 for arg in block.args}
+    # root -> the values (views included) that live in it -> [first, last]
+    spans: dict[SSAValue, dict[SSAValue, list[int]]] = {arg: {arg: [0, 0]} for arg in block.args}
 
     def touch(value: SSAValue, step: int) -> None:
         root = buffer_root(value)
@@ -120,6 +143,8 @@ def analyze_block(block: Block) -> Liveness:
             return
         first[root] = min(first.get(root, step), step)
         last[root] = max(last.get(root, step), step)
+        span = spans.setdefault(root, {}).setdefault(value, [step, step])
+        span[0], span[1] = min(span[0], step), max(span[1], step)
 
     loop_steps: dict[tiny.TileLoopOp, tuple[int, int]] = {}
     for step, op in enumerate(steps):
@@ -143,11 +168,28 @@ def analyze_block(block: Block) -> Liveness:
             touch(value, end)
 
     buffers = [
-        Buffer(root, root.type.nbytes, first[root], last[root])
+        Buffer(root, root.type.nbytes, first[root], last[root], _extents(root, spans[root]))
         for root in _roots_in_order(block)
         if root in first
     ]
     return Liveness(steps, buffers)
+
+
+def _extents(root: SSAValue, spans: dict[SSAValue, list[int]]) -> tuple[Interval, ...]:
+    """Runs of steps with the bytes of `root` that its live values span
+    (views start at the buffer's first byte); () when always all of them."""
+    size = {value: tiny.buffer_type(value).nbytes for value in spans}
+    whole = root.type.nbytes
+    if all(n == whole for n in size.values()):
+        return ()
+    runs: list[list[int]] = []  # [first, last, bytes]
+    for step in range(min(a for a, _ in spans.values()), max(b for _, b in spans.values()) + 1):
+        n = max((size[v] for v, (a, b) in spans.items() if a <= step <= b), default=0)
+        if runs and runs[-1][2] == n:
+            runs[-1][1] = step
+        else:
+            runs.append([step, step, n])
+    return tuple(Interval(n, a, b) for a, b, n in runs if n)
 
 
 def _roots_in_order(block: Block) -> list[SSAValue]:

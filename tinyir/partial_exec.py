@@ -157,10 +157,7 @@ class Analysis:
         self.liveness = analyze_block(block)
         steps = self.liveness.steps
         self.step_of = {op: i for i, op in enumerate(steps)}
-        self.live = [0] * len(self.liveness.live_bytes)
-        for b in self.liveness.buffers:
-            for s in range(b.first, b.last + 1):
-                self.live[s] += self.aligned(b.nbytes)
+        self.live = self.liveness.aligned_live_bytes(alignment)
         for i, op in enumerate(steps):
             if op.scratch is None and is_int8(op):  # scratch not materialized: count it as arena-alloc will
                 self.live[i] += self.aligned(scratch_bytes(op, family))

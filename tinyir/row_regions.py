@@ -13,7 +13,9 @@ Unlike a channel split, a row region may cross residual connections: an
 inverted-residual block's input is read whole by its expand conv and its add,
 and the block after it reads the add's output as a line buffer. The input
 image and the region's outputs stay whole, so what is left is the image, the
-stage output and a few rows of everything in between.
+stage output and a few rows of everything in between; and where the loop's
+bands allow, the output lives in the image's buffer, over rows already read
+(--arena-alloc's `inplace-rows`, counted here as it will do it).
 
 Each candidate is weighed exactly as tinyir.liveness and --arena-alloc will
 see the loop: buffers live across the region, line buffers that keep rows
@@ -31,6 +33,7 @@ from xdsl.ir import Block, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
 from tinyir.dialects import tiny
+from tinyir.inplace import dying_row_inputs, fits_in, returned_roots
 from tinyir.liveness import enclosing_loop
 from tinyir.scratch import is_inplace_depthwise, scratch_bytes
 
@@ -92,6 +95,7 @@ def region_peak(analysis, ops: Sequence[tiny.ComputeOp], local: set[SSAValue], t
         aligned(b.nbytes) for b in analysis.liveness.buffers
         if b.first <= last and b.last >= first and b.value not in local
     )
+    base -= _written_over(analysis, ops, local, schedule)
     line = {v: aligned(schedule.rows[v] * row_bytes(v)) for v in local}
     held = sum(line[v] for v in schedule.retains)
     position = {op: k for k, op in enumerate(ops)}
@@ -104,6 +108,26 @@ def region_peak(analysis, ops: Sequence[tiny.ComputeOp], local: set[SSAValue], t
         live = sum(line[v] for v in local if v not in schedule.retains and span[v][0] <= k <= span[v][1])
         steps.append(live + aligned(scratch_bytes(op, analysis.family)))
     return base + held + max(steps)
+
+
+def _written_over(analysis, ops: Sequence[tiny.ComputeOp], local: set[SSAValue], schedule: tiny.RowSchedule) -> int:
+    """Bytes of the region's outputs that --arena-alloc will place in the
+    buffer of an input dying in the loop (tinyir.inplace.alias_row_outputs):
+    the same choice, largest dying input first, checked the same way."""
+    returned = returned_roots(analysis.block)
+    taken: dict[SSAValue, SSAValue] = {}  # output -> the input whose buffer it takes
+    for op in ops:
+        y = op.out
+        if y in local or y in returned or not isinstance(y.owner, tiny.AllocOp):
+            continue
+        for x in dying_row_inputs(ops, local, analysis.liveness, returned):
+            if x in taken.values() or not fits_in(y, x):
+                continue
+            trial = {**taken, y: x}
+            if tiny.overwrite_conflict(schedule, local, lambda v: trial.get(tiny.view_root(v), tiny.view_root(v))) is None:
+                taken = trial
+                break
+    return sum(analysis.aligned(tiny.buffer_type(y).nbytes) for y in taken)
 
 
 def row_bytes(value: SSAValue) -> int:

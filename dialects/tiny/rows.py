@@ -34,6 +34,12 @@ reads (clipped to the tensor), the padding rows above them, and the number
 of output rows; rows past the end of the input are padding. That is exactly
 the arithmetic of the whole op for those rows.
 
+An output may be a view of an input's buffer (`tiny.view %x`): the loop
+then writes its rows over input rows it has finished with, which the verifier
+checks band by band (no band writes bytes that this or a later band reads).
+`--arena-alloc` does this where the input dies in the loop, so that a large
+input (the image) and the output of the first stage need not both be whole.
+
 Which ops run by rows: conv_2d and depthwise_conv_2d (not channel-tiled),
 the pools, add and mul (inputs of the output's shape, or constants that do
 not vary along rows), logistic, hard_swish, clamp and int8 requantize.
@@ -41,6 +47,7 @@ not vary along rows), logistic, hard_swish, clamp and int8 requantize.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from xdsl.ir import SSAValue
@@ -200,7 +207,7 @@ def line_heights(ops: list[ComputeOp], local: set[SSAValue]) -> dict[SSAValue, i
     `ops`, forwards from their other inputs; checks that the rows of the
     chain fit together."""
     heights: dict[SSAValue, int] = {}
-    written = {view_root(op.out) for op in ops if op.out not in local}
+    written = {op.out for op in ops if op.out not in local}
 
     def height(value: SSAValue) -> int:
         t = buffer_type(value)
@@ -214,7 +221,7 @@ def line_heights(ops: list[ComputeOp], local: set[SSAValue]) -> dict[SSAValue, i
             whole = buffer_type(v).shape
             if i not in data and not isinstance(op, (ConvLikeOp, PoolOp)) and len(whole) >= 3 and whole[-3] != 1:
                 raise _fail(f"{op.name} reads {_name(v)} whole, but it varies along rows")
-            if i in data and v not in local and view_root(v) in written:
+            if i in data and v in written:
                 raise _fail(f"{op.name} reads {_name(v)}, which the loop writes whole: use a line buffer")
             if i in data and v in local and v not in heights:
                 raise _fail(f"{op.name} reads line buffer {_name(v)} before any op wrote it")
@@ -340,4 +347,56 @@ def schedule_rows(ops: list[ComputeOp], local: set[SSAValue], count: int) -> Row
                 band = Band(first, end, out_at, in_first, in_end, in_at, maps[op].pad_top(first))
             steps.append(Step(op, shift, band))
         schedule.tiles.append(steps)
+    if (conflict := overwrite_conflict(schedule, local)) is not None:
+        raise _fail(conflict)
     return schedule
+
+
+def _row_bytes(value: SSAValue) -> int:
+    t = buffer_type(value)
+    if t.shape[0] != 1:
+        raise _fail(f"{_name(value)} shares its buffer with another tensor of the loop, but its batch is not 1")
+    return t.nbytes // t.shape[1]
+
+
+def overwrite_conflict(
+    schedule: RowSchedule, local: set[SSAValue], buffer_of: Callable[[SSAValue], SSAValue] = view_root
+) -> str | None:
+    """Why the loop's bands would overwrite rows still to be read, or None.
+
+    An output of the loop may live in the buffer of an input (a view of it:
+    both start at its first byte) when every band writes below the bytes that
+    bands from then on read: the loop overwrites input rows it is done with.
+    `buffer_of` maps a value to its buffer (a planner may ask about a buffer
+    it has not made yet)."""
+    ops = [step.op for step in schedule.tiles[0]] if schedule.tiles else []
+    outs = {buffer_of(op.out): op for op in ops if op.out not in local}
+    ins = {buffer_of(v) for op in ops for v in op.ins if v not in local}
+    shared = outs.keys() & ins
+    if not shared:
+        return None
+    # Later first: floor[buffer] is the lowest byte read from this step on;
+    # the conflict reported is the first in execution order.
+    floor: dict[SSAValue, tuple[int, ComputeOp, SSAValue]] = {}
+    conflict = None
+    for step in reversed([step for tile in schedule.tiles for step in tile]):
+        band, op = step.band, step.op
+        if band is None:
+            continue
+        for v, at in zip(op.ins, band.in_at):
+            buffer = buffer_of(v)
+            if buffer in shared:
+                low = 0 if at is None else band.in_first * _row_bytes(v)
+                if buffer not in floor or low < floor[buffer][0]:
+                    floor[buffer] = (low, op, v)
+        buffer = buffer_of(op.out)
+        if buffer in shared:
+            if outs[buffer] is not op:
+                return f"{op.name} and {outs[buffer].name} write the same buffer"
+            if buffer in floor and band.end * _row_bytes(op.out) > floor[buffer][0]:
+                _, reader, v = floor[buffer]
+                conflict = (
+                    f"{op.name} writes rows [{band.first}, {band.end}) of {_name(op.out)} over bytes of "
+                    f"{_name(v)} that {reader.name} still reads"
+                )
+    return conflict
