@@ -67,9 +67,10 @@ bytes = c*m + k (mod C*m), over input channels not yet saved: never in place.
 The temporary is counted honestly: it is the op's `scratch` (tinyir.scratch
 sizes it in_h*in_w bytes for an in-place depthwise conv, instead of CMSIS-NN's
 wrapper scratch). It is not always a win: the temporary may outweigh the
-output's bytes (stride 2 with fewer than 4 channels). So `alias_depthwise` tries the eligible ops greedily in schedule order and keeps
-a rewrite only if the peak of live bytes (scratch included, each buffer rounded
-up to the arena's alignment) does not increase.
+output's bytes (stride 2 with fewer than 4 channels). So `alias_depthwise`
+tries the eligible ops greedily in schedule order and keeps a rewrite only if
+the peak of live bytes (scratch included, each buffer rounded up to the
+arena's alignment) does not increase.
 
 Eligible: a batch-1 int8 depthwise conv with multiplier 1 and
 out_h*out_w <= in_h*in_w, whose input buffer is a `tiny.alloc` (not a function
