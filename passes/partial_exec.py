@@ -76,6 +76,10 @@ class PartialExecPass(ModulePass):
     alignment: int = DEFAULT_ALIGNMENT
     """Buffer alignment the peak is weighed with (as --arena-alloc)."""
 
+    inplace_rows: bool = True
+    """Weigh row loops writing over their input, as --arena-alloc's
+    `inplace-rows` will place them (false: for `inplace-rows=false`)."""
+
     def __post_init__(self) -> None:
         family_of(self.target_cpu)  # ValueError: one line from the pipeline parser
         if self.max_chunks < 2:
@@ -89,7 +93,7 @@ class PartialExecPass(ModulePass):
         require_unallocated(op, self.name)
         block = main_function(op).body.block
         drop_scratch(block)  # an earlier allocation's; --arena-alloc makes them again
-        analysis = Analysis(block, family_of(self.target_cpu), self.alignment)
+        analysis = Analysis(block, family_of(self.target_cpu), self.alignment, self.inplace_rows)
         if self.plan:
             regions = planned_regions(analysis, self.plan)
         else:

@@ -152,8 +152,10 @@ def tile_counts(ops: Sequence[tiny.ComputeOp], max_tiles: int) -> list[int]:
 class Analysis:
     """Runs, step live bytes and candidate costs of one function body."""
 
-    def __init__(self, block: Block, family: Family, alignment: int):
+    def __init__(self, block: Block, family: Family, alignment: int, inplace_rows: bool = True):
         self.block, self.family, self.alignment = block, family, alignment
+        self.inplace_rows = inplace_rows
+        """Whether --arena-alloc will let row loops write over their input."""
         self.liveness = analyze_block(block)
         steps = self.liveness.steps
         self.step_of = {op: i for i, op in enumerate(steps)}

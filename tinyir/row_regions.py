@@ -95,7 +95,8 @@ def region_peak(analysis, ops: Sequence[tiny.ComputeOp], local: set[SSAValue], t
         aligned(b.nbytes) for b in analysis.liveness.buffers
         if b.first <= last and b.last >= first and b.value not in local
     )
-    base -= _written_over(analysis, ops, local, schedule)
+    if analysis.inplace_rows:
+        base -= _written_over(analysis, ops, local, schedule)
     line = {v: aligned(schedule.rows[v] * row_bytes(v)) for v in local}
     held = sum(line[v] for v in schedule.retains)
     position = {op: k for k, op in enumerate(ops)}
