@@ -125,11 +125,7 @@ def _written_over(analysis, ops: Sequence[tiny.ComputeOp], local: set[SSAValue],
             if x in taken.values() or not fits_in(y, x):
                 continue
             trial = {**taken, y: x}
-            try:
-                conflict = tiny.overwrite_conflict(schedule, local, lambda v: trial.get(tiny.view_root(v), tiny.view_root(v)))
-            except VerifyException:  # rows that are not contiguous (batch > 1)
-                continue
-            if conflict is None:
+            if tiny.overwrite_conflict(schedule, local, lambda v: trial.get(tiny.view_root(v), tiny.view_root(v))) is None:
                 taken = trial
                 break
     return sum(analysis.aligned(tiny.buffer_type(y).nbytes) for y in taken)

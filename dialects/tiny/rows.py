@@ -352,13 +352,6 @@ def schedule_rows(ops: list[ComputeOp], local: set[SSAValue], count: int) -> Row
     return schedule
 
 
-def _row_bytes(value: SSAValue) -> int:
-    t = buffer_type(value)
-    if t.shape[0] != 1:
-        raise _fail(f"{_name(value)} shares its buffer with another tensor of the loop, but its batch is not 1")
-    return t.nbytes // t.shape[1]
-
-
 def overwrite_conflict(
     schedule: RowSchedule, local: set[SSAValue], buffer_of: Callable[[SSAValue], SSAValue] = view_root
 ) -> str | None:
@@ -370,11 +363,27 @@ def overwrite_conflict(
     `buffer_of` maps a value to its buffer (a planner may ask about a buffer
     it has not made yet)."""
     ops = [step.op for step in schedule.tiles[0]] if schedule.tiles else []
-    outs = {buffer_of(op.out): op for op in ops if op.out not in local}
-    ins = {buffer_of(v) for op in ops for v in op.ins if v not in local}
-    shared = outs.keys() & ins
+    # Each op's outside buffers, looked up once (xDSL's operand accessors are slow).
+    reads = {op: [(i, buffer_of(v), v) for i, v in enumerate(op.ins) if v not in local] for op in ops}
+    writes = {op: (buffer_of(op.out), op.out) for op in ops if op.out not in local}
+    shared = {buffer for buffer, _ in writes.values()} & {buffer for found in reads.values() for _, buffer, _ in found}
     if not shared:
         return None
+    writer: dict[SSAValue, ComputeOp] = {}
+    row_bytes: dict[SSAValue, int] = {}
+    for op in ops:
+        touched = [(b, v) for _, b, v in reads[op]] + ([writes[op]] if op in writes else [])
+        for buffer, v in touched:
+            if buffer not in shared:
+                continue
+            t = buffer_type(v)
+            if t.shape[0] != 1:
+                return f"{_name(v)} shares its buffer with another tensor of the loop, but its batch is not 1"
+            row_bytes[v] = t.nbytes // t.shape[1]
+        if op in writes and writes[op][0] in shared:
+            if writes[op][0] in writer:
+                return f"{writer[writes[op][0]].name} and {op.name} write the same buffer"
+            writer[writes[op][0]] = op
     # Later first: floor[buffer] is the lowest byte read from this step on;
     # the conflict reported is the first in execution order.
     floor: dict[SSAValue, tuple[int, ComputeOp, SSAValue]] = {}
@@ -383,20 +392,17 @@ def overwrite_conflict(
         band, op = step.band, step.op
         if band is None:
             continue
-        for v, at in zip(op.ins, band.in_at):
-            buffer = buffer_of(v)
+        for i, buffer, v in reads[op]:
             if buffer in shared:
-                low = 0 if at is None else band.in_first * _row_bytes(v)
+                at = band.in_at[i]
+                low = 0 if at is None else band.in_first * row_bytes[v]
                 if buffer not in floor or low < floor[buffer][0]:
                     floor[buffer] = (low, op, v)
-        buffer = buffer_of(op.out)
-        if buffer in shared:
-            if outs[buffer] is not op:
-                return f"{op.name} and {outs[buffer].name} write the same buffer"
-            if buffer in floor and band.end * _row_bytes(op.out) > floor[buffer][0]:
-                _, reader, v = floor[buffer]
-                conflict = (
-                    f"{op.name} writes rows [{band.first}, {band.end}) of {_name(op.out)} over bytes of "
-                    f"{_name(v)} that {reader.name} still reads"
-                )
+        buffer, out = writes.get(op, (None, None))
+        if buffer in floor and band.end * row_bytes[out] > floor[buffer][0]:
+            _, reader, v = floor[buffer]
+            conflict = (
+                f"{op.name} writes rows [{band.first}, {band.end}) of {_name(out)} over bytes of "
+                f"{_name(v)} that {reader.name} still reads"
+            )
     return conflict
