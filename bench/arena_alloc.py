@@ -3,9 +3,9 @@
     python bench/arena_alloc.py [--models DIR] [--cpu CPU ...] [MODEL_NAME ...]
 
 For each model and target CPU (default: cortex-m0plus, cortex-m4, cortex-m55,
-one per CMSIS-NN build), after `arena-alloc{target-cpu=CPU}`:
+one per CMSIS-NN build), after `--mcpu CPU --arena-alloc`:
 
-- peak: tinyir.liveness's peak of the imported model (no scratch, no alignment);
+- peak: tinyir.analysis.liveness's peak of the imported model (no scratch, no alignment);
 - scratch: the CMSIS-NN scratch bytes of the largest buffer the pass made, and
   how many ops ran in place;
 - bound: the most bytes live at one step of the allocated IR, scratch
@@ -23,10 +23,10 @@ import time
 from pathlib import Path
 
 import tinyir
-from tinyir import arena
-from tinyir.allocator import tflm_greedy
+from tinyir.analysis import arena
+from tinyir.analysis.liveness import analyze
 from tinyir.dialects import tiny
-from tinyir.liveness import analyze
+from tinyir.passes.arena_alloc.allocator import tflm_greedy
 
 DEFAULT_MODELS = Path(__file__).resolve().parents[2] / "shared" / "models"
 DEFAULT_CPUS = ("cortex-m0plus", "cortex-m4", "cortex-m55")
@@ -34,9 +34,9 @@ DEFAULT_CPUS = ("cortex-m0plus", "cortex-m4", "cortex-m55")
 
 def row(path: Path, cpu: str) -> list[str]:
     peak = analyze(tinyir.import_model(path)).peak
-    module = tinyir.import_model(path)
+    module = tinyir.import_model(path, mcpu=cpu)
     start = time.perf_counter()
-    tinyir.run_pipeline(module, f"arena-alloc{{target-cpu={cpu}}}")
+    tinyir.run_pipeline(module, "arena-alloc")
     ms = (time.perf_counter() - start) * 1000
     liveness = analyze(module)
     scratch = [b.nbytes for b in liveness.buffers if (b.value.name_hint or "").endswith(".scratch")]

@@ -2,7 +2,7 @@
 
     python bench/c_backend.py [--models DIR] [--cpu CPU] [MODEL_NAME ...]
 
-For each model, planned with `fuse,arena-alloc{target-cpu=CPU}` (default
+For each model, planned with `--mcpu CPU --fuse --arena-alloc` (default
 cortex-m4), emitted as C and built by `tinyir.backends.cortex_m.build.build_model`
 (the harness main, tinyir's kernels and CMSIS-NN: tinyir's host runtime, or
 the checkout named by $CMSIS_NN; -O2, sections per function and object,
@@ -63,8 +63,7 @@ def host_compile_seconds(built: cortex_m.ModelBuild) -> float:
 
 
 def measure(path: Path, cpu: str, work: Path) -> dict:
-    module = tinyir.import_model(path)
-    tinyir.run_pipeline(module, f"fuse,arena-alloc{{target-cpu={cpu}}}")
+    module = tinyir.run_pipeline(tinyir.import_model(path, mcpu=cpu), "fuse,arena-alloc")
     built = cortex_m.build_model(module, work / path.stem, path.stem, cpu)
     parts = cortex_m.map_sizes(built.map_file)
     ours = str(built.model_object)
@@ -115,7 +114,7 @@ def main() -> None:
         raise SystemExit(f"not on PATH: {', '.join(cortex_m.missing_tools())}")
     baselines = tflm_baselines(args.models)
 
-    print(f"Bytes, {args.cpu}, fuse,arena-alloc{{target-cpu={args.cpu}}}. weights / code: the model's .rodata / .text;")
+    print(f"Bytes, --mcpu {args.cpu} --fuse --arena-alloc. weights / code: the model's .rodata / .text;")
     print("kernels: CMSIS-NN + tinyir's kernels; model RAM: the model's .data + .bss; ELF RAM: .data + .bss of the")
     print("whole program. TFLM arena: tflm_arena_total of BASELINES.tsv; TFLM flash: the .tflite flatbuffer.\n")
     print(

@@ -42,9 +42,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import tinyir
-from tinyir.liveness import analyze
-from tinyir.macs import format_macs, module_macs
-from tinyir.report import arena_size
+from tinyir.analysis.liveness import analyze
+from tinyir.analysis.macs import format_macs, module_macs
+from tinyir.report.memory import arena_size
 
 DEFAULT_MODELS = Path(__file__).resolve().parents[2] / "shared" / "models"
 INPLACE_DW = "fuse,reorder,arena-alloc{inplace-depthwise=true}"

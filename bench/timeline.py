@@ -15,8 +15,8 @@ import argparse
 from pathlib import Path
 
 import tinyir
-from tinyir.plot import plot_memory
-from tinyir.report import arena_size
+from tinyir.report.memory import arena_size
+from tinyir.report.plot import plot_memory
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODELS = ROOT.parent / "shared" / "models"

@@ -1,10 +1,17 @@
-"""tinyir's passes, one module each; registered here by their kebab-case names.
+"""tinyir's passes, one module or package each; registered here by their kebab-case names.
 
 Each entry maps a pass name to a function returning the pass class, so that
-listing the passes does not import them all.
+listing the passes does not import them all. `pass_options` reads a pass's
+options from its declaration (dataclass fields and the docstring under each),
+for `tinyir-opt --help`: options are documented once, where they are declared.
 """
 
+import ast
+import dataclasses
+import inspect
+import textwrap
 from collections.abc import Callable
+from typing import NamedTuple, get_type_hints
 
 from xdsl.passes import ModulePass
 
@@ -38,7 +45,7 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
         return ArenaAllocPass
 
     def check_arena():
-        from tinyir.passes.check_arena import CheckArenaPass
+        from tinyir.passes.arena_alloc.check import CheckArenaPass
 
         return CheckArenaPass
 
@@ -50,3 +57,55 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
         "arena-alloc": arena_alloc,
         "check-arena": check_arena,
     }
+
+
+class PassOption(NamedTuple):
+    """One option of a pass, as `--help` shows it."""
+
+    name: str  # kebab-case, as written on the command line
+    type: str
+    default: str
+    choices: tuple[str, ...]
+    doc: str
+
+
+def pass_options(pass_class: type[ModulePass]) -> list[PassOption]:
+    """The options of a pass: name, type, default, choices (a pass's
+    `OPTION_CHOICES`, by field name) and the docstring under the field."""
+    docs = _field_docs(pass_class)
+    choices = getattr(pass_class, "OPTION_CHOICES", {})
+    types = get_type_hints(pass_class)
+    options = []
+    for field in dataclasses.fields(pass_class):
+        default = field.default
+        if default is dataclasses.MISSING:
+            default = ""
+        shown = str(default).lower() if isinstance(default, bool) else str(default)
+        kind = types[field.name]
+        options.append(
+            PassOption(
+                field.name.replace("_", "-"),
+                kind.__name__ if isinstance(kind, type) else str(kind),
+                shown,
+                tuple(choices.get(field.name, ())),
+                docs.get(field.name, ""),
+            )
+        )
+    return options
+
+
+def _field_docs(cls: type) -> dict[str, str]:
+    """{field: the string literal right under its declaration}, one paragraph each."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+    body = tree.body[0].body
+    docs = {}
+    for stmt, after in zip(body, body[1:]):
+        if (
+            isinstance(stmt, ast.AnnAssign)
+            and isinstance(stmt.target, ast.Name)
+            and isinstance(after, ast.Expr)
+            and isinstance(after.value, ast.Constant)
+            and isinstance(after.value.value, str)
+        ):
+            docs[stmt.target.id] = " ".join(after.value.value.split())
+    return docs

@@ -31,7 +31,7 @@ counted), and a max pool would see the pad value where it now sees nothing.
 clamp into its producer
 -----------------------
 A `tiny.clamp` with equal input and output quantization requantizes by
-exactly 1 (tinyir.quantization.is_identity_requantization), so it only
+exactly 1 (tinyir.numerics.quantization.is_identity_requantization), so it only
 clamps; an op with a `clamp` property (conv, depthwise, fully connected, add,
 mul, pools, clamp) clamps its result as its last step. Two clamps in a row are
 one: [lo1, hi1] then [lo2, hi2] is [clip(lo1, lo2, hi2), clip(hi1, lo2, hi2)],
@@ -72,10 +72,10 @@ from xdsl.pattern_rewriter import (
 )
 from xdsl.rewriter import InsertPoint
 
+from tinyir.analysis.liveness import buffer_root
 from tinyir.dialects import tiny
 from tinyir.errors import TinyIRError
-from tinyir.liveness import buffer_root
-from tinyir.quantization import is_identity_requantization
+from tinyir.numerics.quantization import is_identity_requantization
 
 # ---------------------------------------------------------------------------
 # Who reads and writes a buffer

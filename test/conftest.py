@@ -11,6 +11,26 @@ REPO = Path(__file__).resolve().parents[1]
 MODELS = Path(os.environ.get("TINYIR_MODELS", REPO.parent / "shared" / "models"))
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--exhaustive",
+        action="store_true",
+        help="run the sweeps in full: every shared model built for every Cortex-M CPU (by default each "
+        "CPU builds a share of the models, and every model is built for at least one CPU)",
+    )
+
+
+def exhaustive(config) -> bool:
+    return config.getoption("--exhaustive")
+
+
+def cpu_share(path: Path, cpus: list[str]) -> str:
+    """The CPU a shared model is built for in a default run: the models take
+    the CPUs in turn, so every CPU builds some real models."""
+    names = [p.name for p in shared_models()]
+    return cpus[names.index(path.name) % len(cpus)]
+
+
 def shared_models() -> list[Path]:
     """The shared .tflite models, or [] when ../shared/models is absent."""
     return sorted(MODELS.glob("*.tflite")) if MODELS.is_dir() else []

@@ -11,13 +11,14 @@ from conftest import input_sets, model_params
 from xdsl.dialects.builtin import IntegerAttr, IntegerType, i64
 
 import tinyir
-from tinyir import arena, scratch
-from tinyir.allocator import Interval, align_up, plan
-from tinyir.arena_check import check_arena
+from tinyir.analysis import arena, scratch
+from tinyir.analysis.liveness import Interval, align_up, analyze, schedule
+from tinyir.analysis.scratch import ConvParams, Dims
+from tinyir.analysis.target import Family, family_of
 from tinyir.dialects import tiny
-from tinyir.liveness import analyze, schedule
 from tinyir.passes.arena_alloc import ArenaAllocPass
-from tinyir.scratch import ConvParams, Dims, Family
+from tinyir.passes.arena_alloc.allocator import plan
+from tinyir.passes.arena_alloc.check import check_arena
 from tinyir.testing.models import random_cnn_case, single_op_cases
 
 CPUS = ("cortex-m4", "cortex-m55", "cortex-m0plus")
@@ -129,15 +130,26 @@ def test_every_buffer_gets_an_aligned_offset_and_the_module_its_arena():
     assert arena.arena_size(module) == 2 * 32
 
 
-def test_allocation_is_idempotent_and_replans_for_another_cpu():
+def test_allocation_is_idempotent_and_keeps_to_the_modules_cpu():
     text = tinyir.print_ir(allocated(tinyir.parse_ir(CHAIN)))
     assert tinyir.print_ir(allocated(tinyir.parse_ir(text))) == text
     conv = _conv_module(c_in=3, c_out=4, kernel=3, pad=1)
     m4 = tinyir.print_ir(allocated(tinyir.parse_ir(conv), "target-cpu=cortex-m4"))
     assert "!tiny.buffer<112xi8>" in m4  # 27 taps -> 28 -> 2 x 28 int16
-    again = allocated(tinyir.parse_ir(m4), "target-cpu=cortex-m55")
-    assert tinyir.print_ir(again) == tinyir.print_ir(allocated(tinyir.parse_ir(conv), "target-cpu=cortex-m55"))
+    again = allocated(tinyir.parse_ir(m4))
+    assert tinyir.print_ir(again) == m4
     assert tinyir.print_ir(again).count("scratch %") == 1  # the old scratch is gone
+    # an allocation for another CPU than the module's is refused, naming both
+    with pytest.raises(tinyir.TinyIRError) as e:
+        allocated(tinyir.parse_ir(m4), "target-cpu=cortex-m55")
+    assert str(e.value) == (
+        "arena-alloc: target-cpu=cortex-m55, but the module is compiled for cortex-m4 (tiny.target_cpu); "
+        "set the CPU once, with --mcpu"
+    )
+    # --mcpu (here its API) picks the CPU before the pass, which then needs no option
+    m55 = tinyir.parse_ir(conv)
+    tinyir.set_target_cpu(m55, "cortex-m55")
+    assert tinyir.print_ir(allocated(m55)) == tinyir.print_ir(allocated(tinyir.parse_ir(conv), "target-cpu=cortex-m55"))
 
 
 def test_unused_allocs_are_erased():
@@ -305,8 +317,8 @@ def test_inplace_depthwise_runs_in_place_bit_exact(stride):
     assert arena.arena_size(module) < arena.arena_size(without)
     for x in input_sets(reference):
         assert same(tinyir.execute(module, x), tinyir.execute(reference, x))
-    # running the pass again (another CPU, without the option) keeps it in place and its temporary
-    again = allocated(tinyir.parse_ir(printed), "target-cpu=cortex-m55")
+    # running the pass again (without the option) keeps it in place and its temporary
+    again = allocated(tinyir.parse_ir(printed))
     assert "%d = tiny.view %a" in tinyir.print_ir(again) and "%d.scratch = tiny.alloc offset" in tinyir.print_ir(again)
     op = next(op for op in again.walk() if isinstance(op, tiny.DepthwiseConv2DOp))
     assert scratch.is_inplace_depthwise(op) and op.scratch.type.nbytes == 64
@@ -357,7 +369,7 @@ def test_inplace_depthwise_the_checker_still_refuses_real_overlaps():
 
 
 def test_prefix_view_is_a_numpy_view_never_a_copy():
-    from tinyir.executor import prefix_view
+    from tinyir.numerics.executor import prefix_view
 
     source = np.arange(64, dtype=np.int8).reshape(1, 4, 4, 4)
     view = prefix_view(source, tiny.BufferType([1, 2, 2, 4], IntegerType(8)))
@@ -464,11 +476,14 @@ def test_bad_options_are_one_line_errors(options, message):
 
 def test_pass_defaults():
     p = ArenaAllocPass()
-    assert (p.target_cpu, p.alignment, p.inplace, p.inplace_depthwise) == ("cortex-m4", 16, True, False)
-    assert {cpu: scratch.family_of(cpu) for cpu in ("cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7",
-                                                     "cortex-m55", "cortex-m85")} == {
-        "cortex-m0plus": Family.C, "cortex-m3": Family.C, "cortex-m4": Family.DSP, "cortex-m7": Family.DSP,
-        "cortex-m55": Family.MVE, "cortex-m85": Family.MVE}
+    # no CPU of its own: the module's (--mcpu), cortex-m4 when it records none
+    assert (p.target_cpu, p.alignment, p.inplace, p.inplace_depthwise) == ("", 16, True, False)
+    assert arena.TARGET_CPU not in tinyir.parse_ir(CHAIN).attributes
+    assert allocated(tinyir.parse_ir(CHAIN)).attributes[arena.TARGET_CPU].data == "cortex-m4"
+    assert {cpu: family_of(cpu) for cpu in ("cortex-m0", "cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7",
+                                            "cortex-m33", "cortex-m55", "cortex-m85")} == {
+        "cortex-m0": Family.C, "cortex-m0plus": Family.C, "cortex-m3": Family.C, "cortex-m4": Family.DSP,
+        "cortex-m7": Family.DSP, "cortex-m33": Family.DSP, "cortex-m55": Family.MVE, "cortex-m85": Family.MVE}
 
 
 # -- CMSIS-NN scratch sizes, computed by hand from the v7 sources ------------------------

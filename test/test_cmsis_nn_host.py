@@ -1,8 +1,8 @@
 """The host runtime with the CMSIS-NN API (backends/cmsis_nn_host), against
-tinyir.kernels (bit-exact with TFLite Micro): max |diff| = 0 on random shapes,
+tinyir.numerics.kernels (bit-exact with TFLite Micro): max |diff| = 0 on random shapes,
 data and quantization. The same comparisons run against a real CMSIS-NN built
-for the host (pure C build) when the mirror of ARM-software/CMSIS-NN can be
-exported into a temporary folder, and the host runtime runs once more under
+for the host (pure C build) when $CMSIS_NN names a checkout of
+ARM-software/CMSIS-NN, and the host runtime runs once more under
 AddressSanitizer + UndefinedBehaviorSanitizer.
 
 The C library is built once per session (per implementation) with gcc, with
@@ -14,26 +14,25 @@ answer against the real library.
 from __future__ import annotations
 
 import ctypes
-import io
 import os
 import shutil
 import subprocess
 import sys
-import tarfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
-from tinyir.backends.cmsis_nn_host import sources as srcmod
 
-from tinyir import kernels as K
-from tinyir import quantization as qz
-from tinyir import scratch
-from tinyir.quantization import QParams
+from tinyir.analysis import scratch
+from tinyir.analysis.target import Family
+from tinyir.backends.cmsis_nn_host import sources as srcmod
+from tinyir.numerics import kernels as K
+from tinyir.numerics import quantization as qz
+from tinyir.numerics.quantization import QParams
 
 GCC = shutil.which("gcc")
-MIRROR = Path(os.environ.get("TINYIR_CMSIS_NN_MIRROR", "/work/.mirror/ARM-software+CMSIS-NN"))
+UPSTREAM = os.environ.get("CMSIS_NN")  # a CMSIS-NN checkout: the same comparisons against it
 SANITIZE = os.environ.get("TINYIR_CMSIS_NN_SANITIZE") == "1"
 WARN = ["-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-pedantic"]
 
@@ -151,27 +150,6 @@ def _i32(values) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(values, dtype=np.int32).reshape(-1))
 
 
-def _export_cmsis_nn(dest: Path) -> Path | None:
-    """Export Include/ and Source/ of the mirror's HEAD into dest (no
-    checkout, nothing written to the mirror); None when unavailable."""
-    git = shutil.which("git")
-    if git is None or not MIRROR.is_dir():
-        return None
-    gitdir = MIRROR / "repo" if (MIRROR / "repo").exists() else MIRROR
-    try:
-        blob = subprocess.run([git, "-C", str(gitdir), "archive", "HEAD", "Include", "Source"],
-                              check=True, capture_output=True, timeout=300).stdout
-    except (subprocess.SubprocessError, OSError):
-        return None
-    dest.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
-        try:
-            tar.extractall(dest, filter="data")
-        except TypeError:  # Python < 3.11.4: no extraction filters (our own git archive: trusted)
-            tar.extractall(dest)
-    return dest
-
-
 class Lib:
     """A built implementation: ctypes handle plus which one it is."""
 
@@ -223,16 +201,16 @@ def _build(src: srcmod.CSources, out_dir: Path, extra: list[str]) -> Path:
 
 
 _LIBS: dict[str, Lib | str] = {}
-_ROOT: list[Path | None] = []
 
 
 def _cmsis_nn_root(tmp_path_factory) -> Path:
-    """The exported CMSIS-NN (once per session), or skip."""
-    if not _ROOT:
-        _ROOT.append(_export_cmsis_nn(tmp_path_factory.mktemp("CMSIS-NN")))
-    if _ROOT[0] is None:
-        pytest.skip(f"no CMSIS-NN mirror at {MIRROR} (or git archive failed)")
-    return _ROOT[0]
+    """The CMSIS-NN checkout named by $CMSIS_NN, or skip."""
+    if not UPSTREAM:
+        pytest.skip("set CMSIS_NN to a CMSIS-NN checkout to compare against real CMSIS-NN")
+    root = Path(UPSTREAM)
+    if not (root / "Include").is_dir() or not (root / "Source").is_dir():
+        pytest.skip(f"CMSIS_NN={UPSTREAM} is not a CMSIS-NN checkout (no Include/ and Source/)")
+    return root
 
 
 def _lib(kind: str, tmp_path_factory) -> Lib:
@@ -375,8 +353,8 @@ def test_convolve_wrapper_s8(lib, seed):
     assert status == 0
     _check(got, want, f"conv {x.shape} * {wt.shape} stride {(sh, sw)} dilation {(dh, dw)} pad {(pt, pl)}")
     expected = scratch.convolve_wrapper_s8(scratch.ConvParams(sh, sw, pt, pl, dh, dw), scratch.Dims(*x.shape),
-                                           scratch.Dims(*wt.shape), scratch.Dims(*out_shape), scratch.Family.C)
-    assert size[0] == expected, "arm_convolve_wrapper_s8_get_buffer_size differs from tinyir.scratch (pure C build)"
+                                           scratch.Dims(*wt.shape), scratch.Dims(*out_shape), Family.C)
+    assert size[0] == expected, "arm_convolve_wrapper_s8_get_buffer_size differs from tinyir.analysis.scratch (pure C build)"
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -428,7 +406,7 @@ def test_depthwise_conv_wrapper_s8(lib, seed):
     _check(got, want, f"depthwise {x.shape} * {wt.shape} stride {(sh, sw)} dilation {(dh, dw)} pad {(pt, pl)}")
     expected = scratch.depthwise_conv_wrapper_s8(
         scratch.ConvParams(sh, sw, pt, pl, dh, dw), scratch.Dims(*x.shape), scratch.Dims(*wt.shape),
-        scratch.Dims(*out_shape), scratch.Family.C)
+        scratch.Dims(*out_shape), Family.C)
     assert size[0] == expected
 
 
@@ -467,7 +445,7 @@ def test_fully_connected_s8(lib, mode, seed):
                             _ptr(mult), _ptr(shift), code, _ptr(size))
     assert status == 0
     _check(got, want, f"fully connected {mode} {x.shape} * {wt.shape}")
-    assert size[0] == scratch.fully_connected_s8(scratch.Dims(depth, 1, 1, outputs), scratch.Family.C)
+    assert size[0] == scratch.fully_connected_s8(scratch.Dims(depth, 1, 1, outputs), Family.C)
 
 
 @pytest.mark.parametrize("avg", [True, False], ids=["avgpool", "maxpool"])
@@ -493,7 +471,7 @@ def test_pool_s8(lib, avg, seed):
                             int(avg), _ptr(size)) == 0
     _check(got, want, f"{'avg' if avg else 'max'} pool {x.shape} kernel {(kh, kw)} stride {(sh, sw)} pad {(pt, pl)}")
     if avg:
-        assert size[0] == scratch.avgpool_s8(ow, c, scratch.Family.C)
+        assert size[0] == scratch.avgpool_s8(ow, c, Family.C)
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -20,10 +20,10 @@ import textwrap
 
 import numpy as np
 import pytest
-from conftest import input_sets, model_params, require_model
+from conftest import cpu_share, exhaustive, input_sets, model_params, require_model
 
 import tinyir
-from tinyir import arena as arena_attrs
+from tinyir.analysis import arena as arena_attrs
 from tinyir.backends.cmsis_nn_host.sources import cmsis_nn_checkout, host_runtime
 from tinyir.backends.cortex_m import build as cortex_m
 from tinyir.dialects import tiny
@@ -244,7 +244,7 @@ def test_timeout(tmp_path):
 
 
 # -- the C backend's models -------------------------------------------------------
-# Every shared model, planned with fuse,arena-alloc{target-cpu=CPU}: its C (with
+# Every shared model, planned with --mcpu CPU --fuse --arena-alloc: its C (with
 # the harness main, tinyir's kernels and the host CMSIS-NN runtime) builds
 # warning-free for every CPU into RAM of its planned arena plus the harness's
 # I/O, heap, stack and a few bytes of state (build.py's build_model); the
@@ -261,8 +261,7 @@ SPLIT = "fuse,partial-exec,reorder"  # tile loops: CMSIS-NN on slices, tinyir's 
 
 
 def planned(path, cpu: str, passes: str = UNSPLIT):
-    module = tinyir.import_model(path)
-    return tinyir.run_pipeline(module, f"{passes},arena-alloc{{target-cpu={cpu}}}")
+    return tinyir.run_pipeline(tinyir.import_model(path, mcpu=cpu), f"{passes},arena-alloc")
 
 
 def concatenated(arrays) -> bytes:
@@ -332,7 +331,10 @@ def model(request, tmp_path_factory):
 
 
 @pytest.mark.parametrize("cpu", list(cortex_m.CPU_FLAGS))
-def test_model_builds_for_every_cpu_into_its_arena(model, cpu):
+def test_model_builds_for_every_cpu_into_its_arena(model, cpu, request):
+    share = cpu_share(model.path, list(cortex_m.CPU_FLAGS))
+    if not exhaustive(request.config) and cpu not in (cortex_m.RUN_CPU, share):
+        pytest.skip("each model builds for Cortex-M4 and one other CPU in turn (pytest --exhaustive: every CPU)")
     module, built = model.build(cpu)
     assert built.arena == arena_attrs.arena_size(module) > 0
     sizes = cortex_m.elf_sizes(built.elf)

@@ -11,7 +11,7 @@ from xdsl.utils.exceptions import VerifyException
 
 import tinyir
 from tinyir.dialects.tiny import AllocOp, BufferType, ConstOp, format_scale
-from tinyir.quantization import QParams
+from tinyir.numerics.quantization import QParams
 
 i8, i32 = IntegerType(8), IntegerType(32)
 

@@ -17,17 +17,17 @@ import pytest
 from conftest import baselines, input_sets, model_params
 
 import tinyir
-from tinyir import fixedpoint as fx
-from tinyir import kernels as K
-from tinyir import quantization as qz
+from tinyir.analysis.liveness import analyze
 from tinyir.dialects import tiny
 from tinyir.errors import TinyIRError
-from tinyir.liveness import analyze
-from tinyir.quantization import QParams
+from tinyir.numerics import fixedpoint as fx
+from tinyir.numerics import kernels as K
+from tinyir.numerics import quantization as qz
+from tinyir.numerics.quantization import QParams
 from tinyir.testing.models import random_cnn_case, single_op_cases
 from tinyir.testing.quantnet import ModelCase, QuantNet
+from tinyir.testing.tflite_builder import TFLiteBuilder
 from tinyir.testing.tflm import tflm_run
-from tinyir.tflite_builder import TFLiteBuilder
 
 FILECHECK_CASES = Path(__file__).parent / "filecheck" / "passes" / "fuse.mlir"
 ALL_INT8 = np.arange(-128, 128, dtype=np.int8).reshape(1, 256)
@@ -183,7 +183,7 @@ def test_frontend_refuses_float_relu():
 
 
 
-# Peak live bytes (tinyir.liveness) of the file's schedule after --fuse. It
+# Peak live bytes (tinyir.analysis.liveness) of the file's schedule after --fuse. It
 # meets the BASELINES working-set bound with PADs fused (max over ops of
 # inputs + output) on every model but hanlab_mcunet-320kb-1mb, where a
 # 30976-byte residual stays live across the peak op: 309760 + 30976.

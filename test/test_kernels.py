@@ -1,12 +1,12 @@
-"""tinyir.kernels against TensorFlow Lite Micro, bit for bit.
+"""tinyir.numerics.kernels against TensorFlow Lite Micro, bit for bit.
 
-1. Unit tests of tinyir.quantization (QuantizeMultiplier, gemmlowp helpers)
+1. Unit tests of tinyir.numerics.quantization (QuantizeMultiplier, gemmlowp helpers)
    against straightforward scalar transcriptions of the C++ code.
 2. The real-model harness: run every model in ../shared/models through TFLite
    Micro with all intermediate tensors preserved, then feed each operator's
    real inputs to our kernel and require max |difference| == 0 with TFLM's
    output tensor.
-3. Single-operator models built with tinyir.tflite_builder (when present) for
+3. Single-operator models built with tinyir.testing.tflite_builder (when present) for
    the operators the shared models do not contain.
 """
 
@@ -20,10 +20,10 @@ import numpy as np
 import pytest
 from conftest import MODELS, shared_models
 
-from tinyir import kernels as K
-from tinyir import fixedpoint as fx
-from tinyir import quantization as qz
-from tinyir.quantization import QParams
+from tinyir.numerics import fixedpoint as fx
+from tinyir.numerics import kernels as K
+from tinyir.numerics import quantization as qz
+from tinyir.numerics.quantization import QParams
 from tinyir.testing.tflm import tflm_tensors
 
 MODEL_PATHS = shared_models()
@@ -180,7 +180,7 @@ def _explicit_padding(padding: int, in_hw, k_hw, stride, dilation):
 
 
 def run_tflite_op(m: TfliteModel, op, value) -> np.ndarray:
-    """Evaluate one TFLite operator with tinyir.kernels. ``value(i)`` returns
+    """Evaluate one TFLite operator with tinyir.numerics.kernels. ``value(i)`` returns
     tensor i (a constant from the file, or TFLM's activation)."""
     name = m.op_name(op)
     ins = [op.Inputs(i) for i in range(op.InputsLength())]
@@ -293,13 +293,13 @@ def test_model_ops_bit_exact_with_tflm(path: Path):
 
 
 # ---------------------------------------------------------------------------
-# 3. Single-operator models (tinyir.tflite_builder), for ops absent from the
+# 3. Single-operator models (tinyir.testing.tflite_builder), for ops absent from the
 #    shared models. Skipped until the builder exists.
 # ---------------------------------------------------------------------------
 
 
 def _builder():
-    mod = pytest.importorskip("tinyir.tflite_builder", reason="tinyir.tflite_builder is not available")
+    mod = pytest.importorskip("tinyir.testing.tflite_builder", reason="tinyir.testing.tflite_builder is not available")
     return mod.TFLiteBuilder()
 
 
@@ -648,7 +648,7 @@ def test_hard_swish_multiplier_precision_matches_tflm():
     """The wheel divides hires_input_scale (a float product) by the output
     scale in double; the published source divides in float. Pick scales for
     which the two give different outputs and let TFLM decide."""
-    from tinyir.kernels.activation import hard_swish_with_params
+    from tinyir.numerics.kernels.activation import hard_swish_with_params
     rng = np.random.default_rng(3)
     xs = np.arange(-128, 128, dtype=np.int8)
     for _ in range(100000):

@@ -6,12 +6,12 @@ import math
 
 import pytest
 from conftest import require_model
-from tinyir.dialects import tiny
 
 import tinyir
+from tinyir.analysis.liveness import schedule
+from tinyir.analysis.macs import format_macs, module_macs, op_macs
+from tinyir.dialects import tiny
 from tinyir.example_model import make_example_model
-from tinyir.liveness import schedule
-from tinyir.macs import format_macs, module_macs, op_macs
 
 Q = "0.5:0"  # activations
 WQ = "0.01:0"  # weights

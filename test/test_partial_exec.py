@@ -15,13 +15,13 @@ import pytest
 from conftest import input_sets, model_params
 
 import tinyir
-from tinyir.arena import arena_size, lower_bound
+from tinyir.analysis.arena import arena_size, lower_bound
+from tinyir.analysis.liveness import main_function
+from tinyir.analysis.macs import module_macs
+from tinyir.analysis.target import family_of
 from tinyir.dialects import tiny
 from tinyir.errors import TinyIRError
-from tinyir.liveness import main_function
-from tinyir.macs import module_macs
-from tinyir.partial_exec import Analysis, plan_regions
-from tinyir.scratch import family_of
+from tinyir.passes.partial_exec.search import Analysis, plan_regions
 from tinyir.testing.models import random_cnn_case
 from tinyir.testing.tflm import tflm_run
 

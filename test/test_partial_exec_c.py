@@ -216,7 +216,7 @@ def test_fully_connected_tiles(rows, per_channel, tmp_path):
 
 def test_constant_read_whole_and_by_tiles(tmp_path):
     """A depthwise filter read by tiles and whole: its array and a tile-major copy."""
-    from tinyir.arena import arena_size
+    from tinyir.analysis.arena import arena_size
 
     module = split_with_plan(block_ir(), "split %e to %d tiles 4", tmp_path)
     size = arena_size(module)
@@ -267,7 +267,7 @@ def test_split_model_compiles_for_every_cortex_m(tmp_path):
 
     path = require_model("mlperf_streaming_ww_int8.tflite")
     for cpu in cortex_m.CPU_FLAGS:
-        module = tinyir.run_pipeline(tinyir.import_model(path), f"fuse,partial-exec,arena-alloc{{target-cpu={cpu}}}")
+        module = tinyir.run_pipeline(tinyir.import_model(path, mcpu=cpu), "fuse,partial-exec,arena-alloc")
         assert tile_ops(module)
         assert all(o.stat().st_size > 0 for o in cross_compile(module, tmp_path / cpu, cpu))
 

@@ -1,8 +1,8 @@
-"""`--reorder` and the search behind it (tinyir.scheduling).
+"""`--reorder` and the search behind it (tinyir.passes.reorder.search).
 
 What must hold: the result is a valid schedule (the executor's outputs are
 bit-identical before and after), its peak is never above the incoming order's,
-the scheduling model's peaks are those `tinyir.liveness` measures, and the
+the scheduling model's peaks are those `tinyir.analysis.liveness` measures, and the
 peak is the least over all topological orders (checked by brute force over
 every order on small graphs, and by a plain dynamic program on larger ones).
 """
@@ -19,14 +19,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tinyir
-from tinyir import liveness
+from tinyir.analysis import liveness
 from tinyir.passes.reorder import place_ops, reorder_block, scheduling_problem
-from tinyir.scheduling import Problem, exact_search, minimize_peak
+from tinyir.passes.reorder.search import Problem, exact_search, minimize_peak
 from tinyir.testing.models import random_cnn_case
 from tinyir.testing.quantnet import QuantNet
 
 # ---------------------------------------------------------------------------
-# References, written without tinyir.scheduling
+# References, written without tinyir.passes.reorder.search
 # ---------------------------------------------------------------------------
 
 

@@ -15,10 +15,11 @@ from test_tools import assert_one_line_error, tool
 
 import tinyir
 from tinyir import api
-from tinyir.liveness import analyze
-from tinyir.macs import module_macs
-from tinyir.plot import plot_memory
-from tinyir.report import format_table, memory_report, value_names
+from tinyir.analysis.liveness import analyze
+from tinyir.analysis.macs import module_macs
+from tinyir.analysis.names import value_names
+from tinyir.report.memory import format_table, memory_report
+from tinyir.report.plot import plot_memory
 
 # Hand-allocated IR (offsets, arena size, a conv with scratch, a residual add),
 # shared with the FileCheck test of `--report -`, which explains its numbers.

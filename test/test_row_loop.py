@@ -20,10 +20,10 @@ import numpy as np
 import pytest
 
 import tinyir
+from tinyir.analysis.liveness import analyze, main_function
+from tinyir.analysis.macs import module_macs
 from tinyir.dialects import tiny
 from tinyir.errors import TinyIRError
-from tinyir.liveness import analyze, main_function
-from tinyir.macs import module_macs
 from tinyir.testing.models import QuantNet, inverted_residual
 
 # ---------------------------------------------------------------------------

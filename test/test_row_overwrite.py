@@ -18,13 +18,13 @@ import numpy as np
 import pytest
 
 import tinyir
-from tinyir import arena
-from tinyir.allocator import Interval, lower_bound, plan
-from tinyir.arena_check import check_arena
+from tinyir.analysis import arena
+from tinyir.analysis.liveness import Interval, analyze
+from tinyir.analysis.macs import module_macs
 from tinyir.dialects import tiny
 from tinyir.errors import TinyIRError
-from tinyir.liveness import analyze
-from tinyir.macs import module_macs
+from tinyir.passes.arena_alloc.allocator import lower_bound, plan
+from tinyir.passes.arena_alloc.check import check_arena
 from tinyir.testing.models import inverted_residual
 from tinyir.testing.quantnet import QuantNet
 

@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 import tflite
 
-from tinyir.example_model import example_model_case, main as example_main, make_example_model
+from tinyir.example_model import example_model_case, make_example_model
+from tinyir.example_model import main as example_main
 from tinyir.testing.models import ModelCase, random_cnn, random_cnn_case, single_op_cases, single_op_models
+from tinyir.testing.tflite_builder import ModelBuildError, TFLiteBuilder
 from tinyir.testing.tflm import tflm_run
-from tinyir.tflite_builder import ModelBuildError, TFLiteBuilder
 
 runtime = pytest.importorskip("tflite_micro.python.tflite_micro.runtime")
 

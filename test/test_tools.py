@@ -159,3 +159,88 @@ def test_plan_path_in_a_pass_flag(tmp_path):
     plan.write_text("split %nope to %y tiles 2\n")
     done = tool("tinyir-opt", str(require_model(CNN)), f"--partial-exec=plan={plan}")
     assert_one_line_error(done, f"{plan}:1:7: no op writes %nope")
+
+
+# -- --help, --version, --mcpu, no input ---------------------------------------------
+
+
+def test_help_lists_every_pass_option_with_default_and_choices():
+    from tinyir.analysis.target import CPUS
+    from tinyir.api import available_passes
+    from tinyir.passes import pass_options
+
+    text = " ".join(tool("tinyir-opt", "--help").stdout.split())  # argparse wraps lines
+    for name, get_pass in available_passes().items():
+        assert f"--{name} [OPTIONS]" in text
+        for option in pass_options(get_pass()):
+            assert option.doc, f"{name}: option {option.name} has no docstring"
+            default = f"default {option.default}" if option.default else "default: none"
+            assert f"{option.name}={option.type.upper()} ({default}" in text
+    assert f"choices: {', '.join(CPUS)}) The CPU CMSIS-NN is built for" in text
+    assert "--mcpu CPU the CPU to compile for: cortex-m0, cortex-m0plus, cortex-m3," in text
+    assert "(default cortex-m4)" in text
+
+
+def test_readme_pass_table_names_only_options_the_passes_have():
+    """The README's table of passes points to --help for the options; the
+    options its prose names must be options of that pass."""
+    import re
+    from pathlib import Path
+
+    from tinyir.api import available_passes
+    from tinyir.passes import pass_options
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert "`tinyir-opt --help` lists every pass with each of its options" in readme
+    rows = re.findall(r"^\| `--([a-z-]+)` \| (.*) \|$", readme, re.M)
+    assert {name for name, _ in rows} >= {"fuse", "partial-exec", "reorder", "arena-alloc", "check-arena"}
+    for name, text in rows:
+        known = {o.name for o in pass_options(available_passes()[name]())}
+        for key in re.findall(r"`([a-z][a-z-]*)(?:=[^`]*)?`", text):
+            if key in {"tiny", "split"}:
+                continue
+            assert key in known, f"README's --{name} row names option '{key}', which --{name} does not have"
+
+
+def test_version():
+    result = tool("tinyir-opt", "--version")
+    assert result.returncode == 0 and result.stdout.startswith("tinyir-opt 0.") and "xDSL 0.74.0" in result.stdout
+
+
+def test_no_input_on_a_terminal_prints_usage_instead_of_waiting():
+    import os
+    import pty
+
+    primary, secondary = pty.openpty()
+    try:
+        script = "import sys; from tinyir.tools.opt import main; sys.exit(main())"
+        done = subprocess.run([sys.executable, "-c", script], stdin=secondary, capture_output=True, text=True, timeout=60)
+    finally:
+        os.close(primary)
+        os.close(secondary)
+    assert done.returncode == 2
+    assert done.stderr.startswith("usage: tinyir-opt") and "pipe IR into stdin" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_mcpu_drives_every_pass_and_a_pass_that_disagrees_is_an_error():
+    model = str(require_model(CNN))
+    chosen = tool("tinyir-opt", model, "--mcpu", "cortex-m55", "--fuse", "--partial-exec", "--arena-alloc")
+    assert chosen.returncode == 0, chosen.stderr
+    assert 'tiny.target_cpu = "cortex-m55"' in chosen.stdout.splitlines()[0]
+    # the same IR as naming the CPU on both passes
+    both = tool("tinyir-opt", model, "--fuse", "--partial-exec=target-cpu=cortex-m55",
+                "--arena-alloc=target-cpu=cortex-m55")  # fmt: skip
+    assert both.stdout == chosen.stdout
+    # a pass that names another CPU than the module's: one line naming both
+    assert_one_line_error(
+        tool("tinyir-opt", model, "--fuse", "--partial-exec", "--arena-alloc=target-cpu=cortex-m55"),
+        "arena-alloc: target-cpu=cortex-m55, but the module is compiled for cortex-m4",
+    )
+    assert_one_line_error(
+        tool("tinyir-opt", model, "--mcpu", "cortex-m55", "--partial-exec=target-cpu=cortex-m7"),
+        "partial-exec: target-cpu=cortex-m7, but the module is compiled for cortex-m55",
+    )
+    assert_one_line_error(tool("tinyir-opt", model, "--mcpu", "cortex-m9"), "--mcpu: unknown target cpu 'cortex-m9'")
+    report = tool("tinyir-run", model, "--mcpu", "cortex-m3", "--arena-alloc")
+    assert report.returncode == 0 and "checksum" in report.stdout

@@ -1,10 +1,10 @@
 """tinyir: fits int8 neural networks into microcontroller SRAM.
 
 The public API (see `tinyir.api`): `import_model`, `parse_ir`, `print_ir`,
-`run_pipeline`, `execute`, `random_inputs`, `memory_report`, and `TinyIRError` for bad input.
+`run_pipeline`, `set_target_cpu`, `execute`, `random_inputs`, `memory_report`, and
+`TinyIRError` for bad input.
 """
 
-from tinyir.errors import TinyIRError
 from tinyir.api import (  # noqa: E402  (after TinyIRError: the API modules use it)
     available_passes,
     execute,
@@ -14,7 +14,9 @@ from tinyir.api import (  # noqa: E402  (after TinyIRError: the API modules use 
     print_ir,
     random_inputs,
     run_pipeline,
+    set_target_cpu,
 )
+from tinyir.errors import TinyIRError
 
 __all__ = [
     "TinyIRError",
@@ -26,4 +28,5 @@ __all__ = [
     "print_ir",
     "random_inputs",
     "run_pipeline",
+    "set_target_cpu",
 ]

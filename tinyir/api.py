@@ -7,6 +7,10 @@
     outputs = tinyir.execute(module, [x])             # numpy in, numpy out
     report = tinyir.memory_report(module)             # arena, peak, MACs, timeline
 
+The target CPU is set once, on the module: `import_model(path, mcpu="cortex-m55")`
+or `set_target_cpu(module, "cortex-m55")` before the passes (default cortex-m4;
+`tinyir.analysis.target`).
+
 Every function raises `tinyir.TinyIRError` with a one-line message on bad input.
 """
 
@@ -55,8 +59,11 @@ def import_model(
     format: str | None = None,
     name: str = "<input>",
     quantize=None,
+    mcpu: str | None = None,
 ) -> ModuleOp:
     """A verified tiny IR module from a model file path, or from bytes with `format`.
+
+    `mcpu`: the CPU to compile for, recorded on the module (`set_target_cpu`).
 
     `quantize` (ONNX float models): calibration data (a .npy/.npz path, arrays,
     or "random") for onnxruntime's static quantizer; the int8 model it makes is
@@ -75,7 +82,10 @@ def import_model(
     if quantize is not None and format != "onnx":
         raise TinyIRError(f"{name}: --quantize takes a float ONNX model, not .{format}")
     if format == "mlir":
-        return parse_ir(decode_ir(data, name), name=name)
+        module = parse_ir(decode_ir(data, name), name=name)
+        if mcpu is not None:
+            set_target_cpu(module, mcpu)
+        return module
     try:
         if format == "onnx":
             from tinyir.frontends.onnx import import_onnx
@@ -94,7 +104,17 @@ def import_model(
     except TinyIRError as e:  # say which file
         raise TinyIRError(f"{name}: {e}") from None
     verify_module(module)
+    if mcpu is not None:
+        set_target_cpu(module, mcpu)
     return module
+
+
+def set_target_cpu(module: ModuleOp, cpu: str) -> None:
+    """Compile `module` for `cpu` (e.g. "cortex-m55"): every pass and the C
+    backend read it from the module. An error if the module records another CPU."""
+    from tinyir.analysis.target import set_target_cpu
+
+    set_target_cpu(module, cpu)
 
 
 def read_file(path: str | os.PathLike) -> bytes:
@@ -169,11 +189,11 @@ def run_pipeline(module: ModuleOp, pipeline: str) -> ModuleOp:
 def memory_report(module: ModuleOp, baseline: ModuleOp | dict | None = None) -> dict:
     """Where SRAM goes: arena, liveness peak, MACs, live bytes per op, every buffer.
 
-    A JSON-ready dict (fields in `tinyir.report`). `baseline` is the module
+    A JSON-ready dict (fields in `tinyir.report.memory`). `baseline` is the module
     before the passes, or its `memory_report` taken before them: it gives
     `macs_baseline` and the `baseline` timeline to compare with.
     """
-    from tinyir.report import memory_report
+    from tinyir.report.memory import memory_report
 
     return memory_report(module, baseline)
 
@@ -184,14 +204,14 @@ def memory_report(module: ModuleOp, baseline: ModuleOp | dict | None = None) -> 
 
 def execute(module: ModuleOp, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
     """Run a module on the reference executor (bit-exact with TFLite Micro)."""
-    from tinyir.executor import execute
+    from tinyir.numerics.executor import execute
 
     return execute(module, inputs)
 
 
 def random_inputs(module: ModuleOp, seed: int = 0) -> list[np.ndarray]:
     """Seeded random inputs for every model input: the full integer range, or N(0, 1) floats."""
-    from tinyir.executor import random_inputs
+    from tinyir.numerics.executor import random_inputs
 
     return random_inputs(module, seed=seed)
 
@@ -211,7 +231,8 @@ def emit_c(
     with CMSIS-NN. With `directory`, also writes them there, beside tinyir's
     portable kernels (tinyir_kernels.h/.c, tinyir_tiles.h/.c). `external_arena`: the caller passes
     the arena instead of a static array."""
-    from tinyir.backends.c import emit_c as emit, write_c
+    from tinyir.backends.c import emit_c as emit
+    from tinyir.backends.c import write_c
 
     if directory is not None:
         write_c(module, directory, name, external_arena=external_arena)

@@ -1,15 +1,83 @@
-"""What tinyir-opt and tinyir-run share: pass flags and one-line errors."""
+"""What tinyir-opt and tinyir-run share: pass flags, --mcpu, --help, --version
+and one-line errors."""
 
 from __future__ import annotations
 
 import argparse
 import re
 import sys
+import textwrap
 from collections.abc import Callable
 
 from tinyir.api import available_passes
 from tinyir.errors import TinyIRError
 
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's, keeping the line breaks of a help text (a pass's option
+    list) and indenting a wrapped line under its own first line."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=30)
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        lines = []
+        for line in text.splitlines():
+            indent = " " * (len(line) - len(line.lstrip()) + 2 * (line.lstrip() != line))
+            lines += textwrap.wrap(line, width, subsequent_indent=indent) or [""]
+        return lines
+
+
+def new_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """A tool's parser, with --version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        number = version("tinyir")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        number = "unknown"
+    p = argparse.ArgumentParser(prog=prog, description=description, formatter_class=HelpFormatter)
+    p.add_argument("--version", action="version", version=f"%(prog)s {number} (xDSL {version('xdsl')})")
+    return p
+
+
+def add_target_argument(parser: argparse.ArgumentParser) -> None:
+    """`--mcpu CPU`: the target, recorded on the module for every pass and the backend."""
+    from tinyir.analysis.target import CPUS, DEFAULT_CPU
+
+    parser.add_argument(
+        "--mcpu",
+        metavar="CPU",
+        help=f"the CPU to compile for: {', '.join(CPUS)} (default {DEFAULT_CPU}). Recorded on the module "
+        "(tiny.target_cpu); partial-exec weighs and arena-alloc sizes CMSIS-NN scratch for it, and the C "
+        "backend builds for it",
+    )
+
+
+def check_target_argument(args: argparse.Namespace) -> None:
+    """Refuse an unknown --mcpu before any work is done."""
+    from tinyir.analysis.target import cpu_named
+
+    if args.mcpu is not None:
+        try:
+            cpu_named(args.mcpu)
+        except ValueError as e:
+            raise TinyIRError(f"--mcpu: {e}") from None
+
+
+def pass_help(pass_class) -> str:
+    """A pass flag's help: the first line of its docstring, then one line per
+    option (kebab-case name, type, default, choices) and its docstring."""
+    from tinyir.passes import pass_options
+
+    doc = (pass_class.__doc__ or "").strip().splitlines()
+    lines = [doc[0] if doc else ""]
+    for o in pass_options(pass_class):
+        facts = [f"default {o.default}" if o.default else "default: none"]
+        if o.choices:
+            facts.append(f"choices: {', '.join(o.choices)}")
+        lines.append(f"  {o.name}={o.type.upper()} ({'; '.join(facts)}) {o.doc}".rstrip())
+    return "\n".join(lines)
 
 _PLAIN_VALUE = re.compile(r'-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?|[A-Za-z_][A-Za-z0-9_-]*|".*"')
 
@@ -49,9 +117,12 @@ def add_pass_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PIPELINE",
         help="a pass pipeline in xDSL syntax, e.g. 'strip-names{keep_arguments=true}'",
     )
-    group = parser.add_argument_group("passes (applied in the order given)")
-    for name, get_pass in sorted(available_passes().items()):
-        doc = (get_pass().__doc__ or "").strip().splitlines()
+    group = parser.add_argument_group(
+        "passes",
+        "Applied in the order given. OPTIONS are 'key=value key2=value2', e.g. "
+        "--partial-exec='budget=65536 rows=false'; a pass without options takes none.",
+    )
+    for name, get_pass in available_passes().items():
         group.add_argument(
             f"--{name}",
             dest=name,
@@ -59,7 +130,7 @@ def add_pass_arguments(parser: argparse.ArgumentParser) -> None:
             const="",
             action=_AppendPass,
             metavar="OPTIONS",
-            help=(doc[0] if doc else "") + " (OPTIONS as in xDSL: 'key=value key2=value2')",
+            help=pass_help(get_pass()),
         )
 
 
@@ -97,7 +168,7 @@ def run_tool(main: Callable[[], int]) -> Callable[[], int]:
 
 def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     """`--report`, `--report-plot` and `--report-plot-baseline`."""
-    group = parser.add_argument_group("memory report (after the passes; see tinyir.report)")
+    group = parser.add_argument_group("memory report (after the passes; see tinyir.report.memory)")
     group.add_argument(
         "--report",
         metavar="FILE",
@@ -124,7 +195,7 @@ def check_report_arguments(args: argparse.Namespace) -> None:
     """Refuse unusable report flags before any work is done."""
     from pathlib import Path
 
-    from tinyir.plot import check_plot_path
+    from tinyir.report.plot import check_plot_path
 
     if args.report_plot_baseline and args.report_plot is None:
         raise TinyIRError("--report-plot-baseline needs --report-plot IMAGE")
@@ -136,13 +207,13 @@ def check_report_arguments(args: argparse.Namespace) -> None:
 
 def write_reports(args: argparse.Namespace, report: dict) -> None:
     """The report as the flags ask: JSON file, table on stdout, image."""
-    from tinyir import report as reports
+    from tinyir.report import memory as reports
 
     if args.report == "-":
         sys.stdout.write(reports.format_table(report))
     elif args.report is not None:
         reports.write_json(report, args.report)
     if args.report_plot is not None:
-        from tinyir.plot import plot_memory
+        from tinyir.report.plot import plot_memory
 
         plot_memory(report, args.report_plot, baseline=args.report_plot_baseline)

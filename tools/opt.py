@@ -7,6 +7,7 @@
     tinyir-opt model.tflite --fuse --arena-alloc --report -          # memory table, no IR
     tinyir-opt model.tflite --arena-alloc --report r.json --report-plot r.png -o out.mlir
     tinyir-opt model.tflite --fuse --arena-alloc -t c -o out/          # C: out/model.h, out/model.c, runtime
+    tinyir-opt model.tflite --mcpu cortex-m55 --fuse --partial-exec --reorder --arena-alloc -t c -o out/
     tinyir-opt model.mlir -t 'c{model=kws arena=external}'             # both C files on stdout
 
 `-t c` (the C backend, tinyir.backends.c) needs allocated IR. With
@@ -30,7 +31,10 @@ from tinyir.tools.common import (
     add_pass_arguments,
     add_quantize_argument,
     add_report_arguments,
+    add_target_argument,
     check_report_arguments,
+    check_target_argument,
+    new_parser,
     pipeline_of,
     run_tool,
     wants_report,
@@ -41,7 +45,7 @@ SPLIT_MARKER = "// -----"
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="tinyir-opt", description=__doc__.splitlines()[0])
+    p = new_parser("tinyir-opt", __doc__.splitlines()[0])
     p.add_argument("input", nargs="?", default="-", help="a .tflite, .onnx or .mlir file; '-' or nothing reads IR from stdin")
     p.add_argument(
         "-o", "--output", default="-", help="where to write the IR (default: stdout); with -t c, a directory"
@@ -54,6 +58,7 @@ def parser() -> argparse.ArgumentParser:
         help="what to write: 'mlir' (the IR, default) or 'c' (C calling CMSIS-NN; options "
         "c{model=NAME arena=static|external}; needs --arena-alloc)",
     )
+    add_target_argument(p)
     p.add_argument("--print-ir-after-all", action="store_true", help="print the IR after every pass, to stderr")
     p.add_argument(
         "--split-input-file",
@@ -80,6 +85,8 @@ def _read_inputs(args: argparse.Namespace) -> list[tuple[str, ModuleOp | str]]:
 def _process(name: str, source: ModuleOp | str, args: argparse.Namespace) -> tuple[str, dict | None]:
     """The IR text after the passes ("" when nobody reads it) and the memory report, if asked for."""
     module = api.parse_ir(source, name=name) if isinstance(source, str) else source
+    if args.mcpu is not None:
+        api.set_target_cpu(module, args.mcpu)
     # The baseline is the module as it came in: its report, taken before the passes run.
     baseline = api.memory_report(module) if wants_report(args) else None
 
@@ -142,7 +149,13 @@ def _emit_target(name: str, module: ModuleOp, args: argparse.Namespace) -> str:
 
 @run_tool
 def main() -> int:
-    args = parser().parse_args()
+    p = parser()
+    args = p.parse_args()
+    if args.input == "-" and sys.stdin.isatty():  # nothing piped in: say how to use it, don't wait
+        p.print_usage(sys.stderr)
+        print("tinyir-opt: give a model or IR file, or pipe IR into stdin (--help for more)", file=sys.stderr)
+        return 2
+    check_target_argument(args)
     api.build_pipeline(pipeline_of(args))  # a bad pass option fails before any work
     check_report_arguments(args)
     if args.split_input_file and wants_report(args):

@@ -23,11 +23,19 @@ import numpy as np
 
 from tinyir import api
 from tinyir.errors import TinyIRError
-from tinyir.tools.common import add_pass_arguments, add_quantize_argument, pipeline_of, run_tool
+from tinyir.tools.common import (
+    add_pass_arguments,
+    add_quantize_argument,
+    add_target_argument,
+    check_target_argument,
+    new_parser,
+    pipeline_of,
+    run_tool,
+)
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="tinyir-run", description=__doc__.splitlines()[0])
+    p = new_parser("tinyir-run", __doc__.splitlines()[0])
     p.add_argument("input_model", metavar="MODEL", help="a .tflite, .onnx or .mlir file")
     p.add_argument(
         "--input",
@@ -51,6 +59,7 @@ def parser() -> argparse.ArgumentParser:
         help="run on the reference executor (numpy, default) or as C compiled with gcc against CMSIS-NN "
         "(c; adds --arena-alloc at the end of the pipeline when it has none)",
     )
+    add_target_argument(p)
     add_quantize_argument(p)
     add_pass_arguments(p)
     return p
@@ -72,11 +81,12 @@ def _load(path: str) -> np.ndarray:
 @run_tool
 def main() -> int:
     args = parser().parse_args()
+    check_target_argument(args)
     pipeline = pipeline_of(args)
     passes = api.build_pipeline(pipeline).passes  # a bad pass option fails before any work
     if args.backend == "c" and not any(p.name == "arena-alloc" for p in passes):
         pipeline = ",".join(filter(None, [pipeline, "arena-alloc"]))
-    module = api.import_model(args.input_model, quantize=args.quantize)
+    module = api.import_model(args.input_model, quantize=args.quantize, mcpu=args.mcpu)
     api.run_pipeline(module, pipeline)
 
     if args.input:

@@ -7,7 +7,7 @@
 
 - weights and biases become `static const` arrays (flash), aligned to the
   module's `tiny.alignment`; so do the requantization parameters, which come
-  from `tinyir.quantization` (per-channel multipliers and shifts, ADD/MUL
+  from `tinyir.numerics.quantization` (per-channel multipliers and shifts, ADD/MUL
   parameters, softmax's) and never from arithmetic of our own;
 - one static arena of exactly `tiny.arena_size` bytes (`arena=external`: the
   caller passes it as the first argument of the entry point instead);

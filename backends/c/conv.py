@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tinyir import quantization
+from tinyir.analysis.scratch import is_inplace_depthwise
+from tinyir.analysis.target import Family
 from tinyir.dialects import tiny
 from tinyir.errors import TinyIRError
-from tinyir.scratch import Family, is_inplace_depthwise
+from tinyir.numerics import quantization
 
 from . import tiles
 from .emitter import Emitter, Layout, tile_major

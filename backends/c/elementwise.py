@@ -11,9 +11,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from tinyir import quantization
 from tinyir.dialects import tiny
 from tinyir.errors import TinyIRError
+from tinyir.numerics import quantization
 
 from .emitter import Emitter, require_int8_input
 from .text import block, check, cmsis_check, float_literal, int32_literal, quantization_text

@@ -41,10 +41,11 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation, SSAValue
 
-from tinyir import arena as arena_attrs
+from tinyir.analysis import arena as arena_attrs
+from tinyir.analysis.liveness import main_function, walk
+from tinyir.analysis.target import Family, family_of, recorded_cpu
 from tinyir.dialects import tiny
 from tinyir.errors import TinyIRError
-from tinyir.liveness import main_function, walk
 
 from . import rows as row_loops
 from .text import INDENT, array_body, block, c_identifier, c_type, dims, quantization_text
@@ -280,21 +281,15 @@ class Emitter:
         return "\n".join(lines)
 
     def family(self):
-        """The CMSIS-NN build (tinyir.scratch.Family) the module was allocated for; None: unknown."""
-        from tinyir.scratch import family_of
-
-        try:
-            return family_of(self.target_cpu())
-        except ValueError:
-            return None
+        """The CMSIS-NN build (tinyir.analysis.target.Family) the module was allocated for; None: unknown."""
+        cpu = recorded_cpu(self.module)
+        return None if cpu is None else family_of(cpu)
 
     def build_guard(self) -> list[str]:
         """An #error when CMSIS-NN is built for a CPU family whose kernels need
         more scratch than the arena holds (the allocation's family, see
-        tinyir.scratch). The pure C build (no ARM_MATH_DSP / ARM_MATH_MVEI, as
+        tinyir.analysis.scratch). The pure C build (no ARM_MATH_DSP / ARM_MATH_MVEI, as
         on a host) needs the least, so it accepts every allocation."""
-        from tinyir.scratch import Family
-
         cpu, family = self.target_cpu(), self.family()
         if family is None:
             return []
@@ -307,14 +302,14 @@ class Emitter:
             f"/* Scratch buffers were sized for {cpu} ({family.value} build of CMSIS-NN). */",
             f"#if {condition}",
             f'#error "arena allocated for {cpu}: CMSIS-NN built for another CPU family needs other scratch '
-            f'sizes (run --arena-alloc=target-cpu=...)"',
+            f'sizes (compile the model with --mcpu=<that CPU>)"',
             "#endif",
             "",
         ]
 
     def target_cpu(self) -> str:
-        attr = self.module.attributes.get(arena_attrs.TARGET_CPU)
-        return getattr(attr, "data", "unknown")
+        """The CPU the arena was planned for ("unknown" in a module allocated by hand without one)."""
+        return recorded_cpu(self.module) or "unknown"
 
     def source(self) -> str:
         upper = self.name.upper()

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 from xdsl.dialects.builtin import ModuleOp
 
+from tinyir.analysis.liveness import main_function
 from tinyir.dialects import tiny
 from tinyir.errors import TinyIRError
-from tinyir.liveness import main_function
 
 from .emitter import outputs
 from .target import RUNTIME_SOURCES, write_c

@@ -8,8 +8,8 @@ from __future__ import annotations
 import math
 from functools import partial
 
-from tinyir import quantization
 from tinyir.dialects import tiny
+from tinyir.numerics import quantization
 
 from .emitter import Emitter, require_int8_input, require_rank
 from .text import block, check, cmsis_check, dims, ints, static_ints, tile

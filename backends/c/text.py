@@ -9,9 +9,9 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from tinyir import quantization
 from tinyir.dialects import tiny
 from tinyir.errors import TinyIRError
+from tinyir.numerics import quantization
 
 INDENT = "    "
 

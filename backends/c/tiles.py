@@ -11,7 +11,7 @@ CMSIS-NN has no kernel for, calling tinyir's backends/runtime/tinyir_tiles.c:
   bias, are one constant per output channel, computed here and added at the
   first tile); any other convolution the general one
   (`tinyir_conv_input_tile_s8`). Multipliers and shifts are the untiled
-  op's, from tinyir.quantization.
+  op's, from tinyir.numerics.quantization.
 
 (Output tiles are CMSIS-NN calls on slices: conv.py.)
 """
@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tinyir import quantization
 from tinyir.dialects import tiny
+from tinyir.numerics import quantization
 
 from .emitter import Emitter, Layout, const_data
 from .text import block, check, dims

@@ -56,6 +56,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
+from tinyir.analysis.target import CPUS
+
 HERE = Path(__file__).resolve().parent
 STARTUP_C = HERE / "startup.c"
 LINKER_SCRIPT = HERE / "mps2_an386.ld"
@@ -64,13 +66,9 @@ CC = "arm-none-eabi-gcc"
 QEMU = "qemu-system-arm"
 HOST_CC = "gcc"
 
-# The one table of per-CPU code generation flags.
-CPU_FLAGS: dict[str, tuple[str, ...]] = {
-    "cortex-m0plus": ("-mcpu=cortex-m0plus", "-mthumb", "-mfloat-abi=soft"),
-    "cortex-m4": ("-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"),
-    "cortex-m7": ("-mcpu=cortex-m7", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-d16"),
-    "cortex-m55": ("-mcpu=cortex-m55", "-mthumb", "-mfloat-abi=hard", "-mfpu=auto"),
-}
+# Per-CPU code generation flags: the CPU table's (tinyir.analysis.target),
+# for every CPU Debian's arm-none-eabi-gcc builds.
+CPU_FLAGS: dict[str, tuple[str, ...]] = {name: cpu.gcc_flags for name, cpu in CPUS.items() if cpu.gcc_flags}
 # For every CPU, and for the host build of the same sources.
 CFLAGS: tuple[str, ...] = ("-O2", "-Wall", "-Wextra", "-Werror")
 # Cross builds only: one section per function/object, so --gc-sections drops
@@ -106,7 +104,7 @@ def cpu_flags(cpu: str) -> tuple[str, ...]:
     try:
         return CPU_FLAGS[cpu]
     except KeyError:
-        raise ValueError(f"unknown CPU {cpu!r}; known: {', '.join(CPU_FLAGS)}") from None
+        raise ValueError(f"cannot build for CPU {cpu!r}; known: {', '.join(CPU_FLAGS)}") from None
 
 
 def _check(cmd: Sequence[str], what: str) -> None:
@@ -517,29 +515,33 @@ def model_ram(arena: int, io_bytes: int) -> int:
     return arena + io_bytes + MODEL_HEAP + MODEL_STACK + MODEL_STATE
 
 
-def build_model(module, directory: str | Path, name: str = "model", cpu: str = RUN_CPU, cmsis_nn=None) -> ModelBuild:
+def build_model(
+    module, directory: str | Path, name: str = "model", cpu: str | None = None, cmsis_nn=None
+) -> ModelBuild:
     """Emit an allocated module as C into `directory` (with the harness main),
-    compile it for `cpu` (warnings are errors) and link it against CMSIS-NN
+    compile it for `cpu` (default: the module's, `tinyir.analysis.target`;
+    warnings are errors) and link it against CMSIS-NN
     (`cmsis_nn_library(cpu, cmsis_nn)`) into exactly `model_ram` bytes of RAM.
 
     The module's arena must be planned for a CPU of `cpu`'s CMSIS-NN family
-    (`arena-alloc{target-cpu=...}`): scratch sizes differ between families.
+    (`--mcpu`): scratch sizes differ between families.
     """
     from xdsl.dialects import func
 
-    from tinyir import arena as arena_attrs
+    from tinyir.analysis import arena as arena_attrs
+    from tinyir.analysis.target import family_of, recorded_cpu, target_cpu
     from tinyir.api import emit_c
     from tinyir.backends.c import RUNTIME_SOURCES
     from tinyir.dialects import tiny
-    from tinyir.scratch import family_of
 
     arena = arena_attrs.arena_size(module)
     if arena is None:
         raise ValueError("the module has no arena: run arena-alloc first")
-    cpu_flags(cpu)  # a known CPU
-    planned = module.attributes.get(arena_attrs.TARGET_CPU)
-    if planned is not None and family_of(planned.data) != family_of(cpu):
-        raise ValueError(f"arena planned for {planned.data}, whose CMSIS-NN scratch differs from {cpu}'s")
+    cpu = cpu or target_cpu(module)
+    cpu_flags(cpu)  # a CPU the compiler builds
+    planned = recorded_cpu(module)
+    if planned is not None and family_of(planned) != family_of(cpu):
+        raise ValueError(f"arena planned for {planned}, whose CMSIS-NN scratch differs from {cpu}'s")
     directory = Path(directory)
     files = emit_c(module, name, directory=directory)
     ident = next(Path(f).stem for f in files if f.endswith(".h"))

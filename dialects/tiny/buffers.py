@@ -135,7 +135,7 @@ class ViewOp(IRDLOperation):
     """Base of the views: a value that aliases its `source`'s buffer, no copy.
 
     Views own no memory: liveness, the allocator, the arena checker and the
-    executor follow `source` to the buffer (`tinyir.liveness.buffer_root`).
+    executor follow `source` to the buffer (`tinyir.analysis.liveness.buffer_root`).
     Subclasses say which bytes of the source the view covers.
     """
 

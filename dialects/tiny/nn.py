@@ -15,10 +15,10 @@ from xdsl.irdl import (
     prop_def,
 )
 
-from tinyir import quantization
 from tinyir.dialects.tiny.base import ComputeOp
 from tinyir.dialects.tiny.tiles import TiledOp
-from tinyir.quantization import QParams
+from tinyir.numerics import quantization
+from tinyir.numerics.quantization import QParams
 
 # ---------------------------------------------------------------------------
 # Compute ops
@@ -318,7 +318,7 @@ class ClampOp(UnaryOp):
         tiny.clamp %x -> %y {clamp = array<i64: -128, 127>}
 
     y = min(max(zp_y + MultiplyByQuantizedMultiplier(x - zp_x, M, shift), lo), hi)
-    with (M, shift) from s_x / s_y (tinyir.quantization.clamp_params). With equal
+    with (M, shift) from s_x / s_y (tinyir.numerics.quantization.clamp_params). With equal
     input and output quantization the requantization is the identity and this
     is a plain clamp, which --fuse folds into the producer's own `clamp`.
     """

@@ -21,7 +21,7 @@ from xdsl.parser import AttrParser
 from xdsl.printer import Printer
 from xdsl.utils.exceptions import VerifyException
 
-from tinyir.quantization import QParams
+from tinyir.numerics.quantization import QParams
 
 # ---------------------------------------------------------------------------
 # The buffer type

@@ -24,7 +24,7 @@ from xdsl.utils.exceptions import VerifyException
 
 from tinyir.dialects import tiny
 from tinyir.errors import TinyIRError
-from tinyir.quantization import QParams, activation_range, same_padding
+from tinyir.numerics.quantization import QParams, activation_range, same_padding
 
 _OPERATOR_NAMES = {v: k for k, v in vars(tflite.BuiltinOperator).items() if not k.startswith("_")}
 _TENSOR_TYPES = {v: k for k, v in vars(tflite.TensorType).items() if not k.startswith("_")}

@@ -13,7 +13,7 @@ does what a training framework plus the TFLite converter would do:
    reshapes, pads, transposes and concatenations keep their input's
    quantization; LOGISTIC and SOFTMAX output at 1/256, -128), symmetric int8
    weights (per-channel or per-tensor), int32 biases at input_scale *
-   filter_scale. It writes the model with :class:`~tinyir.tflite_builder.TFLiteBuilder`.
+   filter_scale. It writes the model with :class:`~tinyir.testing.tflite_builder.TFLiteBuilder`.
 3. It also returns a fake-quantized float reference of the model (dequantized
    weights, every activation rounded to its int8 grid), which agrees with
    TFLite's int8 kernels to within rounding: a check that the model means

@@ -86,7 +86,7 @@ def _root(value):
 def per_layer_diff(module, tensor_map: dict[str, Entry], model: bytes, feeds: dict[str, np.ndarray]) -> dict[str, int]:
     """max |ours - onnxruntime| (in int8 steps) of each int8 tensor both
     compute, each layer fed onnxruntime's inputs."""
-    from tinyir.executor import execute
+    from tinyir.numerics.executor import execute
 
     names = [n for n in integer_tensors(model) if n in tensor_map and tensor_map[n].is_int8]
     reference = ort_run(model, feeds, names)

@@ -11,8 +11,7 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from tinyir.tflite_builder import TFLiteBuilder
-
+from tinyir.testing.tflite_builder import TFLiteBuilder
 
 # ==========================================================================
 # Float kernels (numpy). Arrays carry a leading sample axis in front of the

@@ -3,7 +3,7 @@
     python make_model.py NAME OUT.tflite [--truncate BYTES]
 
 NAME is one of the models below (`--list` prints them). The models are built
-with tinyir.tflite_builder from fixed data, so the imported IR is the same every run.
+with tinyir.testing.tflite_builder from fixed data, so the imported IR is the same every run.
 `--truncate` keeps only the first BYTES bytes of the file (a negative number
 drops that many from the end), to test how a cut-off file is refused.
 
@@ -17,7 +17,7 @@ import sys
 
 import numpy as np
 
-from tinyir.tflite_builder import TFLiteBuilder
+from tinyir.testing.tflite_builder import TFLiteBuilder
 
 
 def _int8(shape, step: int = 1) -> np.ndarray:

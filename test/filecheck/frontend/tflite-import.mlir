@@ -1,4 +1,4 @@
-// Import of small int8 TFLite models written by make_model.py (tinyir.tflite_builder).
+// Import of small int8 TFLite models written by make_model.py (tinyir.testing.tflite_builder).
 //
 // RUN: python %{frontend}/make_model.py net %t.net.tflite
 // RUN: tinyir-opt %t.net.tflite | filecheck %s --check-prefix=NET

@@ -9,16 +9,20 @@
 // RUN: tinyir-opt %s -p 'arena-alloc{inplace=false alignment=4}' | filecheck %s --check-prefix=NOINPLACE
 //
 // The output parses back to itself, passes the checker (also from stock
-// xdsl-opt), and running the pass again (here for another CPU) replans it.
+// xdsl-opt), and running the pass again replans it the same. The CPU is the
+// module's (--mcpu): another one in the option is an error naming both.
 // RUN: tinyir-opt %s --arena-alloc -o %t.mlir
 // RUN: tinyir-opt %t.mlir --check-arena | diff - %t.mlir
 // RUN: xdsl-opt %t.mlir -p check-arena > /dev/null
-// RUN: tinyir-opt %t.mlir --arena-alloc=target-cpu=cortex-m55 | filecheck %s --check-prefix=M55
+// RUN: tinyir-opt %t.mlir --arena-alloc | diff - %t.mlir
+// RUN: tinyir-opt %s --mcpu cortex-m55 --arena-alloc | filecheck %s --check-prefix=M55
+// RUN: not tinyir-opt %t.mlir --arena-alloc=target-cpu=cortex-m55 2>&1 | filecheck %s --check-prefix=OTHERCPU
+// RUN: not tinyir-opt %s --mcpu cortex-m55 --arena-alloc=target-cpu=cortex-m4 2>&1 | filecheck %s --check-prefix=OTHERCPU4
 //
 // The allocated module computes the same, in one arena:
 // RUN: tinyir-run %s > %t.plain
 // RUN: tinyir-run %t.mlir > %t.arena
-// RUN: tinyir-run %s --arena-alloc=target-cpu=cortex-m55 > %t.m55
+// RUN: tinyir-run %s --mcpu cortex-m55 --arena-alloc > %t.m55
 // RUN: cat %t.plain %t.arena %t.m55 | filecheck %s --check-prefix=SAME
 //
 // In-place depthwise convolution (option inplace-depthwise, off by default):
@@ -136,6 +140,10 @@ func.func @main(%x: !tiny.buffer<1x4x4x2xi8, 0.5:-1>) -> !tiny.buffer<1x4xi8, 0.
 
 // BADCPU:      {{\A}}error: pass pipeline 'arena-alloc{target-cpu=cortex-m9}': unknown target cpu 'cortex-m9' (choices: cortex-m0, cortex-m0plus, cortex-m3, cortex-m4, cortex-m7, cortex-m33, cortex-m55, cortex-m85){{$}}
 // BADCPU-NOT:  {{.}}
+// OTHERCPU:      {{\A}}error: arena-alloc: target-cpu=cortex-m55, but the module is compiled for cortex-m4 (tiny.target_cpu); set the CPU once, with --mcpu{{$}}
+// OTHERCPU-NOT:  {{.}}
+// OTHERCPU4:     {{\A}}error: arena-alloc: target-cpu=cortex-m4, but the module is compiled for cortex-m55 (tiny.target_cpu); set the CPU once, with --mcpu{{$}}
+// OTHERCPU4-NOT: {{.}}
 // BADALIGN:     {{\A}}error: pass pipeline 'arena-alloc{alignment=12}': alignment must be a power of two of at least 4, got 12{{$}}
 // BADALIGN-NOT: {{.}}
 // ROWS:      tiny.arena_size = 176 : i64, tiny.arena_lower_bound = 176 : i64

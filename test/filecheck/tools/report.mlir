@@ -51,6 +51,7 @@ builtin.module attributes {tiny.arena_size = 112 : i64} {
 // 2x2 x 4 x 3x3 = 144; the FC 3 x 4 = 12; add and pool count 0.
 // CHECK-NOT:  builtin.module
 // CHECK:      {{\A}}memory report of @main ({{.*}}report.mlir)
+// CHECK-NEXT:   target         cortex-m4
 // CHECK-NEXT:   arena          112 B, 1.000 x the live peak
 // CHECK-NEXT:   live peak      112 B  at step 0: tiny.conv_2d -> %c
 // CHECK-NEXT:   as imported    live peak 112 B (the same), 6 steps
@@ -83,15 +84,17 @@ builtin.module attributes {tiny.arena_size = 112 : i64} {
 // STRIPPED:   *    0 {{.*}}  tiny.conv_2d              %4
 // STRIPPED:           64          32      0      0  scratch      %3
 
-// UNALLOCATED:      arena          not allocated (run --arena-alloc)
+// UNALLOCATED:      target         cortex-m4
+// UNALLOCATED-NEXT: arena          not allocated (run --arena-alloc)
 // UNALLOCATED-NEXT: live peak      112 B  at step 0: tiny.conv_2d -> %c
 // UNALLOCATED:      (* = peak; bar: live bytes against the peak)
 // UNALLOCATED:         64           -      0      0  scratch      %s
 // UNALLOCATED:         16           -      0      3  activation   %c
 
 // PASS:      memory report of @main (<stdin>)
+// PASS-NEXT:   target         cortex-m4
 // PASS-NEXT:   arena          {{[0-9]+}} B, {{[0-9.]+}} x the live peak
-// PASS-NEXT:   allocated for  cortex-m4, alignment 16, lower bound {{[0-9]+}} B
+// PASS-NEXT:   allocated with alignment 16, lower bound {{[0-9]+}} B
 // PASS:        {{^ +}}32 {{ +}}{{[0-9]+}}      0      0  input        %x
 // PASS:        {{^ +}}16 {{ +}}{{[0-9]+}}      0 {{ +[0-9]+}}  activation   %c
 
@@ -99,10 +102,10 @@ builtin.module attributes {tiny.arena_size = 112 : i64} {
 // IR:      tiny.conv_2d %x, %w, %b -> %c scratch %s
 
 // JSON:      "arena_bytes": 112,
-// Hand-allocated: no lower bound, alignment or CPU recorded.
+// Hand-allocated: no lower bound or alignment recorded, nor a CPU (the default).
 // JSON-NEXT: "arena_lower_bound": null,
 // JSON-NEXT: "alignment": null,
-// JSON-NEXT: "target_cpu": null,
+// JSON-NEXT: "target_cpu": "cortex-m4",
 // JSON-NEXT: "live_peak_bytes": 112,
 // JSON-NEXT: "peak_step": 0,
 // JSON-NEXT: "macs": 588,

@@ -18,10 +18,10 @@ from pathlib import Path
 from xdsl.dialects.builtin import ModuleOp
 
 from tinyir.frontends.onnx.graph import read_graph
-from tinyir.frontends.onnx.rewrite import rewrite
 from tinyir.frontends.onnx.layout import Entry, Lowering
 from tinyir.frontends.onnx.ops import LOWERINGS
 from tinyir.frontends.onnx.quant import analyze
+from tinyir.frontends.onnx.rewrite import rewrite
 
 __all__ = ["Entry", "SUPPORTED_OPERATORS", "import_onnx"]
 

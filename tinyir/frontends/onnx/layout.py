@@ -33,7 +33,7 @@ from tinyir.errors import TinyIRError
 from tinyir.frontends.onnx.graph import Graph, Node, evaluate
 from tinyir.frontends.onnx.quant import Quantization, qparams_for_range, quantize_array
 from tinyir.frontends.tflite import value_name
-from tinyir.quantization import QParams
+from tinyir.numerics.quantization import QParams
 
 NHWC = (0, 2, 3, 1)  # NCHW tensors as tiny keeps them
 I8, I32, F32 = IntegerType(8), IntegerType(32), Float32Type()

@@ -30,7 +30,7 @@ import numpy as np
 
 from tinyir.errors import TinyIRError
 from tinyir.frontends.onnx.graph import Graph, Node, is_constant_like
-from tinyir.quantization import QParams
+from tinyir.numerics.quantization import QParams
 
 # Ops that move or select int8 values without arithmetic: on an int8 tensor
 # they give an int8 tensor of the same quantization.

@@ -5,7 +5,7 @@ becomes an int8 tiny op when quant analysis gave its output an int8
 quantization and its inputs are int8 (QDQ models; see quant.py), else an f32
 op (float models). QOperator ops (QLinearConv, ...) are int8 by definition.
 The int8 forms are the ones the TFLite frontend makes, so they compute what
-TFLite Micro computes; all requantization math is tinyir.quantization's.
+TFLite Micro computes; all requantization math is tinyir.numerics.quantization's.
 
     common.py       clamps, attributes, sliding windows
     linear.py       Conv, Gemm, MatMul, QLinearConv, QLinearMatMul, QGemm

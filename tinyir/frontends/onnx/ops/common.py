@@ -10,7 +10,7 @@ from tinyir.dialects import tiny
 from tinyir.frontends.onnx.graph import Node
 from tinyir.frontends.onnx.layout import F32, Lowering, float_clamp
 from tinyir.frontends.onnx.quant import QConst, to_int8
-from tinyir.quantization import QParams, _quantize_scalar, activation_range, same_padding
+from tinyir.numerics.quantization import QParams, _quantize_scalar, activation_range, same_padding
 
 
 def clamp_of(node: Node, q: QParams | None, bounds: tuple[float, float] | None = None):

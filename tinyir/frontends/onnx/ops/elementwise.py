@@ -13,7 +13,7 @@ from tinyir.frontends.onnx.graph import Node, activation_bounds
 from tinyir.frontends.onnx.layout import F32, I8, Lowering, float_clamp, identity
 from tinyir.frontends.onnx.ops.common import clamp_of, float_value, quantized_const
 from tinyir.frontends.onnx.quant import UNIT_INTERVAL, node_qparams
-from tinyir.quantization import QParams
+from tinyir.numerics.quantization import QParams
 
 
 def _broadcast_layout(L: Lowering, node: Node, names: list[str]) -> tuple[tuple[int, ...], int]:

@@ -11,7 +11,7 @@ from tinyir.frontends.onnx.layout import F32, I8, I32, NHWC, Lowering, float_cla
 from tinyir.frontends.onnx.ops.common import clamp_of, float_value, int_list, window_of
 from tinyir.frontends.onnx.ops.elementwise import lower_elementwise
 from tinyir.frontends.onnx.quant import QConst, node_qparams, to_int8
-from tinyir.quantization import QParams
+from tinyir.numerics.quantization import QParams
 
 
 def _normalized_weights(node: Node, qc: QConst, axis: int) -> tuple[np.ndarray, QParams]:

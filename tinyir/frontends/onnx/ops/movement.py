@@ -13,7 +13,7 @@ from tinyir.frontends.onnx.graph import Node, pad_amounts
 from tinyir.frontends.onnx.layout import F32, I8, Entry, Lowering, identity, same_bytes
 from tinyir.frontends.onnx.ops.common import int_list, quantized_const
 from tinyir.frontends.onnx.quant import node_qparams
-from tinyir.quantization import QParams
+from tinyir.numerics.quantization import QParams
 
 
 def _reshaped(L: Lowering, node: Node, x: str, shape: tuple[int, ...]) -> None:

@@ -11,7 +11,7 @@ from tinyir.dialects import tiny
 from tinyir.frontends.onnx.graph import Node, reduce_axes
 from tinyir.frontends.onnx.layout import F32, I8, NHWC, Lowering, float_clamp
 from tinyir.frontends.onnx.ops.common import int_list, window_of
-from tinyir.quantization import QParams
+from tinyir.numerics.quantization import QParams
 
 
 def _pool(L: Lowering, node: Node, op_class, x: str, kernel: tuple[int, int], out_q: QParams | None) -> None:

@@ -1,0 +1,116 @@
+"""`check-arena`: an independent proof that an allocated module's arena is sound.
+
+Runs on any IR that `--arena-alloc` (or a person) allocated, and at the end
+of `--arena-alloc` itself; it changes nothing.
+
+It shares nothing with the allocator (`tinyir.passes.arena_alloc.allocator`) but the IR and the
+liveness analysis: it reads the offsets back from the IR (see `tinyir.analysis.arena`
+for the representation) and checks, with each buffer's own byte size:
+
+- every SRAM buffer (function argument or tiny.alloc) has an offset;
+- every offset is a multiple of the module's `tiny.alignment` (if it has one);
+- every buffer lies inside the arena: offset + bytes <= `tiny.arena_size`;
+- no two buffers live at the same step share a byte (of a buffer whose live
+  bytes shrink, those live at that step: `Buffer.extents`).
+
+A failure is a TinyIRError with a one-line message naming the buffers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import BlockArgument, SSAValue
+from xdsl.passes import ModulePass
+
+from tinyir.analysis import arena
+from tinyir.analysis.liveness import analyze_block, main_function, walk
+from tinyir.dialects import tiny
+from tinyir.errors import TinyIRError
+
+
+@dataclass(frozen=True)
+class CheckArenaPass(ModulePass):
+    """Check that no two buffers live at the same step overlap in the arena."""
+
+    name = "check-arena"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        check_arena(op)
+
+
+@dataclass(frozen=True)
+class _Placed:
+    label: str
+    start: int
+    end: int  # exclusive
+    first: int  # live steps, inclusive; first > last for a buffer never live
+    last: int
+
+
+def _label(value: SSAValue) -> str:
+    if value.name_hint:
+        return f"%{value.name_hint}"
+    if isinstance(value, BlockArgument):
+        return f"argument #{value.index}"
+    block = value.owner.parent_block()
+    index = list(walk(block)).index(value.owner) if block is not None else "?"
+    return f"the tiny.alloc at operation #{index}"
+
+
+def check_arena(module: ModuleOp) -> None:
+    """Raise TinyIRError unless the module's arena allocation is sound."""
+    size = arena.arena_size(module)
+    if size is None:
+        raise TinyIRError(f"arena check: the module is not allocated (no {arena.ARENA_SIZE}); run --arena-alloc")
+    align = arena.alignment(module) or 1
+    function = main_function(module)
+    block = function.body.block
+    liveness = analyze_block(block)
+    live = {b.value: b for b in liveness.buffers}
+    step_names = [op.name for op in liveness.steps]
+    arg_offsets = arena.argument_offsets(function)
+
+    placed: list[_Placed] = []
+    roots: list[tuple[SSAValue, int | None]] = list(zip(block.args, arg_offsets))
+    roots += [(op.result, op.arena_offset) for op in walk(block) if isinstance(op, tiny.AllocOp)]
+    known = {value for value, _ in roots}
+    for value in live:
+        if value not in known:
+            raise TinyIRError(
+                f"arena check: {_label(value)} is an SRAM buffer that is neither an argument nor a tiny.alloc"
+            )
+    for value, offset in roots:
+        label = _label(value)
+        nbytes = tiny.buffer_type(value).nbytes
+        if offset is None:
+            raise TinyIRError(f"arena check: {label} has no arena offset")
+        if offset % align:
+            raise TinyIRError(f"arena check: {label} at offset {offset} is not aligned to {align} bytes")
+        if offset < 0 or offset + nbytes > size:
+            raise TinyIRError(
+                f"arena check: {label} [{offset}, {offset + nbytes}) lies outside the arena of {size} bytes"
+            )
+        if value not in live:
+            placed.append(_Placed(label, offset, offset + nbytes, 1, 0))  # never live
+            continue
+        for part in live[value].interval.pieces():  # the bytes live over each run of steps
+            placed.append(_Placed(label, offset, offset + part.size, part.first, part.last))
+
+    # Sweep by offset: a buffer can only collide with those starting before it ends.
+    placed.sort(key=lambda p: (p.start, p.end))
+    for i, a in enumerate(placed):
+        for b in placed[i + 1 :]:
+            if b.start >= a.end:
+                break
+            if a.first > a.last or b.first > b.last or a.end == a.start or b.end == b.start:
+                continue
+            if a.first <= b.last and b.first <= a.last:
+                step = max(a.first, b.first)
+                op = f" ({step_names[step]})" if step < len(step_names) else ""
+                raise TinyIRError(
+                    f"arena check: {a.label} [{a.start}, {a.end}) and {b.label} [{b.start}, {b.end}) "
+                    f"overlap while both are live at step {step}{op}"
+                )

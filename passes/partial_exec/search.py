@@ -1,0 +1,307 @@
+"""Channel-split partial execution (Pex): which chains to split, into how many tiles.
+
+Liberis & Lane, "Pex: memory-efficient microcontroller deep learning
+through partial execution" (2022): most operators need not see
+or produce all channels at once, so a chain of them can run a window of
+channels at a time and the large tensors inside the chain never exist whole.
+
+A *run* is a sequence of consecutive steps o_1 .. o_n where o_k's output is
+read by o_{k+1} alone (a plain `tiny.alloc`, not a model output, not viewed).
+A *candidate* splits o_a .. o_b of a run (a < b) into K tiles:
+
+- head: o_a is a conv / fully connected layer computing K output tiles from
+  its whole input ("produce"), or a channelwise op reading a copied tile of
+  its whole input ("extract");
+- middle: channelwise ops (depthwise conv, pools, activations, requantize);
+- tail: o_b is a conv / fully connected layer reading input tiles and summing
+  into an int32 accumulator ("accumulate", 4 bytes per output element), or a
+  channelwise op whose output tiles are copied into its whole output
+  ("insert").
+
+Every op computes each output element once over the K tiles: MACs are
+unchanged. The cost of a candidate is the peak of live bytes over its steps
+once it is a `tiny.tile_loop`, exactly as `tinyir.analysis.liveness` counts the loop
+and `--arena-alloc` sizes it: the buffers live across the region (the head's
+input, the tail's output, residuals, the accumulator) plus the largest step
+of one tile (its input and output tiles and its CMSIS-NN scratch for the
+tile's shapes), every buffer rounded up to the alignment. Steps outside a
+region keep their live bytes, so candidates in different places are
+independent, and the best set is found exactly: binary search on the peak
+T, and for each T a dynamic program per run that covers every step above T
+by disjoint candidates whose own peak is at most T, at the least cost (tiles
+times ops: kernel calls). The result is never worse than not splitting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from xdsl.dialects import func
+from xdsl.ir import Block, SSAValue
+
+from tinyir.analysis.liveness import analyze_block, buffer_root, enclosing_loop
+from tinyir.analysis.scratch import is_inplace_depthwise, scratch_bytes
+from tinyir.analysis.target import Family
+from tinyir.dialects import tiny
+from tinyir.passes.partial_exec import rows as row_regions
+
+CHANNELWISE_OPS = (
+    tiny.DepthwiseConv2DOp,
+    tiny.AvgPool2DOp,
+    tiny.MaxPool2DOp,
+    tiny.ClampOp,
+    tiny.LogisticOp,
+    tiny.HardSwishOp,
+    tiny.QuantizeOp,
+)
+WEIGHTED_OPS = (tiny.Conv2DOp, tiny.FullyConnectedOp)
+
+
+def is_int8(op: tiny.ComputeOp) -> bool:
+    """int8 in and out: what CMSIS-NN and the tile kernels run (not float models)."""
+    return op.in_type(0).dtype.name == "int8" and op.out_type.dtype.name == "int8"
+
+
+def is_channelwise(op: tiny.ComputeOp) -> bool:
+    """Output channel window j reads input channel window j only."""
+    if not isinstance(op, CHANNELWISE_OPS) or op.tile is not None or is_inplace_depthwise(op) or not is_int8(op):
+        return False
+    x = op.in_type(0)
+    if isinstance(op, tiny.QuantizeOp) and x.dtype.kind != "i":
+        return False
+    return bool(x.shape) and x.shape[-1] > 0
+
+
+def is_weighted(op: tiny.ComputeOp) -> bool:
+    return isinstance(op, WEIGHTED_OPS) and op.tile is None and is_int8(op)
+
+
+def reads_whole_rows(op: tiny.ComputeOp) -> bool:
+    """A fully connected layer can read input tiles only if its rows are the
+    input's last axis (not a flattened [H, W, C])."""
+    return not isinstance(op, tiny.FullyConnectedOp) or op.in_type(0).shape[-1] == op.in_type(1).shape[1]
+
+
+def tile_type(t: tiny.BufferType, tiles: int) -> tiny.BufferType:
+    """The type of one of `tiles` channel tiles of `t` (channels last)."""
+    return t.with_shape((*t.shape[:-1], t.shape[-1] // tiles))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Steps first..last split into `tiles` tiles (of channels, or of rows:
+    tinyir.passes.partial_exec.rows), and the peak that gives."""
+
+    first: int
+    last: int
+    tiles: int
+    peak: int
+    rows: bool = False
+
+    @property
+    def cost(self) -> int:
+        return self.tiles * (self.last - self.first + 1)
+
+
+@dataclass
+class Region:
+    """A chosen split: ops (consecutive steps), tile count, by rows or by
+    channels, and (by channels) head and tail kind."""
+
+    ops: list[tiny.ComputeOp]
+    tiles: int
+    rows: bool = False
+
+    @property
+    def head(self) -> str:
+        return "produce" if is_weighted(self.ops[0]) else "extract"
+
+    @property
+    def tail(self) -> str:
+        return "accumulate" if is_weighted(self.ops[-1]) else "insert"
+
+
+def _chunked_values(ops: Sequence[tiny.ComputeOp]) -> list[SSAValue]:
+    """The values split into tiles by a region of `ops`."""
+    values = [op.out for op in ops[:-1]]
+    if not is_weighted(ops[0]):
+        values.insert(0, ops[0].ins[0])
+    if not is_weighted(ops[-1]):
+        values.append(ops[-1].out)
+    return values
+
+
+def valid_region(ops: Sequence[tiny.ComputeOp]) -> bool:
+    """Whether consecutive linked ops make a head, channelwise middle ops and a tail."""
+    if len(ops) < 2 or not all(is_channelwise(op) for op in ops[1:-1]):
+        return False
+    head, tail = ops[0], ops[-1]
+    if not (is_weighted(head) or is_channelwise(head)):
+        return False
+    if is_weighted(tail):
+        return reads_whole_rows(tail)
+    return is_channelwise(tail)
+
+
+def tile_counts(ops: Sequence[tiny.ComputeOp], max_tiles: int) -> list[int]:
+    """Tile counts 2..max_tiles that divide every split tensor's channels."""
+    channels = [tiny.buffer_type(v).shape[-1] for v in _chunked_values(ops)]
+    return [k for k in range(2, max_tiles + 1) if all(c % k == 0 and c >= k for c in channels)]
+
+
+class Analysis:
+    """Runs, step live bytes and candidate costs of one function body."""
+
+    def __init__(self, block: Block, family: Family, alignment: int, inplace_rows: bool = True):
+        self.block, self.family, self.alignment = block, family, alignment
+        self.inplace_rows = inplace_rows
+        """Whether --arena-alloc will let row loops write over their input."""
+        self.liveness = analyze_block(block)
+        steps = self.liveness.steps
+        self.step_of = {op: i for i, op in enumerate(steps)}
+        self.live = self.liveness.aligned_live_bytes(alignment)
+        for i, op in enumerate(steps):
+            if op.scratch is None and is_int8(op):  # scratch not materialized: count it as arena-alloc will
+                self.live[i] += self.aligned(scratch_bytes(op, family))
+        self.runs = self._runs()
+
+    def aligned(self, n: int) -> int:
+        return -(-n // self.alignment) * self.alignment
+
+    @property
+    def peak(self) -> int:
+        return max(self.live, default=0)
+
+    def _linked(self, op: tiny.ComputeOp, nxt: tiny.ComputeOp) -> bool:
+        """Whether op's output goes to nxt alone, as its first input."""
+        out = op.out
+        if not isinstance(out.owner, tiny.AllocOp) or out.owner.parent_block() is not self.block:
+            return False
+        if not nxt.ins or nxt.ins[0] is not out or out in nxt.ins[1:]:
+            return False
+        users = {use.operation for use in out.uses}
+        if users != {op, nxt} or any(use.operation is op and use.index != len(op.ins) for use in out.uses):
+            return False
+        returned = self.block.last_op
+        return not (isinstance(returned, func.ReturnOp) and out in returned.arguments)
+
+    def _runs(self) -> list[list[tiny.ComputeOp]]:
+        steps = self.liveness.steps
+        runs: list[list[tiny.ComputeOp]] = []
+        current: list[tiny.ComputeOp] = []
+        for op in steps:
+            usable = enclosing_loop(op) is None and (is_weighted(op) or is_channelwise(op))
+            if current and usable and self._linked(current[-1], op):
+                current.append(op)
+                continue
+            if len(current) > 1:
+                runs.append(current)
+            current = [op] if usable else []
+        if len(current) > 1:
+            runs.append(current)
+        return runs
+
+    def region_peak(self, ops: Sequence[tiny.ComputeOp], tiles: int, rows: bool = False) -> int:
+        """Peak live bytes over the region's steps once split (module
+        docstring; by rows: tinyir.passes.partial_exec.rows)."""
+        if rows:
+            return row_regions.region_peak(self, ops, row_regions.line_values(self.block, ops), tiles)
+        first, last = self.step_of[ops[0]], self.step_of[ops[-1]]
+        internal = {buffer_root(op.out) for op in ops[:-1]}
+        base = sum(
+            self.aligned(b.nbytes)
+            for b in self.liveness.buffers
+            if b.first <= last and b.last >= first and b.value not in internal
+        )
+        head_produces, tail_accumulates = is_weighted(ops[0]), is_weighted(ops[-1])
+        if tail_accumulates:
+            base += self.aligned(4 * ops[-1].out_type.num_elements)
+        tile_live = []
+        x_tiled = not head_produces
+        if x_tiled:  # extract_tile
+            tile_live.append(self.aligned(tile_type(ops[0].in_type(0), tiles).nbytes))
+        for k, op in enumerate(ops):
+            x = tile_type(op.in_type(0), tiles) if x_tiled else op.in_type(0)
+            y_tiled = k < len(ops) - 1 or not tail_accumulates
+            y = tile_type(op.out_type, tiles) if y_tiled else op.out_type
+            live = (self.aligned(x.nbytes) if x_tiled else 0) + (self.aligned(y.nbytes) if y_tiled else 0)
+            if y_tiled:  # an input tile runs tinyir's own kernel, without scratch
+                live += self.aligned(scratch_bytes(op, self.family, tile=(x, y)))
+            tile_live.append(live)
+            x_tiled = True
+        if not tail_accumulates:  # insert_tile
+            tile_live.append(self.aligned(tile_type(ops[-1].out_type, tiles).nbytes))
+        return base + max(tile_live)
+
+    def candidates(self, max_tiles: int, rows: bool = True) -> list[Candidate]:
+        """Channel splits of the runs, and (with `rows`) row regions."""
+        found = []
+        for run in self.runs:
+            for a in range(len(run)):
+                for b in range(a + 1, len(run)):
+                    ops = run[a : b + 1]
+                    if not valid_region(ops):
+                        continue
+                    first, last = self.step_of[ops[0]], self.step_of[ops[-1]]
+                    for k in tile_counts(ops, max_tiles):
+                        found.append(Candidate(first, last, k, self.region_peak(ops, k)))
+        if rows:
+            found += [Candidate(*c, rows=True) for c in row_regions.candidates(self)]
+        return found
+
+    def region(self, c: Candidate) -> Region:
+        return Region(self.liveness.steps[c.first : c.last + 1], c.tiles, c.rows)
+
+
+def _cover(analysis: Analysis, candidates: list[Candidate], target: int) -> list[Candidate] | None:
+    """The cheapest disjoint candidates that bring every step to at most
+    `target`, or None if there are none: a dynamic program over the steps."""
+    starting: dict[int, list[Candidate]] = {}
+    for c in candidates:
+        if c.peak <= target:
+            starting.setdefault(c.first, []).append(c)
+    steps = len(analysis.live)
+    # best[p]: (cost, picks) covering steps [0, p)
+    best: list[tuple[int, list[Candidate]] | None] = [None] * (steps + 1)
+    best[0] = (0, [])
+    for p in range(steps):
+        if best[p] is None:
+            continue
+        cost, picks = best[p]
+        if analysis.live[p] <= target and (best[p + 1] is None or cost < best[p + 1][0]):
+            best[p + 1] = (cost, picks)
+        for c in starting.get(p, ()):
+            if best[c.last + 1] is None or cost + c.cost < best[c.last + 1][0]:
+                best[c.last + 1] = (cost + c.cost, [*picks, c])
+    return None if best[steps] is None else best[steps][1]
+
+
+def plan_regions(analysis: Analysis, max_tiles: int, budget: int | None = None, rows: bool = True) -> list[Region]:
+    """The regions to split: least peak, then least cost (or, with a budget
+    the least peak does not exceed, the cheapest plan within the budget)."""
+    candidates = analysis.candidates(max_tiles, rows)
+    targets = sorted({*analysis.live, *(c.peak for c in candidates)})
+    targets = [t for t in targets if t <= analysis.peak]
+    lo, hi = 0, len(targets) - 1  # targets[hi] (no split at all) is always feasible
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _cover(analysis, candidates, targets[mid]) is not None:
+            hi = mid
+        else:
+            lo = mid + 1
+    target = targets[lo] if targets else analysis.peak
+    if budget is not None and budget > target:
+        target = max(t for t in targets if t <= budget) if any(t <= budget for t in targets) else target
+    picks = _cover(analysis, candidates, target) or []
+    return [analysis.region(c) for c in picks]
+
+
+def region_of(analysis: Analysis, first: tiny.ComputeOp, last: tiny.ComputeOp) -> list[tiny.ComputeOp] | None:
+    """The ops first..last if they are a region of one run, else None."""
+    for run in analysis.runs:
+        if first in run and last in run:
+            a, b = run.index(first), run.index(last)
+            if a < b and valid_region(run[a : b + 1]):
+                return run[a : b + 1]
+    return None

@@ -1,0 +1,274 @@
+"""Buffer liveness over the schedule, live bytes per step, and the peak.
+
+The schedule is the order of the compute ops in a function body: step i is
+the i-th compute op. A buffer is SRAM that some value lives in: a `tiny.alloc`
+or a function argument (the model's input, which TFLite Micro also keeps in its
+arena). Views (`tiny.reshape`, `tiny.view`) alias their source's buffer; constants live in
+flash and are not buffers.
+
+A buffer is live from the first step that writes it (step 0 for an input)
+to the last step that reads it (the last step for a model output), both
+included: an op's inputs and its output are live together. The peak of live
+bytes is the lower bound any allocator can reach for this schedule.
+
+A buffer's live bytes may shrink: views take the first bytes of their source,
+so once the values that span a buffer are dead, only the first bytes of the
+values still live are (an output written into the buffer of an input that
+died: `tinyir.passes.arena_alloc.inplace`). `Buffer.extents` says how many bytes at which steps.
+
+A `tiny.tile_loop` contributes the steps of its body once: every iteration
+runs them in the same buffers. A buffer allocated in the body holds one tile
+and lives as its steps say; a buffer from outside that the body touches is
+read or written by every iteration, so it is live over all the loop's steps,
+and so is a line buffer of a row loop that keeps rows from one tile to the
+next (tiny.RowSchedule.retains).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Block, Operation, SSAValue
+
+from tinyir.dialects import tiny
+
+
+def align_up(n: int, alignment: int) -> int:
+    return -(-n // alignment) * alignment
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A buffer's lifetime: `size` bytes, live from step `first` to `last` inclusive."""
+
+    size: int
+    first: int
+    last: int
+    parts: tuple[Interval, ...] = ()
+    """Where fewer than `size` bytes are live: `part.size` bytes from the
+    start over each part's steps (no part, the whole buffer throughout)."""
+
+    def overlaps_in_time(self, other: Interval) -> bool:
+        return self.first <= other.last and other.first <= self.last
+
+    def pieces(self) -> tuple[Interval, ...]:
+        return self.parts or (self,)
+
+    def in_units(self, alignment: int) -> Interval:
+        """Sizes rounded up to `alignment`, in units of it."""
+        parts = tuple(p.in_units(alignment) for p in self.parts)
+        return Interval(align_up(self.size, alignment) // alignment, self.first, self.last, parts)
+
+
+def buffer_root(value: SSAValue) -> SSAValue | None:
+    """The SRAM buffer a value lives in, following views; None for constants."""
+    while isinstance(value.owner, tiny.ViewOp):
+        value = value.owner.source
+    if isinstance(value.owner, tiny.ConstOp):
+        return None
+    return value
+
+
+@dataclass
+class Buffer:
+    """One SRAM buffer and the steps it is live in (first..last, inclusive)."""
+
+    value: SSAValue
+    nbytes: int
+    first: int
+    last: int
+    extents: tuple[Interval, ...] = ()
+    """The bytes live (from the buffer's start) over runs of steps, where
+    fewer than `nbytes` are; empty: all of them from first to last."""
+
+    @property
+    def name(self) -> str:
+        return self.value.name_hint or ""
+
+    def live_at(self, step: int) -> bool:
+        return self.first <= step <= self.last
+
+    @property
+    def interval(self) -> Interval:
+        """The buffer as the allocator places it."""
+        return Interval(self.nbytes, self.first, self.last, self.extents)
+
+
+@dataclass
+class Liveness:
+    """The buffers of one schedule and the bytes live at each step."""
+
+    steps: list[tiny.ComputeOp]
+    buffers: list[Buffer]
+    live_bytes: list[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # A body without compute ops (a lone reshape) still holds its input
+        # and output at a step 0.
+        steps = max([len(self.steps)] + [b.last + 1 for b in self.buffers])
+        self.live_bytes = self.aligned_live_bytes(1, steps)
+
+    def aligned_live_bytes(self, alignment: int, steps: int | None = None) -> list[int]:
+        """Live bytes at each step, each buffer's rounded up to `alignment`
+        as the allocator places them."""
+        live = [0] * (len(self.live_bytes) if steps is None else steps)
+        for b in self.buffers:
+            for part in b.interval.pieces():
+                for step in range(part.first, part.last + 1):
+                    live[step] += align_up(part.size, alignment)
+        return live
+
+    @property
+    def peak(self) -> int:
+        """Max live bytes over the schedule: the lower bound of any arena."""
+        return max(self.live_bytes, default=0)
+
+    def buffer_of(self, value: SSAValue) -> Buffer | None:
+        root = buffer_root(value)
+        return next((b for b in self.buffers if b.value is root), None)
+
+
+def walk(block: Block) -> Iterator[Operation]:
+    """The ops of a function body in program order, the bodies of tile loops
+    in place of the loops."""
+    for op in block.ops:
+        if isinstance(op, tiny.TileLoopOp):
+            yield from op.body.block.ops
+        else:
+            yield op
+
+
+def schedule(block: Block) -> list[tiny.ComputeOp]:
+    return [op for op in walk(block) if isinstance(op, tiny.ComputeOp)]
+
+
+def enclosing_loop(op: Operation) -> tiny.TileLoopOp | None:
+    parent = op.parent_op()
+    return parent if isinstance(parent, tiny.TileLoopOp) else None
+
+
+def is_tile_local(root: SSAValue, loop: tiny.TileLoopOp) -> bool:
+    """Whether buffer `root` is allocated in the body of `loop` (one tile)."""
+    return isinstance(root.owner, tiny.AllocOp) and root.owner.parent_op() is loop
+
+
+def analyze_block(block: Block) -> Liveness:
+    """Liveness of the buffers of a function body."""
+    steps = schedule(block)
+    first: dict[SSAValue, int] = {arg: 0 for arg in block.args}
+    last: dict[SSAValue, int] = {arg: 0 for arg in block.args}
+    # root -> the values (views included) that live in it -> [first, last]
+    spans: dict[SSAValue, dict[SSAValue, list[int]]] = {arg: {arg: [0, 0]} for arg in block.args}
+
+    def touch(value: SSAValue, step: int) -> None:
+        root = buffer_root(value)
+        if root is None or not isinstance(root.type, tiny.BufferType):
+            return
+        first[root] = min(first.get(root, step), step)
+        last[root] = max(last.get(root, step), step)
+        span = spans.setdefault(root, {}).setdefault(value, [step, step])
+        span[0], span[1] = min(span[0], step), max(span[1], step)
+
+    loop_steps: dict[tiny.TileLoopOp, tuple[int, int]] = {}
+    for step, op in enumerate(steps):
+        if (loop := enclosing_loop(op)) is not None:
+            start, _ = loop_steps.get(loop, (step, step))
+            loop_steps[loop] = (start, step)
+    retained = {b for loop in loop_steps if loop.by_rows for b in tiny.row_schedule(loop).retains}
+    for step, op in enumerate(steps):
+        loop = enclosing_loop(op)
+        for value in op.operands:  # ins, out, acc and scratch alike
+            root = buffer_root(value)
+            if loop is None or root is None or (is_tile_local(root, loop) and root not in retained):
+                touch(value, step)
+            else:  # from outside the loop: touched by every iteration
+                for bound in loop_steps[loop]:
+                    touch(value, bound)
+    end = max(len(steps) - 1, 0)
+    terminator = block.last_op
+    if isinstance(terminator, func.ReturnOp):
+        for value in terminator.arguments:
+            touch(value, end)
+
+    buffers = [
+        Buffer(root, root.type.nbytes, first[root], last[root], _extents(root, spans[root]))
+        for root in _roots_in_order(block)
+        if root in first
+    ]
+    return Liveness(steps, buffers)
+
+
+def _extents(root: SSAValue, spans: dict[SSAValue, list[int]]) -> tuple[Interval, ...]:
+    """Runs of steps with the bytes of `root` that its live values span
+    (views start at the buffer's first byte); () when always all of them."""
+    size = {value: tiny.buffer_type(value).nbytes for value in spans}
+    whole = root.type.nbytes
+    if all(n == whole for n in size.values()):
+        return ()
+    runs: list[list[int]] = []  # [first, last, bytes]
+    for step in range(min(a for a, _ in spans.values()), max(b for _, b in spans.values()) + 1):
+        n = max((size[v] for v, (a, b) in spans.items() if a <= step <= b), default=0)
+        if runs and runs[-1][2] == n:
+            runs[-1][1] = step
+        else:
+            runs.append([step, step, n])
+    return tuple(Interval(n, a, b) for a, b, n in runs if n)
+
+
+def _roots_in_order(block: Block) -> list[SSAValue]:
+    """Function arguments, then allocs, in program order."""
+    roots: list[SSAValue] = list(block.args)
+    roots += [op.result for op in walk(block) if isinstance(op, tiny.AllocOp)]
+    return roots
+
+
+def main_function(module: ModuleOp) -> func.FuncOp:
+    functions = [op for op in module.ops if isinstance(op, func.FuncOp)]
+    if len(functions) != 1:
+        from tinyir.errors import TinyIRError
+
+        raise TinyIRError(f"expected one function in the module, found {len(functions)}")
+    return functions[0]
+
+
+def analyze(module: ModuleOp) -> Liveness:
+    """Liveness of the model's function."""
+    body = main_function(module).body.block
+    return analyze_block(body)
+
+
+# -- what in-place rewrites may take over (arena-alloc places them, partial-exec weighs them)
+
+
+def returned_roots(block: Block) -> set[SSAValue]:
+    terminator = block.last_op
+    if not isinstance(terminator, func.ReturnOp):
+        return set()
+    return {root for v in terminator.arguments if (root := buffer_root(v)) is not None}
+
+
+def dying_row_inputs(
+    ops: Sequence[tiny.ComputeOp], local: set[SSAValue], liveness: Liveness, returned: set[SSAValue]
+) -> list[SSAValue]:
+    """Buffers (not `local`, not returned) that `ops` read by rows and that
+    are read for the last time by them, largest first."""
+    last = liveness.steps.index(ops[-1])
+    found: dict[SSAValue, None] = {}
+    for op in ops:
+        for i in tiny.row_inputs(op):
+            root = buffer_root(op.ins[i])
+            buffer = liveness.buffer_of(op.ins[i])
+            if root is None or buffer is None or root in returned or root in local:
+                continue
+            if buffer.last <= last:
+                found[root] = None
+    return sorted(found, key=lambda root: -tiny.buffer_type(root).nbytes)
+
+
+def fits_in(value: SSAValue, source: SSAValue) -> bool:
+    """Whether `value` can be a view of the first bytes of `source`."""
+    t, whole = tiny.buffer_type(value), tiny.buffer_type(source)
+    return t.nbytes <= whole.nbytes and t.element_type == whole.element_type
