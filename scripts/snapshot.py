@@ -39,7 +39,9 @@ def fingerprint(job: tuple[Path, str, str | None]) -> str:
     path, pipeline, mcpu = job
     digest = lambda text: hashlib.sha256(text.encode()).hexdigest()[:16]  # noqa: E731
     try:
-        module = tinyir.run_pipeline(tinyir.import_model(path, mcpu=mcpu), pipeline)
+        # mcpu only when asked, so the same script fingerprints trees from before --mcpu
+        module = tinyir.import_model(path, **({"mcpu": mcpu} if mcpu else {}))
+        module = tinyir.run_pipeline(module, pipeline)
         ir = digest(tinyir.print_ir(module))
         c = digest("".join(emit_c(module, path.stem).values()))
         return f"{path.stem}\t{pipeline}\t{ir}\t{c}"
