@@ -244,3 +244,21 @@ def test_mcpu_drives_every_pass_and_a_pass_that_disagrees_is_an_error():
     assert_one_line_error(tool("tinyir-opt", model, "--mcpu", "cortex-m9"), "--mcpu: unknown target cpu 'cortex-m9'")
     report = tool("tinyir-run", model, "--mcpu", "cortex-m3", "--arena-alloc")
     assert report.returncode == 0 and "checksum" in report.stdout
+
+
+def test_max_arena_fails_when_the_arena_is_larger_and_budget_never_falls_back():
+    model = str(require_model(CNN))
+    fits = tool("tinyir-opt", model, "--fuse", "--arena-alloc", "--report", "-")
+    arena = int(next(line for line in fits.stdout.splitlines() if "arena " in line).split()[1])
+    assert tool("tinyir-opt", model, "--fuse", "--arena-alloc", "--max-arena", str(arena)).returncode == 0
+    assert_one_line_error(
+        tool("tinyir-opt", model, "--fuse", "--arena-alloc", "--max-arena", str(arena - 1)),
+        f"the arena is {arena} B, 1 B over --max-arena {arena - 1} B",
+    )
+    assert_one_line_error(tool("tinyir-opt", model, "--fuse", "--max-arena", "100"), "no arena (add --arena-alloc)")
+    assert_one_line_error(tool("tinyir-opt", model, "--max-arena", "0"), "--max-arena must be")
+    # a budget below the least peak partial-exec reaches is an error, not the least plan
+    assert_one_line_error(
+        tool("tinyir-opt", model, "--fuse", "--partial-exec=budget=1000", "--arena-alloc"),
+        "partial-exec: no plan fits budget=1000 B: the least peak reachable is",
+    )

@@ -59,6 +59,13 @@ def parser() -> argparse.ArgumentParser:
         "c{model=NAME arena=static|external}; needs --arena-alloc)",
     )
     add_target_argument(p)
+    p.add_argument(
+        "--max-arena",
+        type=int,
+        metavar="BYTES",
+        help="the SRAM the model may use: fail (exit 1) when the arena after the passes is larger; "
+        "needs --arena-alloc",
+    )
     p.add_argument("--print-ir-after-all", action="store_true", help="print the IR after every pass, to stderr")
     p.add_argument(
         "--split-input-file",
@@ -101,6 +108,8 @@ def _process(name: str, source: ModuleOp | str, args: argparse.Namespace) -> tup
     pipeline = pipeline_of(args)
     if pipeline:
         api.build_pipeline(pipeline, after_pass).apply(api.context(), module)
+    if args.max_arena is not None:
+        _check_arena_fits(module, args.max_arena, "partial-exec" in pipeline)
     report = None
     if baseline is not None:
         report = {"source": name, **api.memory_report(module, baseline=baseline)}
@@ -109,6 +118,17 @@ def _process(name: str, source: ModuleOp | str, args: argparse.Namespace) -> tup
     # `--report -` puts the table on stdout in place of the IR, unless -o takes the IR.
     ir_wanted = not (args.report == "-" and args.output == "-")
     return (api.print_ir(module) if ir_wanted else ""), report
+
+
+def _check_arena_fits(module: ModuleOp, max_arena: int, partial_exec: bool) -> None:
+    from tinyir.analysis.arena import arena_size
+
+    arena = arena_size(module)
+    if arena is None:
+        raise TinyIRError("--max-arena: the module has no arena (add --arena-alloc)")
+    if arena > max_arena:
+        hint = "" if partial_exec else " (--partial-exec may fit it)"
+        raise TinyIRError(f"the arena is {arena} B, {arena - max_arena} B over --max-arena {max_arena} B{hint}")
 
 
 def _c_target(spec: str, input_name: str):
@@ -156,6 +176,8 @@ def main() -> int:
         print("tinyir-opt: give a model or IR file, or pipe IR into stdin (--help for more)", file=sys.stderr)
         return 2
     check_target_argument(args)
+    if args.max_arena is not None and args.max_arena < 1:
+        raise TinyIRError(f"--max-arena must be a number of bytes >= 1, got {args.max_arena}")
     api.build_pipeline(pipeline_of(args))  # a bad pass option fails before any work
     check_report_arguments(args)
     if args.split_input_file and wants_report(args):

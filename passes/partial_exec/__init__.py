@@ -16,7 +16,7 @@ tiles, weighing the peak exactly as `--arena-alloc` will see it) into
 Runs after --fuse and before --arena-alloc, with --reorder before or after.
 MACs are unchanged (each output element is computed once, over the tiles).
 Options: `max-chunks` (tiles per loop, at most), `budget` (bytes: the
-cheapest plan whose peak fits, when the least peak does), `plan` (a file in
+cheapest plan whose peak fits; an error when even the least peak does not), `plan` (a file in
 the format of `tinyir.passes.partial_exec.plan` that says what to split instead of the
 search), `alignment` (as --arena-alloc's: the buffer rounding the peak is
 weighed with). The CMSIS-NN scratch it weighs is the module's CPU's
@@ -66,7 +66,8 @@ class PartialExecPass(ModulePass):
     """Also run chains a band of rows at a time (row loops); false: channels only."""
 
     budget: int = 0
-    """Peak bytes to fit (0: none): the cheapest plan within it, if any fits."""
+    """Peak bytes to fit (0: none): the cheapest plan within it; an error
+    naming the least peak reachable when no plan fits."""
 
     plan: str = ""
     """A plan file (tinyir.passes.partial_exec.plan) pinning the splits; empty: search."""

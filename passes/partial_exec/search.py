@@ -44,6 +44,7 @@ from tinyir.analysis.liveness import analyze_block, buffer_root, enclosing_loop
 from tinyir.analysis.scratch import is_inplace_depthwise, scratch_bytes
 from tinyir.analysis.target import Family
 from tinyir.dialects import tiny
+from tinyir.errors import TinyIRError
 from tinyir.passes.partial_exec import rows as row_regions
 
 CHANNELWISE_OPS = (
@@ -278,8 +279,8 @@ def _cover(analysis: Analysis, candidates: list[Candidate], target: int) -> list
 
 
 def plan_regions(analysis: Analysis, max_tiles: int, budget: int | None = None, rows: bool = True) -> list[Region]:
-    """The regions to split: least peak, then least cost (or, with a budget
-    the least peak does not exceed, the cheapest plan within the budget)."""
+    """The regions to split: least peak, then least cost; with a budget, the
+    cheapest plan within it (a `TinyIRError` when even the least peak exceeds it)."""
     candidates = analysis.candidates(max_tiles, rows)
     targets = sorted({*analysis.live, *(c.peak for c in candidates)})
     targets = [t for t in targets if t <= analysis.peak]
@@ -291,8 +292,13 @@ def plan_regions(analysis: Analysis, max_tiles: int, budget: int | None = None, 
         else:
             lo = mid + 1
     target = targets[lo] if targets else analysis.peak
-    if budget is not None and budget > target:
-        target = max(t for t in targets if t <= budget) if any(t <= budget for t in targets) else target
+    if budget is not None:
+        if budget < target:  # never a silent fallback to a plan that does not fit
+            raise TinyIRError(
+                f"partial-exec: no plan fits budget={budget} B: the least peak reachable is {target} B "
+                f"(unsplit {analysis.peak} B)"
+            )
+        target = max(t for t in targets if t <= budget) if targets else target
     picks = _cover(analysis, candidates, target) or []
     return [analysis.region(c) for c in picks]
 
