@@ -72,6 +72,22 @@ def no_layouts(op: Operation, index: int) -> Layout | None:
     return None
 
 
+def run_order(function: func.FuncOp) -> list[tuple[int, tiny.ComputeOp]]:
+    """(number, op) of every op call the entry point makes, in the order it
+    makes them: a tile loop's body once per tile. The numbers are the C's
+    (`op<number>`, `TINYIR_OP_BEGIN(number)`; `Emitter.emit` numbers the same way)."""
+    order, step = [], 0
+    for op in function.body.block.ops:
+        if isinstance(op, tiny.TileLoopOp):
+            body = [(step + i + 1, o) for i, o in enumerate(x for x in op.body.block.ops if isinstance(x, tiny.ComputeOp))]
+            order += body * op.tiles
+            step += len(body)
+        elif isinstance(op, tiny.ComputeOp):
+            step += 1
+            order.append((step, op))
+    return order
+
+
 def outputs(function: func.FuncOp) -> list[SSAValue]:
     """The values the function returns."""
     ret = function.body.block.last_op
@@ -330,6 +346,15 @@ class Emitter:
             "#define TINYIR_ALIGN(n)",
             "#endif",
             "",
+            "/* Where op n begins: nothing, unless built with TINYIR_PROFILE, which calls",
+            "   tinyir_op_mark() there (the harness's; QEMU's plugin counts from mark to mark). */",
+            "#ifdef TINYIR_PROFILE",
+            "void tinyir_op_mark(void);",
+            "#define TINYIR_OP_BEGIN(n) tinyir_op_mark()",
+            "#else",
+            "#define TINYIR_OP_BEGIN(n) ((void)0)",
+            "#endif",
+            "",
         ]
         lines += self.build_guard()
         if not self.external_arena:
@@ -419,6 +444,7 @@ class Emitter:
             call, detail = self.in_band(op, band, call), f", by rows{detail}"
         self.body.append("")
         self.body.append(f"{self.indent}/* {step}: {op.name} {ins} -> {out}{self.tile_detail(op)}{detail} */")
+        self.body.append(f"{self.indent}TINYIR_OP_BEGIN({step});")
         self.body.extend(self.indent + line for line in call)
 
     def in_band(self, op: tiny.ComputeOp, band: row_loops.RowBand, call: list[str]) -> list[str]:

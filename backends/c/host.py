@@ -56,19 +56,20 @@ def _run(cmd: list[str], what: str) -> None:
 
 
 def cache_dir() -> Path:
-    """$TINYIR_CACHE, default <tmp>/tinyir-cache: the compiled CMSIS-NN libraries."""
+    """$TINYIR_CACHE, default <tmp>/tinyir-cache: the compiled CMSIS-NN libraries (and QEMU plugin)."""
     import os
     import tempfile
 
     return Path(os.environ.get("TINYIR_CACHE", Path(tempfile.gettempdir()) / "tinyir-cache"))
 
 
-def cached_library(prefix: str, key: Sequence[str], inputs: Sequence[Path], build) -> Path:
-    """A static library made once per content: `key` (compiler and flags) and
-    the bytes of `inputs` (sources, headers) name it in $TINYIR_CACHE;
-    `build(folder)` compiles and archives it in a temporary folder there and
-    returns the archive, which then takes its name atomically (a concurrent
-    build finds a whole library or none). Used by the host and Cortex-M builds."""
+def cached_library(prefix: str, key: Sequence[str], inputs: Sequence[Path], build, suffix: str = ".a") -> Path:
+    """A library made once per content (static, or shared with `suffix` ".so"):
+    `key` (compiler and flags) and the bytes of `inputs` (sources, headers)
+    name it in $TINYIR_CACHE; `build(folder)` compiles and archives it in a
+    temporary folder there and returns the file, which then takes its name
+    atomically (a concurrent build finds a whole library or none). Used by the
+    host and Cortex-M builds and for the QEMU plugin."""
     import hashlib
     import os
     import tempfile
@@ -77,7 +78,7 @@ def cached_library(prefix: str, key: Sequence[str], inputs: Sequence[Path], buil
     for path in inputs:
         digest.update(str(path).encode() + b"\0" + path.read_bytes())
     cache = cache_dir()
-    lib = cache / f"{prefix}-{digest.hexdigest()[:16]}.a"
+    lib = cache / f"{prefix}-{digest.hexdigest()[:16]}{suffix}"
     if not lib.is_file():
         cache.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=cache) as tmp:

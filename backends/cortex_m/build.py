@@ -310,13 +310,14 @@ def _run_in_dir(
         return RunResult(proc.returncode, proc.stdout, proc.stderr, written, seconds)
 
 
-def qemu_command(elf: str | Path) -> list[str]:
+def qemu_command(elf: str | Path, qemu_args: Sequence[str] = ()) -> list[str]:
     return [
         QEMU,
         "-M", MACHINE,
         "-cpu", RUN_CPU,
         "-nographic",  # no window; the (unused) UART and monitor on stdio
         "-semihosting-config", "enable=on,target=native",
+        *qemu_args,
         "-kernel", str(Path(elf).resolve()),
     ]  # fmt: skip
 
@@ -327,6 +328,7 @@ def run(
     outputs: Iterable[str] = (),
     timeout: float = 60.0,
     workdir: str | Path | None = None,
+    qemu_args: Sequence[str] = (),
 ) -> RunResult:
     """Run a Cortex-M4 ELF in QEMU's mps2-an386 until it exits (or `timeout` s).
 
@@ -335,9 +337,10 @@ def run(
     ``fopen`` finds them; the files named in `outputs` are read back after.
     A fault in the program ends it with status 128 + exception number (131 for
     a HardFault) and a line on stderr; a stack overflow (the guard word at the
-    bottom of .stack is overwritten) with 125.
+    bottom of .stack is overwritten) with 125. `qemu_args` go to QEMU (e.g.
+    count.py's plugin).
     """
-    return _run_in_dir(qemu_command(elf), inputs, outputs, timeout, workdir)
+    return _run_in_dir(qemu_command(elf, qemu_args), inputs, outputs, timeout, workdir)
 
 
 def compile_host(
@@ -422,6 +425,11 @@ HARNESS_C = """\
 
 {buffers}
 
+#ifdef TINYIR_PROFILE
+/* Called where each op of invoke begins: count.py's QEMU plugin cuts its count here. */
+__attribute__((noipa)) void tinyir_op_mark(void) {{ }}
+#endif
+
 int main(void)
 {{
     FILE *f = fopen("in.bin", "rb");
@@ -498,6 +506,7 @@ class ModelBuild:
     objects: tuple[Path, ...]  # startup.c and `sources`, compiled for `cpu`
     elf: Path
     map_file: Path  # the linker's map of `elf`
+    profile: bool = False  # built with TINYIR_PROFILE: a tinyir_op_mark() call where each op begins
 
     @property
     def model_object(self) -> Path:
@@ -516,7 +525,7 @@ def model_ram(arena: int, io_bytes: int) -> int:
 
 
 def build_model(
-    module, directory: str | Path, name: str = "model", cpu: str | None = None, cmsis_nn=None
+    module, directory: str | Path, name: str = "model", cpu: str | None = None, cmsis_nn=None, profile: bool = False
 ) -> ModelBuild:
     """Emit an allocated module as C into `directory` (with the harness main),
     compile it for `cpu` (default: the module's, `tinyir.analysis.target`;
@@ -524,7 +533,8 @@ def build_model(
     (`cmsis_nn_library(cpu, cmsis_nn)`) into exactly `model_ram` bytes of RAM.
 
     The module's arena must be planned for a CPU of `cpu`'s CMSIS-NN family
-    (`--mcpu`): scratch sizes differ between families.
+    (`--mcpu`): scratch sizes differ between families. `profile`: compile with
+    TINYIR_PROFILE, for count.py's instructions per op.
     """
     from xdsl.dialects import func
 
@@ -552,9 +562,10 @@ def build_model(
     runtime = [directory / f for f in RUNTIME_SOURCES if f.endswith(".c")]
     sources = (directory / "main.c", directory / f"{ident}.c", *runtime)
     includes = (directory, *src.include_dirs)
-    objects = compile_sources([STARTUP_C, *sources], cpu, directory / f"{cpu}.obj", includes, src.defines)
+    defines = (*src.defines, *(("TINYIR_PROFILE",) if profile else ()))
+    objects = compile_sources([STARTUP_C, *sources], cpu, directory / f"{cpu}.obj", includes, defines)
     built = ModelBuild(ident, cpu, arena, io_bytes, sources, includes, src, library, tuple(objects),
-                       directory / f"{ident}.{cpu}.elf", directory / f"{ident}.{cpu}.map")  # fmt: skip
+                       directory / f"{ident}.{cpu}.elf", directory / f"{ident}.{cpu}.map", profile)  # fmt: skip
     built.link(built.elf, model_ram(arena, io_bytes), built.map_file)
     return built
 

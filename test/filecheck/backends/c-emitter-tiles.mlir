@@ -45,6 +45,7 @@ func.func @main(%x: !tiny.buffer<1x4x4x4xi8, 0.05:-3>) -> !tiny.buffer<1x4x4x4xi
 // CHECK:          const cmsis_nn_dims filter_dims = {1, 3, 3, 4};
 // CHECK:          &filter_dims, c2_w2 + t * 36, &bias_dims, c3_b2 + t * 4,
 // CHECK:          /* 3: tiny.conv_2d %d 1x4x4x4 -> %y 1x4x4x4, input tile t of 2, channels [t*4, t*4+4) of 8: partial sums in %y.acc (i32), requantized at t = 1; filter 4x1x1x8, stride 1x1, pad 0,0,0,0, dilation 1x1: tinyir_pointwise_input_tile_s8 */
+// CHECK-NEXT:     TINYIR_OP_BEGIN(3);
 // CHECK-NEXT:     {
 // CHECK-NEXT:         static const tinyir_input_tile_params params = {.batches = 1, .in_h = 4, .in_w = 4, .in_c = 4, .out_h = 4, .out_w = 4, .out_c = 4, .kernel_h = 1, .kernel_w = 1, .filter_row = 8, {{.*}}, .input_offset = -5, .filter_offset = 0, .output_offset = 4, .activation_min = -128, .activation_max = 127, .per_channel = 1, .tiles = 2};
 // CHECK-NEXT:         if (tinyir_pointwise_input_tile_s8(&params, t, (const int8_t *)(arena + {{[0-9]+}}), c4_w3 + t * 4, c5_b3, op3_multiplier, op3_shift, (int32_t *)(arena + {{[0-9]+}}), (int8_t *)(arena + [[Y:[0-9]+]])) != 0) {
@@ -57,6 +58,7 @@ func.func @main(%x: !tiny.buffer<1x4x4x4xi8, 0.05:-3>) -> !tiny.buffer<1x4x4x4xi
 // The depthwise tiles copied into the whole %d, which the project conv reads after the loop:
 // INSERT:      for (int32_t t = 0; t < 2; ++t)
 // INSERT:          /* 3: tiny.insert_tile %d_1 1x4x4x4 -> %d 1x4x4x8, tile t of 2: channels [t*4, t*4+4) of 8: tinyir_insert_tile, 16 rows of 4 byte(s) */
+// INSERT-NEXT:     TINYIR_OP_BEGIN(3);
 // INSERT-NEXT:     if (tinyir_insert_tile((const int8_t *)(arena + {{[0-9]+}}), (int8_t *)(arena + [[D:[0-9]+]]), 16, 4, 2, t) != 0) {
 // INSERT:      }
 // INSERT:      /* 4: tiny.conv_2d %d 1x4x4x8 -> %y 1x4x4x4, {{.*}}: arm_convolve_wrapper_s8 */

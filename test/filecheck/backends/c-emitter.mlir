@@ -28,6 +28,12 @@ builtin.module attributes {tiny.arena_size = 48 : i64, tiny.arena_lower_bound = 
 // CHECK:      int tinyir_tiny_net_invoke(const int8_t *input, int8_t *output);
 // CHECK:      /* ===== tiny_net.c ===== */
 // CHECK:      #include "arm_nnfunctions.h"
+// Each op's code begins with a mark, a call only in profile builds (backends/cortex_m/count.py):
+// CHECK:      #ifdef TINYIR_PROFILE
+// CHECK-NEXT: void tinyir_op_mark(void);
+// CHECK-NEXT: #define TINYIR_OP_BEGIN(n) tinyir_op_mark()
+// CHECK-NEXT: #else
+// CHECK-NEXT: #define TINYIR_OP_BEGIN(n) ((void)0)
 // Scratch was sized for the pure C / DSP builds of CMSIS-NN: an MVE build is refused.
 // CHECK:      #if defined(ARM_MATH_MVEI)
 // CHECK-NEXT: #error "arena allocated for cortex-m4
@@ -48,6 +54,7 @@ builtin.module attributes {tiny.arena_size = 48 : i64, tiny.arena_lower_bound = 
 // CHECK:      arm_convolve_wrapper_s8(&ctx, &params, &quant, &input_dims, (const int8_t *)(arena + 0), &filter_dims, c0_w, &bias_dims, c1_b, &output_dims, (int8_t *)(arena + 16))
 // The view reads %y's bytes:
 // CHECK:      /* 2: tiny.add %flat 1x4x4, %flat 1x4x4 -> %z 1x4x4: arm_elementwise_add_s8 */
+// CHECK-NEXT: TINYIR_OP_BEGIN(2);
 // CHECK-NEXT: if (arm_elementwise_add_s8((const int8_t *)(arena + 16), (const int8_t *)(arena + 16), 
 // CHECK:      /* 3: tiny.max_pool_2d %y 1x2x2x4 -> %p 1x2x1x4, kernel 1x2, stride 1x2, pad 0,0,0,0: arm_max_pool_s8 */
 // CHECK:      memcpy(output, arena + 32, 8); /* output 0 %p: 1x2x1x4 i8 */

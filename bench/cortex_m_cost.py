@@ -1,0 +1,115 @@
+"""Instructions on Cortex-M4, counted in QEMU: each shared model split against unsplit.
+
+    python bench/cortex_m_cost.py [--models DIR] [--split PIPELINE] [--jobs N] [--per-op] [MODEL_NAME ...]
+    CMSIS_NN=/path/to/CMSIS-NN python bench/cortex_m_cost.py     # the figures that count
+
+Each model is planned twice for Cortex-M4: unsplit (`--fuse --arena-alloc`)
+and split (default `--fuse --partial-exec --reorder --arena-alloc`, the
+default pipeline), emitted as C, built by `build_model` against CMSIS-NN
+(upstream when $CMSIS_NN names a checkout, else tinyir's portable host
+runtime, whose costs are not CMSIS-NN's) and run in QEMU's mps2-an386. The
+count is every instruction executed from the entry of `tinyir_<model>_invoke`
+to its return (backends/cortex_m/count.py), on the seed-0 random input; both
+builds' outputs must equal the reference executor's, bit for bit, or the row
+says so. Instructions are not cycles: QEMU models no pipeline, wait states or
+caches. `--per-op` also builds with TINYIR_PROFILE and prints, per model, the
+instructions of each op (all its tiles' calls) unsplit and split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+import tinyir
+from tinyir.analysis.arena import arena_size
+from tinyir.backends.cmsis_nn_host.sources import sources
+from tinyir.backends.cortex_m import build as cortex_m
+from tinyir.backends.cortex_m.count import count_invoke, per_op
+
+DEFAULT_MODELS = Path(__file__).resolve().parents[2] / "shared" / "models"
+UNSPLIT = "fuse,arena-alloc"
+SPLIT = "fuse,partial-exec,reorder,arena-alloc"
+
+
+def measure(path: Path, pipeline: str, work: Path, profile: bool) -> dict:
+    module = tinyir.run_pipeline(tinyir.import_model(path, mcpu=cortex_m.RUN_CPU), pipeline)
+    xs = tinyir.random_inputs(module, seed=0)
+    x = b"".join(np.ascontiguousarray(a).tobytes() for a in xs)
+    expected = b"".join(np.ascontiguousarray(y).tobytes() for y in tinyir.execute(module, xs))
+    counted = count_invoke(cortex_m.build_model(module, work, path.stem), x)
+    exact = counted.run.returncode == 0 and counted.run.outputs.get("out.bin") == expected
+    ops = per_op(module, count_invoke(cortex_m.build_model(module, work, path.stem, profile=True), x)) if profile else []
+    return {"arena": arena_size(module), "instructions": counted.instructions, "exact": exact, "ops": ops}
+
+
+def measure_model(job: tuple[Path, str, bool]) -> tuple[str, dict, dict]:
+    path, split, profile = job
+    with tempfile.TemporaryDirectory(prefix="tinyir-bench-") as tmp:
+        unsplit = measure(path, UNSPLIT, Path(tmp) / "unsplit", profile)
+        return path.stem, unsplit, measure(path, split, Path(tmp) / "split", profile)
+
+
+def per_op_table(name: str, unsplit: dict, split: dict) -> str:
+    """Each op's instructions (all its calls), unsplit beside split, in run order."""
+    rows = [f"\n{name}: instructions per op (calls: its tiles), unsplit | split\n"]
+    for i in range(max(len(unsplit["ops"]), len(split["ops"]))):
+        cells = []
+        for ops in (unsplit["ops"], split["ops"]):
+            o = ops[i] if i < len(ops) else None
+            cells.append(f"{o.step:3d} {o.op:26s} {o.calls:4d} {o.instructions:>13,}" if o else " " * 50)
+        rows.append("    " + "  |  ".join(cells))
+    return "\n".join(rows)
+
+
+def geomean(values: list[float]) -> float:
+    return math.exp(sum(map(math.log, values)) / len(values))
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("names", nargs="*", help="model file names (default: every shared .tflite model)")
+    p.add_argument("--models", type=Path, default=DEFAULT_MODELS)
+    p.add_argument("--split", default=SPLIT, help=f"the pipeline to compare with {UNSPLIT} (default {SPLIT})")
+    p.add_argument("--jobs", type=int, default=2, help="models measured at once (default 2)")
+    p.add_argument("--per-op", action="store_true", help="also count each op (profile builds) and print them")
+    args = p.parse_args()
+    paths = [args.models / n for n in args.names] or sorted(args.models.glob("*.tflite"))
+    if not paths:
+        raise SystemExit(f"no models in {args.models}")
+    if cortex_m.missing_tools():
+        raise SystemExit(f"not on PATH: {', '.join(cortex_m.missing_tools())}")
+    kernels = sources()
+    cortex_m.cmsis_nn_library(cortex_m.RUN_CPU, kernels)  # built once, before the jobs share it
+
+    print(f"Instructions of invoke on Cortex-M4 (QEMU mps2-an386), CMSIS-NN: {kernels.kind}.")
+    print(f"unsplit: {UNSPLIT}; split: {args.split}. Arena in bytes.\n")
+    print("| model | unsplit arena | split arena | unsplit instructions | split instructions | split / unsplit |")
+    print("|---|---:|---:|---:|---:|---:|", flush=True)
+    ratios, inexact, tables = {}, [], []
+    with ProcessPoolExecutor(args.jobs) as pool:
+        for name, unsplit, split in pool.map(measure_model, [(path, args.split, args.per_op) for path in paths]):
+            ratios[name] = split["instructions"] / unsplit["instructions"]
+            inexact += [name] if not (unsplit["exact"] and split["exact"]) else []
+            print(
+                f"| {name} | {unsplit['arena']} | {split['arena']} | {unsplit['instructions']:,} "
+                f"| {split['instructions']:,} | {ratios[name]:.3f} |",
+                flush=True,
+            )
+            tables += [per_op_table(name, unsplit, split)] if args.per_op else []
+    worst = max(ratios, key=ratios.get)
+    print(f"\nsplit / unsplit: geometric mean {geomean(list(ratios.values())):.3f} over {len(ratios)} models, "
+          f"worst {ratios[worst]:.3f} ({worst}); {sum(r > 1.05 for r in ratios.values())} above 1.05.")  # fmt: skip
+    print("outputs bit-exact with the reference executor: " + (f"NOT for {', '.join(inexact)}" if inexact else "all"))
+    print("".join(tables))
+    return 1 if inexact else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
