@@ -69,6 +69,7 @@ func.func @main(%x: !tiny.buffer<1x4x4x4xi8, 0.05:-3>) -> !tiny.buffer<1x4x4x4xi
 // EXTRACT:      for (int32_t t = 0; t < 2; ++t)
 // EXTRACT-NEXT: {
 // EXTRACT-NEXT:     /* 2: tiny.extract_tile %e 1x4x4x8 -> %e_1 1x4x4x4, tile t of 2: channels [t*4, t*4+4) of 8: tinyir_extract_tile, 16 rows of 4 byte(s) */
+// EXTRACT-NEXT:     TINYIR_OP_BEGIN(2);
 // EXTRACT-NEXT:     if (tinyir_extract_tile((const int8_t *)(arena + {{[0-9]+}}), (int8_t *)(arena + {{[0-9]+}}), 16, 4, 2, t) != 0) {
 // EXTRACT:          /* 4: tiny.conv_2d %d 1x4x4x4 -> %y 1x4x4x4, input tile t of 2,
 
