@@ -12,7 +12,8 @@ count is every instruction executed from the entry of `tinyir_<model>_invoke`
 to its return (backends/cortex_m/count.py), on the seed-0 random input; both
 builds' outputs must equal the reference executor's, bit for bit, or the row
 says so. Instructions are not cycles: QEMU models no pipeline, wait states or
-caches. `--per-op` also builds with TINYIR_PROFILE and prints, per model, the
+caches. The last two columns are tinyir.analysis.cost's predictions over the
+counts. `--per-op` also builds with TINYIR_PROFILE and prints, per model, the
 instructions of each op (all its tiles' calls) unsplit and split.
 """
 
@@ -29,6 +30,8 @@ import numpy as np
 
 import tinyir
 from tinyir.analysis.arena import arena_size
+from tinyir.analysis.cost import module_cost
+from tinyir.analysis.target import Family
 from tinyir.backends.cmsis_nn_host.sources import sources
 from tinyir.backends.cortex_m import build as cortex_m
 from tinyir.backends.cortex_m.count import count_invoke, per_op
@@ -46,7 +49,8 @@ def measure(path: Path, pipeline: str, work: Path, profile: bool) -> dict:
     counted = count_invoke(cortex_m.build_model(module, work, path.stem), x)
     exact = counted.run.returncode == 0 and counted.run.outputs.get("out.bin") == expected
     ops = per_op(module, count_invoke(cortex_m.build_model(module, work, path.stem, profile=True), x)) if profile else []
-    return {"arena": arena_size(module), "instructions": counted.instructions, "exact": exact, "ops": ops}
+    return {"arena": arena_size(module), "instructions": counted.instructions, "exact": exact, "ops": ops,
+            "predicted": module_cost(module, Family.DSP)}  # fmt: skip
 
 
 def measure_model(job: tuple[Path, str, bool]) -> tuple[str, dict, dict]:
@@ -66,6 +70,10 @@ def per_op_table(name: str, unsplit: dict, split: dict) -> str:
             cells.append(f"{o.step:3d} {o.op:26s} {o.calls:4d} {o.instructions:>13,}" if o else " " * 50)
         rows.append("    " + "  |  ".join(cells))
     return "\n".join(rows)
+
+
+def error(r: dict) -> str:
+    return f"{r['predicted'] / r['instructions']:.3f}"
 
 
 def geomean(values: list[float]) -> float:
@@ -90,22 +98,26 @@ def main() -> int:
 
     print(f"Instructions of invoke on Cortex-M4 (QEMU mps2-an386), CMSIS-NN: {kernels.kind}.")
     print(f"unsplit: {UNSPLIT}; split: {args.split}. Arena in bytes.\n")
-    print("| model | unsplit arena | split arena | unsplit instructions | split instructions | split / unsplit |")
-    print("|---|---:|---:|---:|---:|---:|", flush=True)
-    ratios, inexact, tables = {}, [], []
+    print("| model | unsplit arena | split arena | unsplit instructions | split instructions | split / unsplit "
+          "| predicted / counted, unsplit | split |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|", flush=True)
+    ratios, inexact, tables, errors = {}, [], [], []
     with ProcessPoolExecutor(args.jobs) as pool:
         for name, unsplit, split in pool.map(measure_model, [(path, args.split, args.per_op) for path in paths]):
             ratios[name] = split["instructions"] / unsplit["instructions"]
+            errors += [abs(r["predicted"] / r["instructions"] - 1) for r in (unsplit, split)]
             inexact += [name] if not (unsplit["exact"] and split["exact"]) else []
             print(
                 f"| {name} | {unsplit['arena']} | {split['arena']} | {unsplit['instructions']:,} "
-                f"| {split['instructions']:,} | {ratios[name]:.3f} |",
+                f"| {split['instructions']:,} | {ratios[name]:.3f} | {error(unsplit)} | {error(split)} |",
                 flush=True,
             )
             tables += [per_op_table(name, unsplit, split)] if args.per_op else []
     worst = max(ratios, key=ratios.get)
     print(f"\nsplit / unsplit: geometric mean {geomean(list(ratios.values())):.3f} over {len(ratios)} models, "
           f"worst {ratios[worst]:.3f} ({worst}); {sum(r > 1.05 for r in ratios.values())} above 1.05.")  # fmt: skip
+    print(f"cost model (tinyir.analysis.cost, DSP): predicted / counted within {max(errors):.1%} on every build, "
+          f"mean {sum(errors) / len(errors):.1%}.")  # fmt: skip
     print("outputs bit-exact with the reference executor: " + (f"NOT for {', '.join(inexact)}" if inexact else "all"))
     print("".join(tables))
     return 1 if inexact else 0

@@ -10,6 +10,7 @@ import ast
 import dataclasses
 import inspect
 import textwrap
+import typing
 from collections.abc import Callable
 from typing import NamedTuple, get_type_hints
 
@@ -85,13 +86,21 @@ def pass_options(pass_class: type[ModulePass]) -> list[PassOption]:
         options.append(
             PassOption(
                 field.name.replace("_", "-"),
-                kind.__name__ if isinstance(kind, type) else str(kind),
+                _type_name(kind),
                 shown,
                 tuple(choices.get(field.name, ())),
                 docs.get(field.name, ""),
             )
         )
     return options
+
+
+def _type_name(kind) -> str:
+    """int, bool, str; a number written either way (`float | int`, so that
+    `max-slowdown=0` parses as well as `=1.5`) is a float."""
+    if isinstance(kind, type):
+        return kind.__name__
+    return "float" if set(typing.get_args(kind)) == {float, int} else str(kind)
 
 
 def _field_docs(cls: type) -> dict[str, str]:

@@ -95,7 +95,8 @@ def test_a_models_invoke_is_counted_in_its_bit_exact_run(tmp_path):
 
 def test_a_profile_build_counts_each_op_of_a_split_model(tmp_path):
     path = require_model("mlperf_kws_dscnn_int8.tflite")
-    module = tinyir.run_pipeline(tinyir.import_model(path), "fuse,partial-exec,reorder,arena-alloc")
+    # the least peak, whatever it costs: kws then splits by channels and by rows
+    module = tinyir.run_pipeline(tinyir.import_model(path), "fuse,partial-exec{max-slowdown=0},reorder,arena-alloc")
     x = b"".join(np.ascontiguousarray(a).tobytes() for a in tinyir.random_inputs(module, seed=0))
     plain = count_invoke(cortex_m.build_model(module, tmp_path / "plain", "kws", cmsis_nn=host_runtime()), x)
     built = cortex_m.build_model(module, tmp_path / "profile", "kws", cmsis_nn=host_runtime(), profile=True)

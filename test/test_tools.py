@@ -262,3 +262,13 @@ def test_max_arena_fails_when_the_arena_is_larger_and_budget_never_falls_back():
         tool("tinyir-opt", model, "--fuse", "--partial-exec=budget=1000", "--arena-alloc"),
         "partial-exec: no plan fits budget=1000 B: the least peak reachable is",
     )
+
+
+def test_report_pareto_draws_the_trade_off(tmp_path):
+    model = str(require_model(CNN))
+    image = tmp_path / "pareto.png"
+    done = tool("tinyir-opt", model, "--fuse", "--partial-exec", "--arena-alloc", "--report-pareto", str(image), "-o", "-")
+    assert done.returncode == 0, done.stderr
+    assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert_one_line_error(tool("tinyir-opt", model, "--fuse", "--report-pareto", str(image)), "needs --partial-exec")
+    assert_one_line_error(tool("tinyir-opt", model, "--partial-exec", "--report-pareto", "x.gif"), "unknown image format")

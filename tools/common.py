@@ -181,6 +181,12 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
         help="draw the memory timeline (live bytes per op, peak, arena) to IMAGE (.png, .svg or .pdf)",
     )
     group.add_argument(
+        "--report-pareto",
+        metavar="IMAGE",
+        help="draw partial-exec's trade-off to IMAGE: peak bytes against predicted instructions of the plans "
+        "its search weighs (the cheapest at each peak), the chosen plan and the unsplit model; needs --partial-exec",
+    )
+    group.add_argument(
         "--report-plot-baseline",
         action="store_true",
         help="in --report-plot, also draw the model as imported (before the passes), on the same scale",
@@ -201,8 +207,9 @@ def check_report_arguments(args: argparse.Namespace) -> None:
         raise TinyIRError("--report-plot-baseline needs --report-plot IMAGE")
     if args.report not in (None, "-") and not Path(args.report).parent.is_dir():
         raise TinyIRError(f"cannot write report {args.report}: no such directory {Path(args.report).parent}")
-    if args.report_plot is not None:
-        check_plot_path(args.report_plot)
+    for image in (args.report_plot, getattr(args, "report_pareto", None)):
+        if image is not None:
+            check_plot_path(image)
 
 
 def write_reports(args: argparse.Namespace, report: dict) -> None:

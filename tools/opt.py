@@ -97,7 +97,11 @@ def _process(name: str, source: ModuleOp | str, args: argparse.Namespace) -> tup
     # The baseline is the module as it came in: its report, taken before the passes run.
     baseline = api.memory_report(module) if wants_report(args) else None
 
+    fronts = []  # partial-exec's trade-off, taken just before it runs (--report-pareto)
+
     def after_pass(previous: ModulePass | None, module: ModuleOp, next: ModulePass | None) -> None:
+        if args.report_pareto is not None and next is not None and next.name == "partial-exec":
+            fronts.append(next.front(module))
         if previous is None:
             return
         api.verify_module(module)
@@ -110,6 +114,8 @@ def _process(name: str, source: ModuleOp | str, args: argparse.Namespace) -> tup
         api.build_pipeline(pipeline, after_pass).apply(api.context(), module)
     if args.max_arena is not None:
         _check_arena_fits(module, args.max_arena, "partial-exec" in pipeline)
+    if args.report_pareto is not None:
+        _plot_pareto(module, fronts, args.report_pareto, name)
     report = None
     if baseline is not None:
         report = {"source": name, **api.memory_report(module, baseline=baseline)}
@@ -118,6 +124,23 @@ def _process(name: str, source: ModuleOp | str, args: argparse.Namespace) -> tup
     # `--report -` puts the table on stdout in place of the IR, unless -o takes the IR.
     ir_wanted = not (args.report == "-" and args.output == "-")
     return (api.print_ir(module) if ir_wanted else ""), report
+
+
+def _plot_pareto(module: ModuleOp, fronts: list, path: str, name: str) -> None:
+    from pathlib import Path
+
+    from tinyir.analysis import liveness
+    from tinyir.analysis.arena import lower_bound
+    from tinyir.analysis.cost import module_cost
+    from tinyir.analysis.target import family_of, target_cpu
+    from tinyir.report.plot import plot_pareto
+
+    if not fronts:
+        raise TinyIRError("--report-pareto needs --partial-exec in the pipeline")
+    peak = lower_bound(module) or liveness.analyze_block(liveness.main_function(module).body.block).peak
+    chosen = (peak, module_cost(module, family_of(target_cpu(module))))
+    front, unsplit = fronts[-1]
+    plot_pareto(front, unsplit, chosen, path, title=Path(name).stem)
 
 
 def _check_arena_fits(module: ModuleOp, max_arena: int, partial_exec: bool) -> None:
@@ -180,7 +203,7 @@ def main() -> int:
         raise TinyIRError(f"--max-arena must be a number of bytes >= 1, got {args.max_arena}")
     api.build_pipeline(pipeline_of(args))  # a bad pass option fails before any work
     check_report_arguments(args)
-    if args.split_input_file and wants_report(args):
+    if args.split_input_file and (wants_report(args) or args.report_pareto):
         raise TinyIRError("--report and --report-plot need one module, not --split-input-file")
     if args.target != "mlir":
         _c_target(args.target, "-")  # a bad target fails before any work

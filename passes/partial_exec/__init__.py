@@ -15,7 +15,9 @@ tiles, weighing the peak exactly as `--arena-alloc` will see it) into
 
 Runs after --fuse and before --arena-alloc, with --reorder before or after.
 MACs are unchanged (each output element is computed once, over the tiles).
-Options: `max-chunks` (tiles per loop, at most), `budget` (bytes: the
+Options: `max-chunks` (tiles per loop, at most), `max-slowdown` (the least
+peak among plans whose predicted instructions, tinyir.analysis.cost, are
+within this multiple of the unsplit model's), `budget` (bytes: the
 cheapest plan whose peak fits; an error when even the least peak does not), `plan` (a file in
 the format of `tinyir.passes.partial_exec.plan` that says what to split instead of the
 search), `alignment` (as --arena-alloc's: the buffer rounding the peak is
@@ -45,6 +47,7 @@ from tinyir.passes.partial_exec.rows import build_row_loop, line_values, row_cap
 from tinyir.passes.partial_exec.search import (
     Analysis,
     Region,
+    pareto_front,
     plan_regions,
     region_of,
     tile_counts,
@@ -64,6 +67,10 @@ class PartialExecPass(ModulePass):
 
     rows: bool = True
     """Also run chains a band of rows at a time (row loops); false: channels only."""
+
+    max_slowdown: float | int = 1.02
+    """Most predicted instructions (tinyir.analysis.cost) a plan may take, as a
+    multiple of the unsplit model's: the least peak within it; 0: no limit."""
 
     budget: int = 0
     """Peak bytes to fit (0: none): the cheapest plan within it; an error
@@ -90,21 +97,34 @@ class PartialExecPass(ModulePass):
             cpu_named(self.target_cpu)  # ValueError: one line from the pipeline parser
         if self.max_chunks < 2:
             raise ValueError(f"max-chunks must be at least 2, got {self.max_chunks}")
+        if self.max_slowdown != 0 and self.max_slowdown < 1:
+            raise ValueError(f"max-slowdown must be 0 (no limit) or at least 1, got {self.max_slowdown}")
         if self.budget < 0:
             raise ValueError(f"budget must be a number of bytes >= 0, got {self.budget}")
         if self.alignment < 1 or self.alignment & (self.alignment - 1):
             raise ValueError(f"alignment must be a power of two, got {self.alignment}")
 
-    def apply(self, ctx: Context, op: ModuleOp) -> None:
+    def _analysis(self, op: ModuleOp) -> Analysis:
         require_unallocated(op, self.name)
         block = main_function(op).body.block
         drop_scratch(block)  # an earlier allocation's; --arena-alloc makes them again
         cpu = pass_cpu(op, self.target_cpu, self.name)
-        analysis = Analysis(block, family_of(cpu), self.alignment, self.inplace_rows)
+        return Analysis(block, family_of(cpu), self.alignment, self.inplace_rows)
+
+    def front(self, op: ModuleOp) -> tuple[list[tuple[int, float]], tuple[int, float]]:
+        """The (peak bytes, predicted instructions) trade-off of the plans the
+        search would weigh on `op` (`search.pareto_front`), and the point of
+        `op` unsplit, for --report-pareto."""
+        analysis = self._analysis(op)
+        return pareto_front(analysis, self.max_chunks, self.rows), (analysis.peak, analysis.unsplit_cost)
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        analysis = self._analysis(op)
+        block = analysis.block
         if self.plan:
             regions = planned_regions(analysis, self.plan)
         else:
-            regions = plan_regions(analysis, self.max_chunks, self.budget or None, self.rows)
+            regions = plan_regions(analysis, self.max_chunks, self.budget or None, self.rows, self.max_slowdown)
         for region in regions:
             if region.rows:
                 build_row_loop(block, region.ops, region.tiles)

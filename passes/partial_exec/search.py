@@ -28,19 +28,24 @@ tile's shapes), every buffer rounded up to the alignment. Steps outside a
 region keep their live bytes, so candidates in different places are
 independent, and the best set is found exactly: binary search on the peak
 T, and for each T a dynamic program per run that covers every step above T
-by disjoint candidates whose own peak is at most T, at the least cost (tiles
-times ops: kernel calls). The result is never worse than not splitting.
+by disjoint candidates whose own peak is at most T, at the least cost: the
+instructions the splits add, as tinyir.analysis.cost predicts the C
+backend's calls on the module's CPU. The least T is the least whose cheapest
+cover stays within `max-slowdown`. The result is never worse than not splitting.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from xdsl.dialects import func
 from xdsl.ir import Block, SSAValue
 
-from tinyir.analysis.liveness import analyze_block, buffer_root, enclosing_loop
+from tinyir.analysis.cost import call_features, calls_cost, kernel_of, op_cost
+from tinyir.analysis.liveness import analyze_block, buffer_root, enclosing_loop, walk
 from tinyir.analysis.scratch import is_inplace_depthwise, scratch_bytes
 from tinyir.analysis.target import Family
 from tinyir.dialects import tiny
@@ -100,9 +105,12 @@ class Candidate:
     peak: int
     rows: bool = False
 
+    extra: float = 0.0
+    """Predicted instructions the split adds (tinyir.analysis.cost): its cost."""
+
     @property
-    def cost(self) -> int:
-        return self.tiles * (self.last - self.first + 1)
+    def cost(self) -> float:
+        return self.extra
 
 
 @dataclass
@@ -235,6 +243,39 @@ class Analysis:
             tile_live.append(self.aligned(tile_type(ops[-1].out_type, tiles).nbytes))
         return base + max(tile_live)
 
+    @functools.cached_property
+    def unsplit_cost(self) -> float:
+        """Predicted instructions of the body as it is (tinyir.analysis.cost)."""
+        return sum(op_cost(op, self.family) for op in walk(self.block) if isinstance(op, tiny.ComputeOp))
+
+    def region_extra(self, ops: Sequence[tiny.ComputeOp], tiles: int, rows: bool = False) -> float:
+        """Predicted instructions the region adds once split: its calls, as the
+        C backend makes them, priced by tinyir.analysis.cost, less the whole ops'."""
+        family = self.family
+
+        def priced(op, x, y, input_tile=False, kernel=None) -> float:
+            features = call_features(op, x, y, tiles, shared=rows)
+            return calls_cost(kernel or kernel_of(op, family, input_tile), features, family)
+
+        whole = sum(op_cost(op, family) for op in ops)
+        if rows:  # every op runs once per band, on its rows
+            return sum(priced(op, op.in_type(0), op.out_type) for op in ops) - whole
+        split = 0.0
+        x_tiled, tail_accumulates = not is_weighted(ops[0]), is_weighted(ops[-1])
+        if x_tiled:  # the head's input tiles are copied out of it
+            x = ops[0].in_type(0)
+            split += priced(None, x, tile_type(x, tiles), kernel="tiny.extract_tile")
+        for k, op in enumerate(ops):
+            x = tile_type(op.in_type(0), tiles) if x_tiled else op.in_type(0)
+            y_tiled = k < len(ops) - 1 or not tail_accumulates
+            y = tile_type(op.out_type, tiles) if y_tiled else op.out_type
+            split += priced(op, x, y, input_tile=not y_tiled)
+            x_tiled = True
+        if not tail_accumulates:  # the tail's output tiles are copied into it
+            y = ops[-1].out_type
+            split += priced(None, tile_type(y, tiles), y, kernel="tiny.insert_tile")
+        return split - whole
+
     def candidates(self, max_tiles: int, rows: bool = True) -> list[Candidate]:
         """Channel splits of the runs, and (with `rows`) row regions."""
         found = []
@@ -246,9 +287,11 @@ class Analysis:
                         continue
                     first, last = self.step_of[ops[0]], self.step_of[ops[-1]]
                     for k in tile_counts(ops, max_tiles):
-                        found.append(Candidate(first, last, k, self.region_peak(ops, k)))
+                        found.append(Candidate(first, last, k, self.region_peak(ops, k), extra=self.region_extra(ops, k)))
         if rows:
-            found += [Candidate(*c, rows=True) for c in row_regions.candidates(self)]
+            for first, last, tiles, peak in row_regions.candidates(self):
+                extra = self.region_extra(self.liveness.steps[first : last + 1], tiles, rows=True)
+                found.append(Candidate(first, last, tiles, peak, rows=True, extra=extra))
         return found
 
     def region(self, c: Candidate) -> Region:
@@ -278,29 +321,62 @@ def _cover(analysis: Analysis, candidates: list[Candidate], target: int) -> list
     return None if best[steps] is None else best[steps][1]
 
 
-def plan_regions(analysis: Analysis, max_tiles: int, budget: int | None = None, rows: bool = True) -> list[Region]:
-    """The regions to split: least peak, then least cost; with a budget, the
-    cheapest plan within it (a `TinyIRError` when even the least peak exceeds it)."""
+def plan_regions(
+    analysis: Analysis, max_tiles: int, budget: int | None = None, rows: bool = True, max_slowdown: float = 0.0
+) -> list[Region]:
+    """The regions to split: the least peak among the plans whose predicted
+    instructions are at most `max_slowdown` x the body's as it is (0: any),
+    then the cheapest such plan; with a budget, the cheapest plan within it
+    whatever it costs (a `TinyIRError` when even the least peak exceeds it)."""
     candidates = analysis.candidates(max_tiles, rows)
     targets = sorted({*analysis.live, *(c.peak for c in candidates)})
     targets = [t for t in targets if t <= analysis.peak]
-    lo, hi = 0, len(targets) - 1  # targets[hi] (no split at all) is always feasible
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if _cover(analysis, candidates, targets[mid]) is not None:
-            hi = mid
-        else:
-            lo = mid + 1
-    target = targets[lo] if targets else analysis.peak
+    if not targets:
+        return []
+    allowed = (max_slowdown - 1) * analysis.unsplit_cost if max_slowdown and budget is None else math.inf
+
+    def least(allowed: float) -> int:
+        """The least target with a cover adding at most `allowed` instructions."""
+        lo, hi = 0, len(targets) - 1  # targets[hi] (no split at all) is always feasible
+        while lo < hi:
+            mid = (lo + hi) // 2
+            cover = _cover(analysis, candidates, targets[mid])
+            if cover is not None and sum(c.cost for c in cover) <= allowed:
+                hi = mid
+            else:
+                lo = mid + 1
+        return targets[lo]
+
+    target = least(allowed)
     if budget is not None:
         if budget < target:  # never a silent fallback to a plan that does not fit
+            extra = sum(c.cost for c in _cover(analysis, candidates, target) or [])
+            slowdown = (analysis.unsplit_cost + extra) / analysis.unsplit_cost if analysis.unsplit_cost else 1.0
             raise TinyIRError(
                 f"partial-exec: no plan fits budget={budget} B: the least peak reachable is {target} B "
-                f"(unsplit {analysis.peak} B)"
+                f"(unsplit {analysis.peak} B), at {slowdown:.3f} x the unsplit model's predicted instructions"
             )
-        target = max(t for t in targets if t <= budget) if targets else target
+        target = max(t for t in targets if t <= budget)
     picks = _cover(analysis, candidates, target) or []
     return [analysis.region(c) for c in picks]
+
+
+def pareto_front(analysis: Analysis, max_tiles: int, rows: bool = True) -> list[tuple[int, float]]:
+    """(peak bytes, predicted instructions) of the plans no other beats on both:
+    at each peak the search can reach, its cheapest plan (at the unsplit peak
+    too: some splits are predicted to save instructions)."""
+    candidates = analysis.candidates(max_tiles, rows)
+    front: list[tuple[int, float]] = []
+    for target in sorted({*analysis.live, *(c.peak for c in candidates)}):
+        if target > analysis.peak:
+            break
+        cover = _cover(analysis, candidates, target)
+        if cover is None:
+            continue
+        cost = analysis.unsplit_cost + sum(c.cost for c in cover)
+        if not front or cost < front[-1][1]:  # a higher peak must buy fewer instructions
+            front.append((target, cost))
+    return front
 
 
 def region_of(analysis: Analysis, first: tiny.ComputeOp, last: tiny.ComputeOp) -> list[tiny.ComputeOp] | None:

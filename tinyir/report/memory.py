@@ -16,9 +16,13 @@ and, once `--arena-alloc` has run, the arena the module carries:
     peak_step         the first step where live bytes reach the peak
     macs              multiply-accumulates of the module (see tinyir.analysis.macs)
     macs_baseline     the MACs of the baseline (the module as imported), or None
+    instructions      predicted instructions of the model's invoke on the
+                      target CPU (tinyir.analysis.cost)
+    instructions_baseline  the same of the baseline, or None
     steps             one per compute op, in schedule order: step, op, output
                       (the printed name of the value it writes, without '%'),
-                      live_bytes, macs, tiles (how many times it runs: the
+                      live_bytes, macs, instructions (predicted, all its
+                      calls), tiles (how many times it runs: the
                       tiles of its tile loop, else 1), and live_bytes split four ways:
                       input_bytes (buffers the op reads), output_bytes (the one
                       it writes), scratch_bytes, held_bytes (live buffers the op
@@ -47,9 +51,10 @@ from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr
 from xdsl.ir import Block, BlockArgument, SSAValue
 
 from tinyir.analysis import arena, liveness
+from tinyir.analysis.cost import op_cost
 from tinyir.analysis.macs import format_macs, module_macs, op_macs, repeats
 from tinyir.analysis.names import value_names
-from tinyir.analysis.target import DEFAULT_CPU, target_cpu
+from tinyir.analysis.target import DEFAULT_CPU, family_of, target_cpu
 from tinyir.dialects import tiny
 from tinyir.errors import TinyIRError
 
@@ -120,6 +125,7 @@ def memory_report(module: ModuleOp, baseline: ModuleOp | dict[str, Any] | None =
     kinds = _kinds(block, live)
     offsets = _offsets(function)
     by_root = {b.value: b for b in live.buffers}
+    family = family_of(target_cpu(module))
 
     def root_of(value: SSAValue) -> liveness.Buffer | None:
         root = liveness.buffer_root(value)
@@ -145,6 +151,7 @@ def memory_report(module: ModuleOp, baseline: ModuleOp | dict[str, Any] | None =
                 "output": names[op.out],
                 "live_bytes": live_bytes,
                 "macs": op_macs(op),
+                "instructions": round(op_cost(op, family)),
                 "tiles": repeats(op),
                 "reads": [names[b.value] for b in read],
                 "writes": names[written.value] if written is not None else None,
@@ -183,6 +190,8 @@ def memory_report(module: ModuleOp, baseline: ModuleOp | dict[str, Any] | None =
         "peak_step": peak_step,
         "macs": module_macs(module),
         "macs_baseline": None,
+        "instructions": sum(s["instructions"] for s in steps),
+        "instructions_baseline": None,
         "steps": steps,
         "buffers": buffers,
     }
@@ -191,6 +200,7 @@ def memory_report(module: ModuleOp, baseline: ModuleOp | dict[str, Any] | None =
             baseline = memory_report(baseline)
         base = {k: v for k, v in baseline.items() if k != "baseline"}
         report["macs_baseline"] = base["macs"]
+        report["instructions_baseline"] = base.get("instructions")
         report["baseline"] = base
     return report
 
@@ -271,6 +281,11 @@ def format_table(report: dict[str, Any]) -> str:
     if report["macs_baseline"] is not None:
         macs += f", as imported {_macs_both(report['macs_baseline'])}"
     lines.append(macs)
+    instructions = f"  instructions   {_macs_both(report['instructions'])} predicted (tinyir.analysis.cost)"
+    before = report.get("instructions_baseline")
+    if before:
+        instructions += f", as imported {format_macs(before)} ({report['instructions'] / before:.3f} x)"
+    lines.append(instructions)
     lines.append(f"  steps          {len(steps)}, buffers {len(buffers)}")
 
     scale = max(peak, arena or 0)

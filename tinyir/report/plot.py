@@ -181,3 +181,48 @@ def plot_memory(
         fig.savefig(path, dpi=110)
     except OSError as e:
         raise TinyIRError(f"cannot plot to {path}: {e.strerror}") from None
+
+
+def plot_pareto(
+    front: list[tuple[int, float]],
+    unsplit: tuple[int, float],
+    chosen: tuple[int, float],
+    path: str | os.PathLike,
+    *,
+    title: str = "",
+    measured: list[tuple[int, float, str]] = (),
+) -> None:
+    """Draw partial-exec's trade-off to `path`: the (peak bytes, predicted
+    instructions) front of its plans (`search.pareto_front`), the model
+    unsplit, the plan chosen, and `measured` points (bytes, instructions
+    counted in QEMU, label) where there are any."""
+    check_plot_path(path)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7.5, 4.8), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    scale = max(p for p, _ in [*front, unsplit, chosen])
+    unit, div = _unit(scale)
+    xs, ys = [p / div for p, _ in front], [c for _, c in front]
+    ax.step(xs, ys, where="post", color="#4c78a8", alpha=0.5)
+    ax.plot(xs, ys, "o", color="#4c78a8", markersize=4, label="plans on the front (predicted)")
+    ax.plot([unsplit[0] / div], [unsplit[1]], "s", color="#b9c0c9", markersize=9, label="unsplit", zorder=3)
+    ax.plot([chosen[0] / div], [chosen[1]], "*", color="#e45756", markersize=15, label="chosen", zorder=4)
+    for bytes_, count, label in measured:
+        ax.plot([bytes_ / div], [count], "x", color="#f58518", markersize=9, zorder=5)
+        ax.annotate(label, (bytes_ / div, count), textcoords="offset points", xytext=(6, 4), fontsize=8)
+    if measured:
+        ax.plot([], [], "x", color="#f58518", label="counted in QEMU")
+    ax.set_xlabel(f"peak ({unit}; the allocator's lower bound)")
+    ax.set_ylabel("instructions of invoke")
+    ax.yaxis.set_major_formatter(lambda v, _: format_macs(int(v)))
+    ax.set_title(f"partial-exec's plans{': ' + title if title else ''} "
+                 f"(chosen {format_bytes(chosen[0])}, {format_macs(int(chosen[1]))})", fontsize=10)  # fmt: skip
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    try:
+        fig.savefig(path, dpi=110)
+    except OSError as e:
+        raise TinyIRError(f"cannot plot to {path}: {e.strerror}") from None

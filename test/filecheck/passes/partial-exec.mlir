@@ -4,9 +4,10 @@
 // will see. By rows, the expanded tensor lives in a line buffer of the 3 rows
 // the depthwise conv reads (kept across tiles: nothing is computed twice),
 // the depthwise output in one row, and the project conv writes %y a row per
-// tile.
+// tile. That is the least peak, with no limit on the instructions it costs
+// (max-slowdown=0).
 //
-// RUN: tinyir-opt %s --partial-exec | filecheck %s
+// RUN: tinyir-opt %s --partial-exec=max-slowdown=0 | filecheck %s
 // CHECK:      %y = tiny.alloc : !tiny.buffer<1x8x8x8xi8, 0.07:4>
 // CHECK-NEXT: tiny.tile_loop %t < 8 rows {
 // CHECK-NEXT:   %e = tiny.alloc : !tiny.buffer<1x3x8x32xi8, 0.04:-10>
@@ -16,10 +17,21 @@
 // CHECK-NEXT:   tiny.conv_2d %d, %w3, %b3 -> %y {stride
 // CHECK-NEXT: }
 //
+// By default the least peak within 2% more predicted instructions on
+// Cortex-M4 (tinyir.analysis.cost): bands of 2 rows, fewer and larger calls,
+// with the expanded tensor whole.
+// RUN: tinyir-opt %s --partial-exec | filecheck %s --check-prefix=DEFAULT
+// DEFAULT:      %e = tiny.alloc : !tiny.buffer<1x8x8x32xi8, 0.04:-10>
+// DEFAULT:      tiny.tile_loop %t < 4 rows {
+// DEFAULT-NEXT:   %d = tiny.alloc : !tiny.buffer<1x2x8x32xi8, 0.03:5>
+// DEFAULT-NEXT:   tiny.depthwise_conv_2d %e, %w2, %b2 -> %d {stride
+// DEFAULT-NEXT:   tiny.conv_2d %d, %w3, %b3 -> %y {stride
+// DEFAULT-NEXT: }
+//
 // By channels only (rows=false): copying depthwise tiles into %d beats an
 // int32 accumulator (4 bytes per output element) for the project conv, so
 // the loop ends in insert_tile.
-// RUN: tinyir-opt %s -p 'partial-exec{rows=false}' | filecheck %s --check-prefix=CHANNELS
+// RUN: tinyir-opt %s -p 'partial-exec{rows=false max-slowdown=0}' | filecheck %s --check-prefix=CHANNELS
 // CHANNELS:      %d = tiny.alloc : !tiny.buffer<1x8x8x32xi8, 0.03:5>
 // CHANNELS-NEXT: tiny.tile_loop %t < 16 {
 // CHANNELS-NEXT:   %e = tiny.alloc : !tiny.buffer<1x8x8x2xi8, 0.04:-10>
@@ -56,23 +68,29 @@
 // MACs do not change, the output neither, and allocation and the arena
 // checker take the loop (its tile buffers are reused by every tile):
 // RUN: tinyir-opt %s --report - | filecheck %s --check-prefix=MACS
-// RUN: tinyir-opt %s --partial-exec --arena-alloc --check-arena --report - | filecheck %s --check-prefix=MACS
-// RUN: tinyir-opt %s -p 'partial-exec{rows=false},arena-alloc,check-arena' --report - | filecheck %s --check-prefix=MACS
+// RUN: tinyir-opt %s --partial-exec=max-slowdown=0 --arena-alloc --check-arena --report - | filecheck %s --check-prefix=MACS
+// RUN: tinyir-opt %s -p 'partial-exec{rows=false max-slowdown=0},arena-alloc,check-arena' --report - | filecheck %s --check-prefix=MACS
 // MACS: MACs           51200 (51.2 k)
 // RUN: tinyir-run %s > %t.before
-// RUN: tinyir-run %s --partial-exec --arena-alloc > %t.after
+// RUN: tinyir-run %s --partial-exec=max-slowdown=0 --arena-alloc > %t.after
 // RUN: diff %t.before %t.after
-// RUN: tinyir-run %s -p 'partial-exec{rows=false},arena-alloc' > %t.channels
+// RUN: tinyir-run %s --partial-exec --arena-alloc > %t.default
+// RUN: diff %t.before %t.default
+// RUN: tinyir-run %s -p 'partial-exec{rows=false max-slowdown=0},arena-alloc' > %t.channels
 // RUN: diff %t.before %t.channels
-// RUN: tinyir-opt %s --partial-exec --arena-alloc | filecheck %s --check-prefix=ARENA
+// RUN: tinyir-opt %s --partial-exec=max-slowdown=0 --arena-alloc | filecheck %s --check-prefix=ARENA
 // ARENA: tiny.arena_size = 2176 : i64, tiny.arena_lower_bound = 2176 : i64
-// RUN: tinyir-opt %s -p 'partial-exec{rows=false},arena-alloc' | filecheck %s --check-prefix=ARENA-CHANNELS
+// RUN: tinyir-opt %s --partial-exec --arena-alloc | filecheck %s --check-prefix=ARENA-DEFAULT
+// ARENA-DEFAULT: tiny.arena_size = 3200 : i64, tiny.arena_lower_bound = 3200 : i64
+// RUN: tinyir-opt %s -p 'partial-exec{rows=false max-slowdown=0},arena-alloc' | filecheck %s --check-prefix=ARENA-CHANNELS
 // ARENA-CHANNELS: tiny.arena_size = 2816 : i64, tiny.arena_lower_bound = 2816 : i64
 //
 // Bad options and plans: one line each.
 // RUN: not tinyir-opt %s -p 'partial-exec{max-chunks=1}' 2>&1 | filecheck %s --check-prefix=OPTION
 // OPTION: max-chunks must be at least 2, got 1
 // OPTION-NOT: Traceback
+// RUN: not tinyir-opt %s -p 'partial-exec{max-slowdown=0.9}' 2>&1 | filecheck %s --check-prefix=SLOWDOWN
+// SLOWDOWN: max-slowdown must be 0 (no limit) or at least 1, got 0.9
 // RUN: not tinyir-opt %s -p 'partial-exec{plan="%S/Inputs/partial-exec-bad.plan"}' 2>&1 | filecheck %s --check-prefix=BADPLAN
 // BADPLAN: error: {{.*}}partial-exec-bad.plan:2:7: 3 tiles do not divide the channels of %e .. %y
 // BADPLAN-NOT: Traceback

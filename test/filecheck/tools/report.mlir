@@ -56,6 +56,8 @@ builtin.module attributes {tiny.arena_size = 112 : i64} {
 // CHECK-NEXT:   live peak      112 B  at step 0: tiny.conv_2d -> %c
 // CHECK-NEXT:   as imported    live peak 112 B (the same), 6 steps
 // CHECK-NEXT:   MACs           588, as imported 588
+// Predicted on the CPU (the number is the calibration's), the same as imported:
+// CHECK-NEXT:   instructions   {{[0-9]+}} ({{.*}}) predicted (tinyir.analysis.cost), as imported {{.*}} (1.000 x)
 // CHECK-NEXT:   steps          6, buffers 8
 // CHECK-EMPTY:
 // CHECK-NEXT:   step  live bytes {{ +}}MACs  op {{ +}}output
@@ -110,3 +112,4 @@ builtin.module attributes {tiny.arena_size = 112 : i64} {
 // JSON-NEXT: "peak_step": 0,
 // JSON-NEXT: "macs": 588,
 // JSON-NEXT: "macs_baseline": 588,
+// JSON-NEXT: "instructions": {{[1-9][0-9]*}},
