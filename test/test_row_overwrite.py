@@ -115,12 +115,12 @@ def stem_model(seed: int) -> str:
 
 @pytest.mark.parametrize("seed", range(3))
 def test_partial_exec_pipeline_writes_over_the_image(seed):
-    """fuse,partial-exec,arena-alloc on a small image model: the image's
+    """fuse,partial-exec (the least peak),arena-alloc on a small image model: the image's
     buffer takes an output of the row loop reading it, the result is
     bit-exact, the arena at the search's bound and below the one without."""
     text = stem_model(seed)
     reference = tinyir.parse_ir(text)
-    pipeline = "fuse,partial-exec,arena-alloc"
+    pipeline = "fuse,partial-exec{max-slowdown=0},arena-alloc"
     over = tinyir.run_pipeline(tinyir.parse_ir(text), pipeline)
     apart = tinyir.run_pipeline(tinyir.parse_ir(text), pipeline.replace("arena-alloc", "arena-alloc{inplace-rows=false}"))
     assert any(isinstance(op, tiny.PrefixViewOp) and op.source.name_hint == "input" for op in over.walk())
