@@ -178,6 +178,8 @@ class Analysis:
             if op.scratch is None and is_int8(op):  # scratch not materialized: count it as arena-alloc will
                 self.live[i] += self.aligned(scratch_bytes(op, family))
         self.runs = self._runs()
+        self._kernels: dict[tuple[tiny.ComputeOp, bool], str] = {}
+        self._op_costs: dict[tiny.ComputeOp, float] = {}
 
     def aligned(self, n: int) -> int:
         return -(-n // self.alignment) * self.alignment
@@ -250,7 +252,18 @@ class Analysis:
     @functools.cached_property
     def unsplit_cost(self) -> float:
         """Predicted instructions of the body as it is (tinyir.analysis.cost)."""
-        return sum(op_cost(op, self.family) for op in walk(self.block) if isinstance(op, tiny.ComputeOp))
+        return sum(self._op_cost(op) for op in walk(self.block) if isinstance(op, tiny.ComputeOp))
+
+    def _kernel(self, op: tiny.ComputeOp, input_tile: bool) -> str:
+        key = (op, input_tile)
+        if key not in self._kernels:  # thousands of candidates share a few hundred ops
+            self._kernels[key] = kernel_of(op, self.family, input_tile)
+        return self._kernels[key]
+
+    def _op_cost(self, op: tiny.ComputeOp) -> float:
+        if op not in self._op_costs:
+            self._op_costs[op] = op_cost(op, self.family)
+        return self._op_costs[op]
 
     def region_extra(self, ops: Sequence[tiny.ComputeOp], tiles: int, rows: bool = False) -> float:
         """Predicted instructions the region adds once split: its calls, as the
@@ -259,9 +272,9 @@ class Analysis:
 
         def priced(op, x, y, input_tile=False, kernel=None) -> float:
             features = call_features(op, x, y, tiles, shared=rows)
-            return calls_cost(kernel or kernel_of(op, family, input_tile), features, family)
+            return calls_cost(kernel or self._kernel(op, input_tile), features, family)
 
-        whole = sum(op_cost(op, family) for op in ops)
+        whole = sum(self._op_cost(op) for op in ops)
         if rows:  # every op runs once per band, on its rows
             return sum(priced(op, op.in_type(0), op.out_type) for op in ops) - whole
         split = 0.0
