@@ -135,8 +135,6 @@ def _plot_pareto(module: ModuleOp, fronts: list, path: str, name: str) -> None:
     from tinyir.analysis.target import family_of, target_cpu
     from tinyir.report.plot import plot_pareto
 
-    if not fronts:
-        raise TinyIRError("--report-pareto needs --partial-exec in the pipeline")
     peak = lower_bound(module) or liveness.analyze_block(liveness.main_function(module).body.block).peak
     chosen = (peak, module_cost(module, family_of(target_cpu(module))))
     front, unsplit = fronts[-1]
@@ -201,7 +199,9 @@ def main() -> int:
     check_target_argument(args)
     if args.max_arena is not None and args.max_arena < 1:
         raise TinyIRError(f"--max-arena must be a number of bytes >= 1, got {args.max_arena}")
-    api.build_pipeline(pipeline_of(args))  # a bad pass option fails before any work
+    passes = api.build_pipeline(pipeline_of(args)).passes  # a bad pass option fails before any work
+    if args.report_pareto is not None and not any(p.name == "partial-exec" for p in passes):
+        raise TinyIRError("--report-pareto needs --partial-exec in the pipeline")
     check_report_arguments(args)
     if args.split_input_file and (wants_report(args) or args.report_pareto):
         raise TinyIRError("--report and --report-plot need one module, not --split-input-file")
