@@ -56,9 +56,10 @@ def _entry(listing: str, elf: str | Path, function: str) -> int:
     return int(entry[1], 16)
 
 
-def call_span(elf: str | Path, function: str) -> tuple[int, int]:
-    """(entry of `function`, the instruction after the one `bl` that calls it)."""
-    listing = _listing(elf)
+def call_span(elf: str | Path, function: str, listing: str | None = None) -> tuple[int, int]:
+    """(entry of `function`, the instruction after the one `bl` that calls it);
+    `listing`: the ELF's disassembly, when the caller has it already."""
+    listing = listing or _listing(elf)
     entry = _entry(listing, elf, function)
     instructions = re.findall(r"^\s+([0-9a-f]+):\s+(\S+)\s*(.*)$", listing, re.M)
     after = [
@@ -89,10 +90,11 @@ def count_call(
 ) -> Counted:
     """Run `elf` in QEMU (`build.run`) counting the instructions `function`
     executes; with `lap`, also cut at each entry of that function."""
-    start, end = call_span(elf, function)
+    listing = _listing(elf)
+    start, end = call_span(elf, function, listing)
     spec = f"{plugin()},start={start:#x},end={end:#x},out={COUNT_FILE}"
     if lap is not None:
-        spec += f",lap={_entry(_listing(elf), elf, lap):#x}"
+        spec += f",lap={_entry(listing, elf, lap):#x}"
     run = cortex_m.run(elf, inputs, [*outputs, COUNT_FILE], timeout, qemu_args=["-plugin", spec])
     lines = [line.split() for line in run.outputs.pop(COUNT_FILE, b"").decode().splitlines()]
     counts = {key: int(value) for key, value in lines if key != "lap"}

@@ -1,8 +1,8 @@
 """Predicted instructions on the target: per op, and per model.
 
 An op's calls (one, or one per tile of its loop) go to one kernel: the
-CMSIS-NN function its wrapper dispatches to (`kernel_of`, the same 1x1 / 1xN
-/ im2col and 3x3 / opt / generic choices as scratch.py mirrors) or one of
+CMSIS-NN function its wrapper dispatches to (`kernel_of`: scratch.py's
+`convolve_kernel` and `depthwise_kernel`, which size the scratch too) or one of
 tinyir's. Each kernel's cost is linear in what the calls do, summed over
 them (`op_features`):
 
@@ -41,9 +41,9 @@ from pathlib import Path
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import SSAValue
 
-from tinyir.analysis.liveness import main_function, walk
+from tinyir.analysis.liveness import enclosing_loop, main_function, walk
 from tinyir.analysis.macs import repeats
-from tinyir.analysis.scratch import Dims, conv_params, is_convolve_1_x_n, is_convolve_1x1, is_convolve_1x1_fast, nhwc
+from tinyir.analysis.scratch import Dims, conv_params, convolve_kernel, depthwise_kernel, nhwc
 from tinyir.analysis.target import Family
 from tinyir.dialects import tiny
 
@@ -51,15 +51,10 @@ FEATURES = ("calls", "macs", "out", "in", "pixels", "channels", "taps", "im2col"
 DATA_DIR = Path(__file__).resolve().parent
 
 
-def _loop(op: tiny.ComputeOp) -> tiny.TileLoopOp | None:
-    parent = op.parent_op()
-    return parent if isinstance(parent, tiny.TileLoopOp) else None
-
-
 def _whole(op: tiny.ComputeOp, value: SSAValue) -> tiny.BufferType:
     """The type of what `value` holds over all of the op's calls: a row loop's
     line buffer stands for its whole tensor; a channel tile is one tile."""
-    loop = _loop(op)
+    loop = enclosing_loop(op)
     return loop.tensor_type(value) if loop is not None and loop.by_rows else tiny.buffer_type(value)
 
 
@@ -74,20 +69,12 @@ def kernel_of(op: tiny.ComputeOp, family: Family, input_tile: bool | None = None
         pointwise = isinstance(op, tiny.FullyConnectedOp) or (w[1], w[2]) == (1, 1)
         return "tinyir_pointwise_input_tile_s8" if pointwise else "tinyir_conv_input_tile_s8"
     if isinstance(op, tiny.Conv2DOp):
-        p, x = conv_params(op), nhwc(op.in_type(0))
         _, kh, kw, c_in = op.in_type(1).shape
-        f = Dims(op.out_type.shape[3], kh, kw, c_in)
-        if is_convolve_1x1(p, x, f):
-            return "arm_convolve_1x1_s8_fast" if is_convolve_1x1_fast(p) else "arm_convolve_1x1_s8"
-        return "arm_convolve_1_x_n_s8" if is_convolve_1_x_n(p, x, f) else "arm_convolve_s8"
+        return convolve_kernel(conv_params(op), nhwc(op.in_type(0)), Dims(op.out_type.shape[3], kh, kw, c_in))
     if isinstance(op, tiny.DepthwiseConv2DOp):
-        p = conv_params(op)
         _, kh, kw, _ = op.in_type(1).shape
-        if op.out_type.shape[3] != op.in_type(0).shape[3] or (p.dilation_h, p.dilation_w) != (1, 1):
-            return "arm_depthwise_conv_s8"
-        if family is not Family.MVE and (kh, kw) == (3, 3) and max(p.pad_h, p.pad_w) <= 1:
-            return "arm_depthwise_conv_3x3_s8"
-        return "arm_depthwise_conv_s8_opt"
+        x, y = nhwc(op.in_type(0)), nhwc(op.out_type)
+        return depthwise_kernel(conv_params(op), x, Dims(1, kh, kw, y.c), y, family)
     return op.name  # one kernel per op kind: fully connected, pools, elementwise, copies
 
 
@@ -126,7 +113,7 @@ def call_features(
 
 def op_features(op: tiny.ComputeOp) -> dict[str, float]:
     """What `op`'s calls do in the IR, summed over them (see the module doc)."""
-    loop = _loop(op)
+    loop = enclosing_loop(op)
     shared = loop is None or loop.by_rows
     return call_features(op if not isinstance(op, tiny.TileCopyOp) else None,
                          _whole(op, op.ins[0]), _whole(op, op.out), repeats(op), shared)  # fmt: skip

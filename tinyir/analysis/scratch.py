@@ -179,15 +179,25 @@ def convolve_1_x_n_s8(p: ConvParams, input: Dims, filter: Dims, output: Dims, fa
     return convolve_s8(input, filter)
 
 
+def convolve_kernel(p: ConvParams, input: Dims, filter: Dims) -> str:
+    """The function arm_convolve_wrapper_s8 dispatches to
+    (Source/ConvolutionFunctions/arm_convolve_wrapper_s8.c): 1x1, 1xN or generic."""
+    if is_convolve_1x1(p, input, filter):
+        return "arm_convolve_1x1_s8_fast" if is_convolve_1x1_fast(p) else "arm_convolve_1x1_s8"
+    return "arm_convolve_1_x_n_s8" if is_convolve_1_x_n(p, input, filter) else "arm_convolve_s8"
+
+
 def convolve_wrapper_s8(
     p: ConvParams, input: Dims, filter: Dims, output: Dims, family: Family, toolchain: Toolchain = "gcc"
 ) -> int:
     """arm_convolve_wrapper_s8_get_buffer_size (and its _dsp / _mve variants,
-    which it dispatches to): the same 1x1 / 1xN / generic choice as
-    arm_convolve_wrapper_s8 makes (Source/ConvolutionFunctions/arm_convolve_wrapper_s8.c)."""
-    if is_convolve_1x1(p, input, filter):
-        return convolve_1x1_s8_fast(input, family, toolchain) if is_convolve_1x1_fast(p) else 0
-    if is_convolve_1_x_n(p, input, filter):
+    which it dispatches to): the buffer of the kernel `convolve_kernel` names."""
+    kernel = convolve_kernel(p, input, filter)
+    if kernel == "arm_convolve_1x1_s8_fast":
+        return convolve_1x1_s8_fast(input, family, toolchain)
+    if kernel == "arm_convolve_1x1_s8":
+        return 0
+    if kernel == "arm_convolve_1_x_n_s8":
         return convolve_1_x_n_s8(p, input, filter, output, family)
     return convolve_s8_mve(input, filter) if family is Family.MVE else convolve_s8(input, filter)
 
@@ -217,19 +227,32 @@ def depthwise_conv_s8_one_in_ch_mve(p: ConvParams, input: Dims, filter: Dims, ou
     return size + filter.c * filter.h * filter.w * filter.n
 
 
+def depthwise_kernel(
+    p: ConvParams, input: Dims, filter: Dims, output: Dims, family: Family, toolchain: Toolchain = "gcc"
+) -> str:
+    """The function arm_depthwise_conv_wrapper_s8 dispatches to, as compiled
+    for the family: (MVE only) one input channel -> a convolution; depth
+    multiplier 1, batch 1, no dilation -> the 3x3 kernel (not on MVE; padding
+    <= 1) or the _opt kernel; otherwise the generic arm_depthwise_conv_s8."""
+    if family is Family.MVE and input.c == 1 and output.c > dw_one_in_ch_threshold(toolchain):
+        return "arm_depthwise_conv_to_conv_s8"
+    if input.c == output.c and input.n == 1 and p.dilation_w == 1 and p.dilation_h == 1:
+        if family is not Family.MVE and filter.w == 3 and filter.h == 3 and p.pad_h <= 1 and p.pad_w <= 1:
+            return "arm_depthwise_conv_3x3_s8"
+        return "arm_depthwise_conv_s8_opt"
+    return "arm_depthwise_conv_s8"
+
+
 def depthwise_conv_wrapper_s8(
     p: ConvParams, input: Dims, filter: Dims, output: Dims, family: Family, toolchain: Toolchain = "gcc"
 ) -> int:
-    """arm_depthwise_conv_wrapper_s8_get_buffer_size as compiled for the family,
-    following the dispatch of arm_depthwise_conv_wrapper_s8: (MVE only) one
-    input channel -> convolution; depth multiplier 1, batch 1, no dilation ->
-    the 3x3 kernel (not on MVE; padding <= 1, no buffer) or the _opt kernel;
-    otherwise the generic arm_depthwise_conv_s8 (no buffer)."""
-    if family is Family.MVE and input.c == 1 and output.c > dw_one_in_ch_threshold(toolchain):
+    """arm_depthwise_conv_wrapper_s8_get_buffer_size as compiled for the family:
+    the buffer of the kernel `depthwise_kernel` names (the 3x3 and generic
+    kernels need none)."""
+    kernel = depthwise_kernel(p, input, filter, output, family, toolchain)
+    if kernel == "arm_depthwise_conv_to_conv_s8":
         return depthwise_conv_s8_one_in_ch_mve(p, input, filter, output)
-    if input.c == output.c and input.n == 1 and p.dilation_w == 1 and p.dilation_h == 1:
-        if family is not Family.MVE and filter.w == 3 and filter.h == 3 and p.pad_h <= 1 and p.pad_w <= 1:
-            return 0
+    if kernel == "arm_depthwise_conv_s8_opt":
         return depthwise_conv_s8_opt(input, filter, family)
     return 0
 
