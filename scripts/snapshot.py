@@ -26,6 +26,7 @@ PIPELINES = (
     "fuse,reorder,arena-alloc",
     "fuse,reorder,arena-alloc{inplace-depthwise=true}",
     "fuse,partial-exec,reorder,arena-alloc",
+    "fuse,partial-exec{max-slowdown=0},reorder,arena-alloc",
     "arena-alloc{target-cpu=cortex-m0plus}",
     "arena-alloc{target-cpu=cortex-m55}",
     "fuse,partial-exec{target-cpu=cortex-m55},reorder,arena-alloc{target-cpu=cortex-m55}",

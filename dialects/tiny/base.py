@@ -16,6 +16,7 @@ from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import (
     AttrSizedOperandSegments,
     IRDLOperation,
+    irdl_op_definition,
     operand_def,
     opt_operand_def,
     var_operand_def,
@@ -49,6 +50,41 @@ _SEGMENTS = AttrSizedOperandSegments.attribute_name
 
 def i64_array(values: Sequence[int]) -> DenseArrayBase:
     return DenseArrayBase.from_list(i64, list(values))
+
+
+def int_values(attr: DenseArrayBase) -> tuple[int, ...]:
+    """The values of an integer array attribute, decoded once and kept in the
+    (immutable) attribute: xDSL decodes them on every read, its operand
+    accessors the segment sizes too, and the searches read the same few
+    arrays millions of times."""
+    values = attr.__dict__.get("_values")
+    if values is None:
+        values = attr.__dict__["_values"] = tuple(int(v) for v in attr.get_values())
+    return values
+
+
+def _segment_accessor(index: int, variadic: bool = False) -> property:
+    """The operand group `index` of ComputeOp (ins, out, acc, scratch, tile),
+    as xDSL's accessor gives it, from the decoded segment sizes."""
+
+    def get(op: ComputeOp):
+        sizes = int_values(op.properties[_SEGMENTS])
+        start = sum(sizes[:index])
+        if variadic:
+            return op.operands[start : start + sizes[index]]
+        return op.operands[start] if sizes[index] else None
+
+    return property(get)
+
+
+def compute_op_definition(cls: type[ComputeOp]) -> type[ComputeOp]:
+    """`irdl_op_definition` for a compute op, with operand accessors that
+    decode the segment sizes once (`int_values`)."""
+    cls = irdl_op_definition(cls)
+    cls.ins = _segment_accessor(0, variadic=True)
+    for index, name in enumerate(("out", *cls.OPTIONAL_OPERANDS), start=1):
+        setattr(cls, name, _segment_accessor(index))
+    return cls
 
 
 class ComputeOp(IRDLOperation):
@@ -159,7 +195,7 @@ class ComputeOp(IRDLOperation):
     def ints(self, prop: str) -> tuple[int, ...]:
         attr = self.properties[prop]
         assert isinstance(attr, DenseArrayBase)
-        return tuple(int(v) for v in attr.get_values())
+        return int_values(attr)
 
     def check_arity(self) -> None:
         required = [n for n in self.INPUT_NAMES if not n.endswith("?")]

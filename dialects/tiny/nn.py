@@ -11,11 +11,10 @@ from xdsl.dialects.builtin import (
     IntegerAttr,
 )
 from xdsl.irdl import (
-    irdl_op_definition,
     prop_def,
 )
 
-from tinyir.dialects.tiny.base import ComputeOp
+from tinyir.dialects.tiny.base import ComputeOp, compute_op_definition
 from tinyir.dialects.tiny.tiles import TiledOp
 from tinyir.numerics import quantization
 from tinyir.numerics.quantization import QParams
@@ -75,7 +74,7 @@ class ConvLikeOp(WindowOp, TiledOp):
                 raise self.fail(f"bias must be {out_channels} x {element}, got {list(b.shape)} x {b.element_type}")
 
 
-@irdl_op_definition
+@compute_op_definition
 class Conv2DOp(ConvLikeOp):
     """2-D convolution, NHWC input, filter [C_out, KH, KW, C_in], int32 bias.
 
@@ -99,7 +98,7 @@ class Conv2DOp(ConvLikeOp):
             raise self.fail(f"filter {list(w.shape)} expects {w.shape[3]} input channels, input has {x.shape[3]}")
 
 
-@irdl_op_definition
+@compute_op_definition
 class DepthwiseConv2DOp(ConvLikeOp):
     """Depthwise 2-D convolution, filter [1, KH, KW, C_out], C_out = C_in x multiplier.
 
@@ -123,7 +122,7 @@ class DepthwiseConv2DOp(ConvLikeOp):
             raise self.fail(f"filter {list(w.shape)} is not [1, KH, KW, k x {x.shape[3]}]")
 
 
-@irdl_op_definition
+@compute_op_definition
 class FullyConnectedOp(TiledOp):
     """Fully connected layer: input [..., K] as rows, filter [C_out, K], int32 bias.
 
@@ -174,14 +173,14 @@ class BinaryOp(ComputeOp):
         self.check_clamp()
 
 
-@irdl_op_definition
+@compute_op_definition
 class AddOp(BinaryOp):
     """Quantized addition: `tiny.add %a, %b -> %y {clamp = array<i64: -128, 127>}`"""
 
     name = "tiny.add"
 
 
-@irdl_op_definition
+@compute_op_definition
 class MulOp(BinaryOp):
     """Quantized multiplication: `tiny.mul %a, %b -> %y {clamp = array<i64: -128, 127>}`"""
 
@@ -204,21 +203,21 @@ class PoolOp(WindowOp):
         self.check_same_encoding(x, y)
 
 
-@irdl_op_definition
+@compute_op_definition
 class AvgPool2DOp(PoolOp):
     """Average pooling over in-image taps: `tiny.avg_pool_2d %x -> %y {kernel = ..., stride = ..., pad = ..., clamp = ...}`"""
 
     name = "tiny.avg_pool_2d"
 
 
-@irdl_op_definition
+@compute_op_definition
 class MaxPool2DOp(PoolOp):
     """Max pooling: `tiny.max_pool_2d %x -> %y {kernel = ..., stride = ..., pad = ..., clamp = ...}`"""
 
     name = "tiny.max_pool_2d"
 
 
-@irdl_op_definition
+@compute_op_definition
 class MeanOp(ComputeOp):
     """Mean over `axes`, requantized to the output.
 
@@ -240,7 +239,7 @@ class MeanOp(ComputeOp):
             raise self.fail(f"output {list(y.shape)} is not {list(x.shape)} reduced over {list(axes)}")
 
 
-@irdl_op_definition
+@compute_op_definition
 class PadOp(ComputeOp):
     """Pad with a constant: `paddings` holds (before, after) for each dimension.
 
@@ -279,7 +278,7 @@ class UnaryOp(ComputeOp):
         """Raise ValueError where TFLite's kernel refuses this quantization."""
 
 
-@irdl_op_definition
+@compute_op_definition
 class SoftmaxOp(UnaryOp):
     """Softmax over the last axis: `tiny.softmax %x -> %y {beta = 1.0 : f32}`"""
 
@@ -290,7 +289,7 @@ class SoftmaxOp(UnaryOp):
         quantization.check_softmax_output(y_q)
 
 
-@irdl_op_definition
+@compute_op_definition
 class LogisticOp(UnaryOp):
     """Logistic (sigmoid): `tiny.logistic %x -> %y`"""
 
@@ -300,7 +299,7 @@ class LogisticOp(UnaryOp):
         quantization.check_logistic_output(y_q)
 
 
-@irdl_op_definition
+@compute_op_definition
 class HardSwishOp(UnaryOp):
     """Hard swish, x * relu6(x + 3) / 6: `tiny.hard_swish %x -> %y`"""
 
@@ -310,7 +309,7 @@ class HardSwishOp(UnaryOp):
         quantization.hard_swish_params(x_q, y_q)
 
 
-@irdl_op_definition
+@compute_op_definition
 class ClampOp(UnaryOp):
     """Requantize int8 to the output's quantization, then clamp: TFLite's
     RELU, RELU6 and RELU_N1_TO_1 as standalone operators.
@@ -338,7 +337,7 @@ class ClampOp(UnaryOp):
         self.check_clamp()
 
 
-@irdl_op_definition
+@compute_op_definition
 class ConcatOp(ComputeOp):
     """Concatenation along `axis`: `tiny.concat %a, %b -> %y {axis = 3 : i64}`"""
 
@@ -368,7 +367,7 @@ class ConcatOp(ComputeOp):
             raise self.fail(f"inputs add up to {total} on axis {axis}, output has {y.shape[axis]}")
 
 
-@irdl_op_definition
+@compute_op_definition
 class TransposeOp(ComputeOp):
     """Permutation of dimensions: `tiny.transpose %x -> %y {perm = array<i64: 0, 2, 3, 1>}`"""
 
@@ -385,7 +384,7 @@ class TransposeOp(ComputeOp):
         self.check_same_encoding(x, y)
 
 
-@irdl_op_definition
+@compute_op_definition
 class QuantizeOp(ComputeOp):
     """Float to int8, or int8 to int8 with another scale: `tiny.quantize %x -> %y`"""
 
@@ -403,7 +402,7 @@ class QuantizeOp(ComputeOp):
             raise self.fail(f"input must be f32 or quantized integers, got {x.element_type}")
 
 
-@irdl_op_definition
+@compute_op_definition
 class DequantizeOp(ComputeOp):
     """Int8 to float: `tiny.dequantize %x -> %y`"""
 

@@ -47,6 +47,7 @@ not vary along rows), logistic, hard_swish, clamp and int8 requantize.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -169,13 +170,59 @@ class Step:
 class RowSchedule:
     """The tiles of a row loop, each a list of steps in body order."""
 
+    ops: list[ComputeOp]
+    local: set[SSAValue]
     heights: dict[SSAValue, int]
     """Whole height of the tensor each line buffer holds rows of."""
     rows: dict[SSAValue, int]
     """The most rows each line buffer holds at once."""
     retains: set[SSAValue]
     """Line buffers that keep rows from one tile to the next (live across the loop)."""
-    tiles: list[list[Step]] = field(default_factory=list)
+    begun: dict[ComputeOp, list[int]] = field(repr=False)
+    """Rows of each op's output computed before tile t ..."""
+    done: dict[ComputeOp, list[int]] = field(repr=False)
+    """... and by the end of it."""
+    start: dict[SSAValue, list[int]] = field(repr=False)
+    """The first row each line buffer holds at tile t."""
+
+    @property
+    def count(self) -> int:
+        return len(next(iter(self.done.values())))
+
+    def in_height(self, op: ComputeOp) -> int:
+        """Height of the tensor op reads by rows."""
+        v = op.ins[row_inputs(op)[0]]
+        return self.heights[v] if v in self.local else buffer_type(v).shape[1]
+
+    @functools.cached_property
+    def tiles(self) -> list[list[Step]]:
+        """The steps of each tile, made when first asked for: a planner
+        weighing thousands of loops needs only its line buffers."""
+        local, start = self.local, self.start
+        facts = [(op, op.out, tuple(op.ins), row_inputs(op), row_map(op), self.in_height(op)) for op in self.ops]
+        tiles = []
+        for t in range(self.count):
+            steps = []
+            for op, out, ins, data, m, in_height in facts:
+                first, end = self.begun[op][t], self.done[op][t]
+                shift = None
+                if out in local and t:
+                    kept = first - start[out][t]
+                    moved = start[out][t] - start[out][t - 1]
+                    if kept > 0 and moved > 0:
+                        shift = Shift(out, moved, kept)
+                band = None
+                if end > first:
+                    in_first, in_end = m.in_rows(first, end, in_height)
+                    in_at = tuple(
+                        (in_first - start[v][t] if v in local else in_first) if i in data else None
+                        for i, v in enumerate(ins)
+                    )
+                    out_at = first - start[out][t] if out in local else first
+                    band = Band(first, end, out_at, in_first, in_end, in_at, m.pad_top(first))
+                steps.append(Step(op, shift, band))
+            tiles.append(steps)
+        return tiles
 
 
 def _fail(message: str) -> VerifyException:
@@ -274,31 +321,30 @@ def schedule_rows(ops: list[ComputeOp], local: set[SSAValue], count: int) -> Row
     if all(outs[op] in local for op in ops):
         raise _fail("writes no buffer outside the loop")
 
-    def in_height(op: ComputeOp) -> int:
-        v = ins[op][data[op][0]]
-        return heights[v] if v in local else buffer_type(v).shape[1]
-
-    # done[op][t]: rows of op's output computed by the end of tile t.
+    # done[op][t]: rows of op's output computed by the end of tile t;
+    # begun[op][t]: by the end of tile t - 1.
     done: dict[ComputeOp, list[int]] = {}
+    begun: dict[ComputeOp, list[int]] = {}
     for op in reversed(ops):
         out = outs[op]
         if out not in local:
             h = buffer_type(out).shape[1]
-            done[op] = [(t + 1) * h // count for t in range(count)]
-            continue
-        if not readers[out]:
-            raise _fail(f"nothing in the loop reads line buffer {_name(out)}")
-        h, ends, last = heights[out], [], 0
-        for t in range(count):
-            for reader in readers[out]:
-                first, end = (done[reader][t - 1] if t else 0), done[reader][t]
-                if end > first:
-                    last = max(last, maps[reader].in_rows(first, end, h)[1])
-            ends.append(h if t == count - 1 else last)
-        done[op] = ends
-
-    def computed(op: ComputeOp, t: int) -> tuple[int, int]:
-        return (done[op][t - 1] if t else 0), done[op][t]
+            ends = [(t + 1) * h // count for t in range(count)]
+        else:
+            if not readers[out]:
+                raise _fail(f"nothing in the loop reads line buffer {_name(out)}")
+            h, ends, last = heights[out], [], 0
+            bands = [(maps[r], begun[r], done[r]) for r in readers[out]]
+            for t in range(count - 1):
+                for m, firsts, reader_ends in bands:
+                    first, end = firsts[t], reader_ends[t]
+                    if end > first:  # RowMap.in_rows(first, end, h)[1], inlined: the hot loop of a search
+                        a = min(max(first * m.stride - m.top, 0), h)
+                        b = (end - 1) * m.stride - m.top + (m.kernel - 1) * m.dilation + 1
+                        last = max(last, min(b, h), a)
+                ends.append(last)
+            ends.append(h)
+        done[op], begun[op] = ends, [0, *ends[:-1]]
 
     # start[b][t]: first row line buffer b holds at tile t.
     start: dict[SSAValue, list[int]] = {}
@@ -308,45 +354,25 @@ def schedule_rows(ops: list[ComputeOp], local: set[SSAValue], count: int) -> Row
         if b not in heights:
             continue  # allocated, never written: not part of the schedule
         writer = next(op for op in ops if outs[op] is b)
-        later = heights[b]
+        later = h = heights[b]
         starts = [0] * count
+        bands = [(maps[r], begun[r], done[r]) for r in readers[b]]
+        written_from = begun[writer]
         for t in reversed(range(count)):
-            for reader in readers[b]:
-                first, end = computed(reader, t)
-                if end > first:
-                    later = min(later, maps[reader].in_rows(first, end, heights[b])[0])
-            starts[t] = min(computed(writer, t)[0], later)
+            for m, firsts, reader_ends in bands:
+                first, end = firsts[t], reader_ends[t]
+                if end > first:  # RowMap.in_rows(first, end, h)[0], inlined
+                    later = min(later, min(max(first * m.stride - m.top, 0), h))
+            starts[t] = min(written_from[t], later)
         start[b] = starts
         rows[b] = max(done[writer][t] - starts[t] for t in range(count))
-        if any(computed(writer, t)[0] > starts[t] for t in range(1, count)):
+        if any(written_from[t] > starts[t] for t in range(1, count)):
             retains.add(b)
         have = buffer_type(b).shape[1]
         if have < rows[b]:
             raise _fail(f"line buffer {_name(b)} holds {have} rows, the loop needs {rows[b]}")
 
-    schedule = RowSchedule(heights, rows, retains)
-    for t in range(count):
-        steps = []
-        for op in ops:
-            out = outs[op]
-            shift = None
-            if out in local and t:
-                kept = computed(op, t)[0] - start[out][t]
-                moved = start[out][t] - start[out][t - 1]
-                if kept > 0 and moved > 0:
-                    shift = Shift(out, moved, kept)
-            first, end = computed(op, t)
-            band = None
-            if end > first:
-                in_first, in_end = maps[op].in_rows(first, end, in_height(op))
-                in_at = tuple(
-                    (in_first - start[v][t] if v in local else in_first) if i in data[op] else None
-                    for i, v in enumerate(ins[op])
-                )
-                out_at = first - start[out][t] if out in local else first
-                band = Band(first, end, out_at, in_first, in_end, in_at, maps[op].pad_top(first))
-            steps.append(Step(op, shift, band))
-        schedule.tiles.append(steps)
+    schedule = RowSchedule(list(ops), local, heights, rows, retains, begun, done, start)
     if (conflict := overwrite_conflict(schedule, local)) is not None:
         raise _fail(conflict)
     return schedule
@@ -362,7 +388,7 @@ def overwrite_conflict(
     bands from then on read: the loop overwrites input rows it is done with.
     `buffer_of` maps a value to its buffer (a planner may ask about a buffer
     it has not made yet)."""
-    ops = [step.op for step in schedule.tiles[0]] if schedule.tiles else []
+    ops = schedule.ops
     # Each op's outside buffers, looked up once (xDSL's operand accessors are slow).
     reads = {op: [(i, buffer_of(v), v) for i, v in enumerate(op.ins) if v not in local] for op in ops}
     writes = {op: (buffer_of(op.out), op.out) for op in ops if op.out not in local}
@@ -385,24 +411,31 @@ def overwrite_conflict(
                 return f"{writer[writes[op][0]].name} and {op.name} write the same buffer"
             writer[writes[op][0]] = op
     # Later first: floor[buffer] is the lowest byte read from this step on;
-    # the conflict reported is the first in execution order.
+    # the conflict reported is the first in execution order. Only the ops
+    # touching a shared buffer matter, band by band (RowSchedule.tiles's rows).
+    involved = []
+    for op in ops:
+        data = row_inputs(op)
+        shared_reads = [(i in data, buffer, v) for i, buffer, v in reads[op] if buffer in shared]
+        if shared_reads or op in writer.values():
+            involved.append((op, shared_reads, row_map(op), schedule.in_height(op)))
     floor: dict[SSAValue, tuple[int, ComputeOp, SSAValue]] = {}
     conflict = None
-    for step in reversed([step for tile in schedule.tiles for step in tile]):
-        band, op = step.band, step.op
-        if band is None:
-            continue
-        for i, buffer, v in reads[op]:
-            if buffer in shared:
-                at = band.in_at[i]
-                low = 0 if at is None else band.in_first * row_bytes[v]
+    for t in reversed(range(schedule.count)):
+        for op, shared_reads, m, in_height in reversed(involved):
+            first, end = schedule.begun[op][t], schedule.done[op][t]
+            if end <= first:
+                continue  # no band at this tile
+            in_first = m.in_rows(first, end, in_height)[0]
+            for by_rows, buffer, v in shared_reads:
+                low = in_first * row_bytes[v] if by_rows else 0
                 if buffer not in floor or low < floor[buffer][0]:
                     floor[buffer] = (low, op, v)
-        buffer, out = writes.get(op, (None, None))
-        if buffer in floor and band.end * row_bytes[out] > floor[buffer][0]:
-            _, reader, v = floor[buffer]
-            conflict = (
-                f"{op.name} writes rows [{band.first}, {band.end}) of {_name(out)} over bytes of "
-                f"{_name(v)} that {reader.name} still reads"
-            )
+            buffer, out = writes.get(op, (None, None))
+            if buffer in floor and end * row_bytes[out] > floor[buffer][0]:
+                _, reader, v = floor[buffer]
+                conflict = (
+                    f"{op.name} writes rows [{first}, {end}) of {_name(out)} over bytes of "
+                    f"{_name(v)} that {reader.name} still reads"
+                )
     return conflict

@@ -25,7 +25,7 @@ from xdsl.printer import Printer
 from xdsl.traits import NoTerminator
 from xdsl.utils.exceptions import VerifyException
 
-from tinyir.dialects.tiny.base import ComputeOp
+from tinyir.dialects.tiny.base import ComputeOp, compute_op_definition
 from tinyir.dialects.tiny.buffers import AllocOp, ViewOp, view_root
 from tinyir.dialects.tiny.types import BufferType, buffer_type
 
@@ -160,7 +160,7 @@ class TileCopyOp(ComputeOp):
         self.check_same_encoding(whole, part)
 
 
-@irdl_op_definition
+@compute_op_definition
 class ExtractTileOp(TileCopyOp):
     """Copies tile `t` of a whole buffer out:
     `tiny.extract_tile %x -> %xt tile %t {axis = 3 : i64}` (channels
@@ -172,7 +172,7 @@ class ExtractTileOp(TileCopyOp):
         return self.in_type(0), self.out_type
 
 
-@irdl_op_definition
+@compute_op_definition
 class InsertTileOp(TileCopyOp):
     """Copies a tile into its window of a whole buffer:
     `tiny.insert_tile %yt -> %y tile %t {axis = 3 : i64}`; the rest of %y is

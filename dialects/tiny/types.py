@@ -73,9 +73,14 @@ class BufferType(ParametrizedAttribute, TypeAttribute):
             IntAttr(axis),
         )
 
+    # Kept in the (immutable) type's __dict__ once read: the passes ask for
+    # shapes millions of times (xDSL refuses functools.cached_property here).
     @property
     def shape(self) -> tuple[int, ...]:
-        return tuple(d.data for d in self.shape_attr.data)
+        cached = self.__dict__.get("_shape")
+        if cached is None:
+            cached = self.__dict__["_shape"] = tuple(d.data for d in self.shape_attr.data)
+        return cached
 
     @property
     def num_elements(self) -> int:

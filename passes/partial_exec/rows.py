@@ -33,7 +33,7 @@ from xdsl.ir import Block, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
 from tinyir.analysis.liveness import dying_row_inputs, enclosing_loop, fits_in, returned_roots
-from tinyir.analysis.scratch import is_inplace_depthwise, scratch_bytes
+from tinyir.analysis.scratch import is_inplace_depthwise
 from tinyir.dialects import tiny
 
 BAND_ROWS = (1, 2, 4)
@@ -106,7 +106,7 @@ def region_peak(analysis, ops: Sequence[tiny.ComputeOp], local: set[SSAValue], t
     steps = []
     for k, op in enumerate(ops):
         live = sum(line[v] for v in local if v not in schedule.retains and span[v][0] <= k <= span[v][1])
-        steps.append(live + aligned(scratch_bytes(op, analysis.family)))
+        steps.append(live + analysis.scratch(op))
     return base + held + max(steps)
 
 

@@ -178,8 +178,11 @@ class Analysis:
             if op.scratch is None and is_int8(op):  # scratch not materialized: count it as arena-alloc will
                 self.live[i] += self.aligned(scratch_bytes(op, family))
         self.runs = self._runs()
+        # Thousands of candidates share a few hundred ops: what they ask of
+        # each op is looked up once.
         self._kernels: dict[tuple[tiny.ComputeOp, bool], str] = {}
         self._op_costs: dict[tiny.ComputeOp, float] = {}
+        self._scratch: dict[tuple[tiny.ComputeOp, int, bool], int] = {}
 
     def aligned(self, n: int) -> int:
         return -(-n // self.alignment) * self.alignment
@@ -242,7 +245,7 @@ class Analysis:
             y = tile_type(op.out_type, tiles) if y_tiled else op.out_type
             live = (self.aligned(x.nbytes) if x_tiled else 0) + (self.aligned(y.nbytes) if y_tiled else 0)
             if y_tiled:  # an input tile runs tinyir's own kernel, without scratch
-                live += self.aligned(scratch_bytes(op, self.family, tile=(x, y)))
+                live += self.scratch(op, tiles, x_tiled)
             tile_live.append(live)
             x_tiled = True
         if not tail_accumulates:  # insert_tile
@@ -254,9 +257,21 @@ class Analysis:
         """Predicted instructions of the body as it is (tinyir.analysis.cost)."""
         return sum(self._op_cost(op) for op in walk(self.block) if isinstance(op, tiny.ComputeOp))
 
+    def scratch(self, op: tiny.ComputeOp, tiles: int = 1, input_tiled: bool = True) -> int:
+        """Aligned CMSIS-NN scratch bytes of `op`, or of one of its `tiles`
+        output channel tiles (reading a tile of its input or all of it)."""
+        key = (op, tiles, input_tiled)
+        if key not in self._scratch:
+            tile = None
+            if tiles > 1:
+                x = tile_type(op.in_type(0), tiles) if input_tiled else op.in_type(0)
+                tile = (x, tile_type(op.out_type, tiles))
+            self._scratch[key] = self.aligned(scratch_bytes(op, self.family, tile=tile))
+        return self._scratch[key]
+
     def _kernel(self, op: tiny.ComputeOp, input_tile: bool) -> str:
         key = (op, input_tile)
-        if key not in self._kernels:  # thousands of candidates share a few hundred ops
+        if key not in self._kernels:
             self._kernels[key] = kernel_of(op, self.family, input_tile)
         return self._kernels[key]
 
