@@ -59,6 +59,7 @@ from tinyir.dialects.tiny.nn import (
 from tinyir.dialects.tiny.rows import (
     Band,
     RowMap,
+    RowOp,
     RowSchedule,
     Shift,
     Step,
@@ -118,6 +119,7 @@ Tiny = Dialect(
 __all__ = [
     "Band",
     "RowMap",
+    "RowOp",
     "RowSchedule",
     "Shift",
     "Step",

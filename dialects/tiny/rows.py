@@ -48,7 +48,7 @@ not vary along rows), logistic, hard_swish, clamp and int8 requantize.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from xdsl.ir import SSAValue
@@ -123,6 +123,28 @@ def row_inputs(op: ComputeOp) -> list[int]:
 
 
 @dataclass(frozen=True)
+class RowOp:
+    """An op as a row schedule reads it, looked up once: a planner weighing
+    thousands of loops over the same ops passes these (`facts`) instead of
+    reading the IR each time (xDSL's accessors are slow)."""
+
+    op: ComputeOp
+    map: RowMap
+    ins: tuple[SSAValue, ...]
+    out: SSAValue
+    data: tuple[int, ...]
+    """row_inputs(op)."""
+
+    @staticmethod
+    def of(op: ComputeOp) -> RowOp:
+        return RowOp(op, row_map(op), tuple(op.ins), op.out, tuple(row_inputs(op)))
+
+
+def _row_ops(ops: list[ComputeOp], facts: Mapping[ComputeOp, RowOp] | None) -> list[RowOp]:
+    return [facts[op] for op in ops] if facts is not None else [RowOp.of(op) for op in ops]
+
+
+@dataclass(frozen=True)
 class Shift:
     """Before the writer of `buffer` runs: its rows [source, source + rows)
     (kept from the last tile) move to rows [0, rows)."""
@@ -170,7 +192,8 @@ class Step:
 class RowSchedule:
     """The tiles of a row loop, each a list of steps in body order."""
 
-    ops: list[ComputeOp]
+    facts: list[RowOp]
+    """The body's ops, in order."""
     local: set[SSAValue]
     heights: dict[SSAValue, int]
     """Whole height of the tensor each line buffer holds rows of."""
@@ -186,12 +209,16 @@ class RowSchedule:
     """The first row each line buffer holds at tile t."""
 
     @property
+    def ops(self) -> list[ComputeOp]:
+        return [r.op for r in self.facts]
+
+    @property
     def count(self) -> int:
         return len(next(iter(self.done.values())))
 
-    def in_height(self, op: ComputeOp) -> int:
-        """Height of the tensor op reads by rows."""
-        v = op.ins[row_inputs(op)[0]]
+    def in_height(self, r: RowOp) -> int:
+        """Height of the tensor an op reads by rows."""
+        v = r.ins[r.data[0]]
         return self.heights[v] if v in self.local else buffer_type(v).shape[1]
 
     @functools.cached_property
@@ -199,7 +226,7 @@ class RowSchedule:
         """The steps of each tile, made when first asked for: a planner
         weighing thousands of loops needs only its line buffers."""
         local, start = self.local, self.start
-        facts = [(op, op.out, tuple(op.ins), row_inputs(op), row_map(op), self.in_height(op)) for op in self.ops]
+        facts = [(r.op, r.out, r.ins, r.data, r.map, self.in_height(r)) for r in self.facts]
         tiles = []
         for t in range(self.count):
             steps = []
@@ -249,12 +276,18 @@ def _body(loop: TileLoopOp) -> tuple[list[ComputeOp], set[SSAValue]]:
     return ops, local
 
 
-def line_heights(ops: list[ComputeOp], local: set[SSAValue]) -> dict[SSAValue, int]:
+def line_heights(
+    ops: list[ComputeOp], local: set[SSAValue], facts: Mapping[ComputeOp, RowOp] | None = None
+) -> dict[SSAValue, int]:
     """Whole height of the tensor of each line buffer (`local`) written by
     `ops`, forwards from their other inputs; checks that the rows of the
     chain fit together."""
+    return _heights(_row_ops(ops, facts), local)
+
+
+def _heights(rows: list[RowOp], local: set[SSAValue]) -> dict[SSAValue, int]:
     heights: dict[SSAValue, int] = {}
-    written = {op.out for op in ops if op.out not in local}
+    written = {r.out for r in rows if r.out not in local}
 
     def height(value: SSAValue) -> int:
         t = buffer_type(value)
@@ -262,9 +295,9 @@ def line_heights(ops: list[ComputeOp], local: set[SSAValue]) -> dict[SSAValue, i
             raise _fail(f"{_name(value)} {list(t.shape)} is not NHWC")
         return heights[value] if value in local else t.shape[1]
 
-    for op in ops:
-        data = row_inputs(op)
-        for i, v in enumerate(op.ins):
+    for r in rows:
+        op, data = r.op, r.data
+        for i, v in enumerate(r.ins):
             whole = buffer_type(v).shape
             if i not in data and not isinstance(op, (ConvLikeOp, PoolOp)) and len(whole) >= 3 and whole[-3] != 1:
                 raise _fail(f"{op.name} reads {_name(v)} whole, but it varies along rows")
@@ -272,11 +305,11 @@ def line_heights(ops: list[ComputeOp], local: set[SSAValue]) -> dict[SSAValue, i
                 raise _fail(f"{op.name} reads {_name(v)}, which the loop writes whole: use a line buffer")
             if i in data and v in local and v not in heights:
                 raise _fail(f"{op.name} reads line buffer {_name(v)} before any op wrote it")
-        in_heights = {height(op.ins[i]) for i in data}
+        in_heights = {height(r.ins[i]) for i in data}
         if len(in_heights) != 1:
             raise _fail(f"{op.name} reads inputs of different heights {sorted(in_heights)}")
-        h = row_map(op).out_height(in_heights.pop())
-        out = op.out
+        h = r.map.out_height(in_heights.pop())
+        out = r.out
         if out in local:
             if out in heights:
                 raise _fail(f"line buffer {_name(out)} is written twice")
@@ -303,16 +336,19 @@ def row_schedule(loop: TileLoopOp) -> RowSchedule:
     return schedule_rows(*_body(loop), loop.tiles)
 
 
-def schedule_rows(ops: list[ComputeOp], local: set[SSAValue], count: int) -> RowSchedule:
+def schedule_rows(
+    ops: list[ComputeOp], local: set[SSAValue], count: int, facts: Mapping[ComputeOp, RowOp] | None = None
+) -> RowSchedule:
     """The schedule of `ops` run by rows in `count` tiles, the values in
     `local` being their line buffers (which may still be whole buffers: a
-    planner weighing the loop before it builds it)."""
-    heights = line_heights(ops, local)
-    # Operands looked up once: xDSL's operand accessors are slow in these loops.
-    maps = {op: row_map(op) for op in ops}
-    ins = {op: tuple(op.ins) for op in ops}
-    outs = {op: op.out for op in ops}
-    data = {op: row_inputs(op) for op in ops}
+    planner weighing the loop before it builds it; it may pass the ops'
+    `facts`)."""
+    rows_of = _row_ops(ops, facts)
+    heights = _heights(rows_of, local)
+    maps = {r.op: r.map for r in rows_of}
+    ins = {r.op: r.ins for r in rows_of}
+    outs = {r.op: r.out for r in rows_of}
+    data = {r.op: r.data for r in rows_of}
     readers: dict[SSAValue, list[ComputeOp]] = {v: [] for v in local}
     for op in ops:
         for i in data[op]:
@@ -372,7 +408,7 @@ def schedule_rows(ops: list[ComputeOp], local: set[SSAValue], count: int) -> Row
         if have < rows[b]:
             raise _fail(f"line buffer {_name(b)} holds {have} rows, the loop needs {rows[b]}")
 
-    schedule = RowSchedule(list(ops), local, heights, rows, retains, begun, done, start)
+    schedule = RowSchedule(rows_of, local, heights, rows, retains, begun, done, start)
     if (conflict := overwrite_conflict(schedule, local)) is not None:
         raise _fail(conflict)
     return schedule
@@ -389,9 +425,9 @@ def overwrite_conflict(
     `buffer_of` maps a value to its buffer (a planner may ask about a buffer
     it has not made yet)."""
     ops = schedule.ops
-    # Each op's outside buffers, looked up once (xDSL's operand accessors are slow).
-    reads = {op: [(i, buffer_of(v), v) for i, v in enumerate(op.ins) if v not in local] for op in ops}
-    writes = {op: (buffer_of(op.out), op.out) for op in ops if op.out not in local}
+    # Each op's outside buffers, looked up once.
+    reads = {r.op: [(i, buffer_of(v), v) for i, v in enumerate(r.ins) if v not in local] for r in schedule.facts}
+    writes = {r.op: (buffer_of(r.out), r.out) for r in schedule.facts if r.out not in local}
     shared = {buffer for buffer, _ in writes.values()} & {buffer for found in reads.values() for _, buffer, _ in found}
     if not shared:
         return None
@@ -414,11 +450,10 @@ def overwrite_conflict(
     # the conflict reported is the first in execution order. Only the ops
     # touching a shared buffer matter, band by band (RowSchedule.tiles's rows).
     involved = []
-    for op in ops:
-        data = row_inputs(op)
-        shared_reads = [(i in data, buffer, v) for i, buffer, v in reads[op] if buffer in shared]
-        if shared_reads or op in writer.values():
-            involved.append((op, shared_reads, row_map(op), schedule.in_height(op)))
+    for r in schedule.facts:
+        shared_reads = [(i in r.data, buffer, v) for i, buffer, v in reads[r.op] if buffer in shared]
+        if shared_reads or r.op in writer.values():
+            involved.append((r.op, shared_reads, r.map, schedule.in_height(r)))
     floor: dict[SSAValue, tuple[int, ComputeOp, SSAValue]] = {}
     conflict = None
     for t in reversed(range(schedule.count)):

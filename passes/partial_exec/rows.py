@@ -85,15 +85,12 @@ def region_peak(analysis, ops: Sequence[tiny.ComputeOp], local: set[SSAValue], t
     """The peak over the region's steps once it is a row loop of `tiles`
     tiles (module docstring), or None if it cannot run by rows."""
     try:
-        schedule = tiny.schedule_rows(list(ops), local, tiles)
+        schedule = tiny.schedule_rows(list(ops), local, tiles, analysis.row_facts)
     except VerifyException:
         return None
     aligned = analysis.aligned
     first, last = analysis.step_of[ops[0]], analysis.step_of[ops[-1]]
-    base = sum(
-        aligned(b.nbytes) for b in analysis.liveness.buffers
-        if b.first <= last and b.last >= first and b.value not in local
-    )
+    base = analysis.crossing_bytes(first, last, local)
     if analysis.inplace_rows:
         base -= _written_over(analysis, ops, local, schedule)
     line = {v: aligned(schedule.rows[v] * row_bytes(v)) for v in local}

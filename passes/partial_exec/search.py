@@ -36,9 +36,11 @@ cover stays within `max-slowdown`. The result is never worse than not splitting.
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from xdsl.dialects import func
@@ -172,20 +174,41 @@ class Analysis:
         """Whether --arena-alloc will let row loops write over their input."""
         self.liveness = analyze_block(block)
         steps = self.liveness.steps
-        self.step_of = {op: i for i, op in enumerate(steps)}
+        self.step_of = self.liveness.step_of
         self.live = self.liveness.aligned_live_bytes(alignment)
         for i, op in enumerate(steps):
             if op.scratch is None and is_int8(op):  # scratch not materialized: count it as arena-alloc will
                 self.live[i] += self.aligned(scratch_bytes(op, family))
         self.runs = self._runs()
+        self.row_facts = {op: tiny.RowOp.of(op) for op in steps if row_regions.row_capable(op, block)}
+        """The ops that can run by rows, as row schedules read them."""
         # Thousands of candidates share a few hundred ops: what they ask of
         # each op is looked up once.
         self._kernels: dict[tuple[tiny.ComputeOp, bool], str] = {}
         self._op_costs: dict[tiny.ComputeOp, float] = {}
         self._scratch: dict[tuple[tiny.ComputeOp, int, bool], int] = {}
+        self._calls: dict[tuple[tiny.ComputeOp, int, str], float] = {}
 
     def aligned(self, n: int) -> int:
         return -(-n // self.alignment) * self.alignment
+
+    @functools.cached_property
+    def _lifetimes(self) -> tuple[list[int], list[int], list[int], list[int]]:
+        """Buffers' first steps and last steps, each sorted, with running
+        sums of their aligned bytes (for crossing_bytes)."""
+        by_first = sorted((b.first, self.aligned(b.nbytes)) for b in self.liveness.buffers)
+        by_last = sorted((b.last, self.aligned(b.nbytes)) for b in self.liveness.buffers)
+        sums = lambda pairs: list(itertools.accumulate((n for _, n in pairs), initial=0))  # noqa: E731
+        return [f for f, _ in by_first], sums(by_first), [l for l, _ in by_last], sums(by_last)
+
+    def crossing_bytes(self, first: int, last: int, inside: Iterable[SSAValue]) -> int:
+        """Aligned bytes of the buffers live at some step of first..last, but
+        the buffers `inside` (written in those steps). Buffers starting by
+        `last`, less those over before `first`: no walk over all buffers per
+        candidate, which made the search quadratic in the model's depth."""
+        firsts, first_sums, lasts, last_sums = self._lifetimes
+        total = first_sums[bisect.bisect_right(firsts, last)] - last_sums[bisect.bisect_left(lasts, first)]
+        return total - sum(self.aligned(self.liveness.buffer_of(v).nbytes) for v in inside)
 
     @property
     def peak(self) -> int:
@@ -226,12 +249,7 @@ class Analysis:
         if rows:
             return row_regions.region_peak(self, ops, row_regions.line_values(self.block, ops), tiles)
         first, last = self.step_of[ops[0]], self.step_of[ops[-1]]
-        internal = {buffer_root(op.out) for op in ops[:-1]}
-        base = sum(
-            self.aligned(b.nbytes)
-            for b in self.liveness.buffers
-            if b.first <= last and b.last >= first and b.value not in internal
-        )
+        base = self.crossing_bytes(first, last, {buffer_root(op.out) for op in ops[:-1]})
         head_produces, tail_accumulates = is_weighted(ops[0]), is_weighted(ops[-1])
         if tail_accumulates:
             base += self.aligned(4 * ops[-1].out_type.num_elements)
@@ -283,30 +301,42 @@ class Analysis:
     def region_extra(self, ops: Sequence[tiny.ComputeOp], tiles: int, rows: bool = False) -> float:
         """Predicted instructions the region adds once split: its calls, as the
         C backend makes them, priced by tinyir.analysis.cost, less the whole ops'."""
-        family = self.family
-
-        def priced(op, x, y, input_tile=False, kernel=None) -> float:
-            features = call_features(op, x, y, tiles, shared=rows)
-            return calls_cost(kernel or self._kernel(op, input_tile), features, family)
-
         whole = sum(self._op_cost(op) for op in ops)
         if rows:  # every op runs once per band, on its rows
-            return sum(priced(op, op.in_type(0), op.out_type) for op in ops) - whole
+            return sum(self._calls_cost(op, tiles, "rows") for op in ops) - whole
         split = 0.0
         x_tiled, tail_accumulates = not is_weighted(ops[0]), is_weighted(ops[-1])
         if x_tiled:  # the head's input tiles are copied out of it
-            x = ops[0].in_type(0)
-            split += priced(None, x, tile_type(x, tiles), kernel="tiny.extract_tile")
+            split += self._calls_cost(ops[0], tiles, "extract")
         for k, op in enumerate(ops):
-            x = tile_type(op.in_type(0), tiles) if x_tiled else op.in_type(0)
             y_tiled = k < len(ops) - 1 or not tail_accumulates
-            y = tile_type(op.out_type, tiles) if y_tiled else op.out_type
-            split += priced(op, x, y, input_tile=not y_tiled)
+            how = ("tiles" if x_tiled else "output tiles") if y_tiled else "input tiles"
+            split += self._calls_cost(op, tiles, how)
             x_tiled = True
         if not tail_accumulates:  # the tail's output tiles are copied into it
-            y = ops[-1].out_type
-            split += priced(None, tile_type(y, tiles), y, kernel="tiny.insert_tile")
+            split += self._calls_cost(ops[-1], tiles, "insert")
         return split - whole
+
+    def _calls_cost(self, op: tiny.ComputeOp, tiles: int, how: str) -> float:
+        """Predicted instructions of `op`'s calls in a split of `tiles` tiles:
+        by `rows`; on channel tiles of its input and output (`tiles`), of
+        its output only (`output tiles`) or of its input only (`input
+        tiles`: into an accumulator); or the copies of its input's tiles out
+        (`extract`) or of its output's tiles in (`insert`)."""
+        key = (op, tiles, how)
+        if key not in self._calls:
+            x, y = op.in_type(0), op.out_type
+            kernel = None
+            if how == "extract":
+                op, kernel, y = None, "tiny.extract_tile", tile_type(x, tiles)
+            elif how == "insert":
+                op, kernel, x = None, "tiny.insert_tile", tile_type(y, tiles)
+            elif how != "rows":
+                x = tile_type(x, tiles) if how in ("tiles", "input tiles") else x
+                y = tile_type(y, tiles) if how in ("tiles", "output tiles") else y
+            features = call_features(op, x, y, tiles, shared=how == "rows")
+            self._calls[key] = calls_cost(kernel or self._kernel(op, how == "input tiles"), features, self.family)
+        return self._calls[key]
 
     def candidates(self, max_tiles: int, rows: bool = True) -> list[Candidate]:
         """Channel splits of the runs, and (with `rows`) row regions."""

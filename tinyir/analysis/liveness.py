@@ -26,6 +26,7 @@ next (tiny.RowSchedule.retains).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -127,8 +128,16 @@ class Liveness:
         return max(self.live_bytes, default=0)
 
     def buffer_of(self, value: SSAValue) -> Buffer | None:
-        root = buffer_root(value)
-        return next((b for b in self.buffers if b.value is root), None)
+        return self._by_root.get(buffer_root(value))
+
+    @functools.cached_property
+    def _by_root(self) -> dict[SSAValue, Buffer]:
+        return {b.value: b for b in self.buffers}
+
+    @functools.cached_property
+    def step_of(self) -> dict[tiny.ComputeOp, int]:
+        """The step of each op of the schedule."""
+        return {op: i for i, op in enumerate(self.steps)}
 
 
 def walk(block: Block) -> Iterator[Operation]:
@@ -255,7 +264,7 @@ def dying_row_inputs(
 ) -> list[SSAValue]:
     """Buffers (not `local`, not returned) that `ops` read by rows and that
     are read for the last time by them, largest first."""
-    last = liveness.steps.index(ops[-1])
+    last = liveness.step_of[ops[-1]]
     found: dict[SSAValue, None] = {}
     for op in ops:
         for i in tiny.row_inputs(op):
