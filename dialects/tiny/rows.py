@@ -324,10 +324,20 @@ def tensor_type(loop: TileLoopOp, value: SSAValue) -> BufferType:
     """The type of the whole tensor `value` holds: its own type, but for a
     line buffer of a row loop, its whole height."""
     t = buffer_type(value)
-    heights = line_heights(*_body(loop)) if isinstance(value.owner, AllocOp) and value.owner.parent_op() is loop else {}
+    heights = _loop_heights(loop) if isinstance(value.owner, AllocOp) and value.owner.parent_op() is loop else {}
     if value not in heights:
         return t
     return t.with_shape((t.shape[0], heights[value], *t.shape[2:]))
+
+
+def _loop_heights(loop: TileLoopOp) -> dict[SSAValue, int]:
+    """line_heights of a row loop's body, kept with the loop until its body
+    changes: every op of the body asks for it when it verifies."""
+    key = tuple((op, tuple(op.operands), tuple(op.properties.values())) for op in loop.body.block.ops)
+    cached = loop.__dict__.get("_line_heights")
+    if cached is None or cached[0] != key:
+        cached = loop.__dict__["_line_heights"] = (key, line_heights(*_body(loop)))
+    return cached[1]
 
 
 def row_schedule(loop: TileLoopOp) -> RowSchedule:

@@ -12,7 +12,8 @@ runs a greedy placement in several orders and keeps the best arena:
 - orders: by size (TFLite Micro's GreedyMemoryPlanner: decreasing size,
   first fit), by lifetime length, by size x lifetime, by first use, by last
   use, and then seeded random swaps of the best order found, until an arena at
-  the lower bound is found or the budget runs out.
+  the lower bound is found, the budget runs out or `patience` swaps in a row
+  have not made the arena smaller.
 
 TFLite Micro's planner is one of the candidates, so the result is never worse
 than it. Everything is in units of `alignment`: sizes round up to it, so every
@@ -109,15 +110,20 @@ ORDERS: dict[str, Key] = {
 }
 
 
-def plan(intervals: Sequence[Interval], alignment: int = 1, *, budget: int = 3000, seed: int = 0) -> Plan:
+def plan(
+    intervals: Sequence[Interval], alignment: int = 1, *, budget: int = 3000, patience: int = 300, seed: int = 0
+) -> Plan:
     """Offsets for `intervals` (sizes already in bytes; rounded up to `alignment` here).
 
     Tries every order x {first fit, best fit}, then up to `budget` random
-    perturbations of the best order; stops early at the lower bound."""
+    perturbations of the best order; stops early at the lower bound, or
+    after `patience` perturbations in a row that did not lower the arena
+    (on the shared models none ever did after the first few: the rest of
+    the budget was most of the pass's time)."""
     units = [b.in_units(alignment) for b in intervals]
     bound = lower_bound(units)
     n = len(units)
-    conflicts = [[j for j in range(n) if j != i and units[i].overlaps_in_time(units[j])] for i in range(n)]
+    conflicts = _conflicts(units)
 
     best: tuple[int, list[int], str, list[int], bool] | None = None  # set by the first order
     for name, key in ORDERS.items():
@@ -136,9 +142,10 @@ def plan(intervals: Sequence[Interval], alignment: int = 1, *, budget: int = 300
     # Local search: swap two buffers in the best order; keep swaps that do not
     # make the arena larger (plateaus let it move on).
     rng = random.Random(seed)
-    tries = 0
-    while top > bound and tries < budget and n > 1:
+    tries = stale = 0
+    while top > bound and tries < budget and stale < patience and n > 1:
         tries += 1
+        stale += 1
         candidate = list(order)
         i, j = rng.sample(range(n), 2)
         candidate[i], candidate[j] = candidate[j], candidate[i]
@@ -146,8 +153,28 @@ def plan(intervals: Sequence[Interval], alignment: int = 1, *, budget: int = 300
         if cand_top <= top:
             if cand_top < top:
                 strategy = strategy.split(" +")[0] + f" + {tries} random swaps"
+                stale = 0
             order, offsets, top = candidate, cand_offsets, cand_top
     return Plan(tuple(o * alignment for o in offsets), top * alignment, bound * alignment, strategy)
+
+
+def _conflicts(units: Sequence[Interval]) -> list[list[int]]:
+    """For each interval, the others live at some same step (in index order):
+    a sweep by first step, not a test of every pair (a deep model has
+    thousands of buffers, each live with a few)."""
+    n = len(units)
+    conflicts: list[list[int]] = [[] for _ in range(n)]
+    by_first = sorted(range(n), key=lambda i: units[i].first)
+    for k, i in enumerate(by_first):
+        last = units[i].last
+        for j in by_first[k + 1 :]:
+            if units[j].first > last:
+                break
+            conflicts[i].append(j)
+            conflicts[j].append(i)
+    for found in conflicts:
+        found.sort()
+    return conflicts
 
 
 def tflm_greedy(intervals: Sequence[Interval], alignment: int = 1) -> int:
@@ -155,6 +182,6 @@ def tflm_greedy(intervals: Sequence[Interval], alignment: int = 1) -> int:
     buffers (decreasing size, lowest gap that fits): the baseline to beat."""
     units = [b.in_units(alignment) for b in intervals]
     n = len(units)
-    conflicts = [[j for j in range(n) if j != i and units[i].overlaps_in_time(units[j])] for i in range(n)]
+    conflicts = _conflicts(units)
     order = sorted(range(n), key=lambda i: (*ORDERS["size"](units[i]), i))
     return _place(order, units, conflicts, best_fit=False)[1] * alignment
