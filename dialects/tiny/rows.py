@@ -50,6 +50,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from xdsl.ir import SSAValue
 from xdsl.utils.exceptions import VerifyException
@@ -68,6 +69,8 @@ from tinyir.dialects.tiny.nn import (
 )
 from tinyir.dialects.tiny.tiles import TileLoopOp
 from tinyir.dialects.tiny.types import BufferType, buffer_type
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -323,27 +326,40 @@ def _heights(rows: list[RowOp], local: set[SSAValue]) -> dict[SSAValue, int]:
 def tensor_type(loop: TileLoopOp, value: SSAValue) -> BufferType:
     """The type of the whole tensor `value` holds: its own type, but for a
     line buffer of a row loop, its whole height."""
-    t = buffer_type(value)
-    heights = _loop_heights(loop) if isinstance(value.owner, AllocOp) and value.owner.parent_op() is loop else {}
-    if value not in heights:
-        return t
-    return t.with_shape((t.shape[0], heights[value], *t.shape[2:]))
+    if isinstance(value.owner, AllocOp) and value.owner.parent_op() is loop:
+        return _kept(loop, "_tensor_types", lambda: _line_tensor_types(loop)).get(value, buffer_type(value))
+    return buffer_type(value)
 
 
-def _loop_heights(loop: TileLoopOp) -> dict[SSAValue, int]:
-    """line_heights of a row loop's body, kept with the loop until its body
-    changes: every op of the body asks for it when it verifies."""
-    key = tuple((op, tuple(op.operands), tuple(op.properties.values())) for op in loop.body.block.ops)
-    cached = loop.__dict__.get("_line_heights")
-    if cached is None or cached[0] != key:
-        cached = loop.__dict__["_line_heights"] = (key, line_heights(*_body(loop)))
-    return cached[1]
+def _line_tensor_types(loop: TileLoopOp) -> dict[SSAValue, BufferType]:
+    types = {}
+    for value, height in line_heights(*_body(loop)).items():
+        t = buffer_type(value)
+        types[value] = t.with_shape((t.shape[0], height, *t.shape[2:]))
+    return types
 
 
 def row_schedule(loop: TileLoopOp) -> RowSchedule:
     """The schedule of a row loop (see the module doc); raises
     VerifyException where the body cannot run by rows."""
-    return schedule_rows(*_body(loop), loop.tiles)
+    return _kept(loop, "_row_schedule", lambda: schedule_rows(*_body(loop), loop.tiles), roots=True)
+
+
+def _kept(loop: TileLoopOp, name: str, compute: Callable[[], T], roots: bool = False) -> T:
+    """compute(), kept with the loop until its body or tile count change
+    (with `roots`, also the buffers its operands live in: the schedule checks
+    overwrites), as liveness, the verifier and the in-place rewrites ask
+    again and again."""
+    key: list = [loop.tiles]
+    for op in loop.body.block.ops:
+        operands = tuple(op.operands)
+        key += (op, operands, *op.properties.values())
+        if roots:
+            key += map(view_root, operands)
+    cached = loop.__dict__.get(name)
+    if cached is None or cached[0] != key:
+        cached = loop.__dict__[name] = (key, compute())
+    return cached[1]
 
 
 def schedule_rows(

@@ -98,8 +98,11 @@ from xdsl.ir import Block, Operation, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
 from tinyir.analysis.liveness import (
+    Buffer,
     Liveness,
+    align_up,
     analyze_block,
+    buffer_liveness,
     buffer_root,
     dying_row_inputs,
     enclosing_loop,
@@ -147,14 +150,31 @@ def _input_to_overwrite(op: tiny.ComputeOp, step: int, liveness: Liveness, retur
 def _insertion_point(block: Block, alloc: tiny.AllocOp, source: SSAValue) -> Operation | None:
     """Where the view replacing `alloc` goes: after `source` is defined and
     before every use of the alloc; None if no such place."""
-    index = {op: i for i, op in enumerate(block.ops)}
-    anchor = alloc
-    if isinstance(source.owner, Operation) and index[source.owner] > index[alloc]:
-        anchor = source.owner.next_op
+    owner = source.owner
+    if not (isinstance(owner, Operation) and _precedes(alloc, owner)):
+        return alloc  # every use of the alloc follows it
+    anchor = owner.next_op
     if anchor is None:
         return None
-    first_use = min(index[block.find_ancestor_op_in_block(use.operation)] for use in alloc.result.uses)
-    return anchor if index[anchor] <= first_use else None
+    for use in alloc.result.uses:
+        user = block.find_ancestor_op_in_block(use.operation)
+        if user is not anchor and _precedes(user, anchor):
+            return None
+    return anchor
+
+
+def _precedes(a: Operation, b: Operation) -> bool:
+    """Whether `a` comes before `b` in their block: a walk out from `a` both
+    ways as far as `b` (they are near each other; a deep model's block is long)."""
+    later, earlier = a.next_op, a.prev_op
+    while later is not None or earlier is not None:
+        if later is b:
+            return True
+        if earlier is b:
+            return False
+        later = later.next_op if later is not None else None
+        earlier = earlier.prev_op if earlier is not None else None
+    return False
 
 
 def alias_elementwise(block: Block) -> int:
@@ -174,10 +194,12 @@ def alias_elementwise(block: Block) -> int:
                 view.result.name_hint = alloc.result.name_hint
                 block.insert_op_before(view, anchor)
                 alloc.result.replace_all_uses_with(view.result)
+                root = buffer_root(source)
+                # The input now lives as long as the output: only their buffers change.
+                liveness = liveness.with_buffers({root: buffer_liveness(block, liveness, root), alloc.result: None})
                 alloc.detach()
                 alloc.erase()
                 rewritten += 1
-                liveness = analyze_block(block)  # the input now lives as long as the output
         step += 1
     return rewritten
 
@@ -267,7 +289,8 @@ def alias_row_outputs(block: Block, alignment: int = 1) -> int:
     and the peak of live bytes does not rise; returns how many."""
     rewritten = 0
     liveness = analyze_block(block)
-    peak = aligned_peak(liveness, alignment)
+    live = liveness.aligned_live_bytes(alignment)
+    peak = max(live, default=0)
     returned = returned_roots(block)
     for loop in [op for op in block.ops if isinstance(op, tiny.TileLoopOp) and op.by_rows]:
         ops = [op for op in loop.body.block.ops if isinstance(op, tiny.ComputeOp)]
@@ -281,16 +304,29 @@ def alias_row_outputs(block: Block, alignment: int = 1) -> int:
                 view = _write_over(block, loop, alloc, x)
                 if view is None:
                     continue
-                after = analyze_block(block)
-                new_peak = aligned_peak(after, alignment)
-                if new_peak <= peak:  # keep it
+                # Only x's buffer and y's (now gone) changed: their live bytes, not the body's, are counted again.
+                changed = {x: buffer_liveness(block, liveness, x), y: None}
+                trial = list(live)
+                for root, new in changed.items():
+                    _add_live(trial, liveness.buffer_of(root), -1, alignment)
+                    _add_live(trial, new, 1, alignment)
+                if max(trial, default=0) <= peak:  # keep it
                     _erase_unused(alloc)
-                    liveness, peak = after, new_peak
+                    liveness, live, peak = liveness.with_buffers(changed), trial, max(trial, default=0)
                     rewritten += 1
                     break
                 view.result.replace_all_uses_with(alloc.result)
                 _erase_unused(view)
     return rewritten
+
+
+def _add_live(live: list[int], buffer: Buffer | None, sign: int, alignment: int) -> None:
+    """Add (sign 1) or take away (-1) a buffer's aligned bytes at the steps it is live."""
+    if buffer is None:
+        return
+    for part in buffer.interval.pieces():
+        for step in range(part.first, part.last + 1):
+            live[step] += sign * align_up(part.size, alignment)
 
 
 def _write_over(block: Block, loop: tiny.TileLoopOp, alloc: tiny.AllocOp, source: SSAValue) -> tiny.PrefixViewOp | None:

@@ -104,18 +104,21 @@ class Liveness:
 
     steps: list[tiny.ComputeOp]
     buffers: list[Buffer]
-    live_bytes: list[int] = field(init=False)
+    loop_steps: dict[tiny.TileLoopOp, tuple[int, int]] = field(default_factory=dict)
+    """The first and last step of each tile loop."""
+    retained: set[SSAValue] = field(default_factory=set)
+    """Line buffers of row loops that keep rows from one tile to the next."""
 
-    def __post_init__(self) -> None:
-        # A body without compute ops (a lone reshape) still holds its input
-        # and output at a step 0.
-        steps = max([len(self.steps)] + [b.last + 1 for b in self.buffers])
-        self.live_bytes = self.aligned_live_bytes(1, steps)
+    @functools.cached_property
+    def live_bytes(self) -> list[int]:
+        return self.aligned_live_bytes(1)
 
-    def aligned_live_bytes(self, alignment: int, steps: int | None = None) -> list[int]:
+    def aligned_live_bytes(self, alignment: int) -> list[int]:
         """Live bytes at each step, each buffer's rounded up to `alignment`
         as the allocator places them."""
-        live = [0] * (len(self.live_bytes) if steps is None else steps)
+        # A body without compute ops (a lone reshape) still holds its input
+        # and output at a step 0.
+        live = [0] * max([len(self.steps)] + [b.last + 1 for b in self.buffers])
         for b in self.buffers:
             for part in b.interval.pieces():
                 for step in range(part.first, part.last + 1):
@@ -129,6 +132,12 @@ class Liveness:
 
     def buffer_of(self, value: SSAValue) -> Buffer | None:
         return self._by_root.get(buffer_root(value))
+
+    def with_buffers(self, changed: dict[SSAValue, Buffer | None]) -> Liveness:
+        """The liveness with the buffers of these roots replaced (None: gone),
+        after a rewrite that changed only them (`buffer_liveness`)."""
+        buffers = [changed.get(b.value, b) for b in self.buffers]
+        return Liveness(self.steps, [b for b in buffers if b is not None], self.loop_steps, self.retained)
 
     @functools.cached_property
     def _by_root(self) -> dict[SSAValue, Buffer]:
@@ -167,20 +176,7 @@ def is_tile_local(root: SSAValue, loop: tiny.TileLoopOp) -> bool:
 def analyze_block(block: Block) -> Liveness:
     """Liveness of the buffers of a function body."""
     steps = schedule(block)
-    first: dict[SSAValue, int] = {arg: 0 for arg in block.args}
-    last: dict[SSAValue, int] = {arg: 0 for arg in block.args}
-    # root -> the values (views included) that live in it -> [first, last]
     spans: dict[SSAValue, dict[SSAValue, list[int]]] = {arg: {arg: [0, 0]} for arg in block.args}
-
-    def touch(value: SSAValue, step: int) -> None:
-        root = buffer_root(value)
-        if root is None or not isinstance(root.type, tiny.BufferType):
-            return
-        first[root] = min(first.get(root, step), step)
-        last[root] = max(last.get(root, step), step)
-        span = spans.setdefault(root, {}).setdefault(value, [step, step])
-        span[0], span[1] = min(span[0], step), max(span[1], step)
-
     loop_steps: dict[tiny.TileLoopOp, tuple[int, int]] = {}
     for step, op in enumerate(steps):
         if (loop := enclosing_loop(op)) is not None:
@@ -191,23 +187,68 @@ def analyze_block(block: Block) -> Liveness:
         loop = enclosing_loop(op)
         for value in op.operands:  # ins, out, acc and scratch alike
             root = buffer_root(value)
-            if loop is None or root is None or (is_tile_local(root, loop) and root not in retained):
-                touch(value, step)
-            else:  # from outside the loop: touched by every iteration
-                for bound in loop_steps[loop]:
-                    touch(value, bound)
+            if root is not None and isinstance(root.type, tiny.BufferType):
+                for at in _touched_at(step, loop, root, loop_steps, retained):
+                    _touch(spans, root, value, at)
     end = max(len(steps) - 1, 0)
     terminator = block.last_op
     if isinstance(terminator, func.ReturnOp):
         for value in terminator.arguments:
-            touch(value, end)
+            root = buffer_root(value)
+            if root is not None and isinstance(root.type, tiny.BufferType):
+                _touch(spans, root, value, end)
+    buffers = [_buffer(root, spans[root]) for root in _roots_in_order(block) if root in spans]
+    return Liveness(steps, buffers, loop_steps, retained)
 
-    buffers = [
-        Buffer(root, root.type.nbytes, first[root], last[root], _extents(root, spans[root]))
-        for root in _roots_in_order(block)
-        if root in first
-    ]
-    return Liveness(steps, buffers)
+
+def buffer_liveness(block: Block, liveness: Liveness, root: SSAValue) -> Buffer | None:
+    """The buffer `root` as analyze_block would find it now, from the uses
+    of the values that live in it, when a rewrite changed only which values
+    live there (an in-place rewrite trying one view after another need not
+    analyze the whole body each time); None if nothing touches it."""
+    spans: dict[SSAValue, dict[SSAValue, list[int]]] = {}
+    if root in block.args:
+        spans[root] = {root: [0, 0]}
+    end = max(len(liveness.steps) - 1, 0)
+    values = [root]
+    for value in values:  # grows with the views found
+        for use in value.uses:
+            op = use.operation
+            if isinstance(op, tiny.ViewOp):
+                values.append(op.result)
+            elif isinstance(op, func.ReturnOp):
+                _touch(spans, root, value, end)
+            elif op in liveness.step_of:
+                at = _touched_at(liveness.step_of[op], enclosing_loop(op), root, liveness.loop_steps, liveness.retained)
+                for step in at:
+                    _touch(spans, root, value, step)
+    return _buffer(root, spans[root]) if root in spans else None
+
+
+def _touched_at(
+    step: int,
+    loop: tiny.TileLoopOp | None,
+    root: SSAValue,
+    loop_steps: dict[tiny.TileLoopOp, tuple[int, int]],
+    retained: set[SSAValue],
+) -> tuple[int, ...]:
+    """The steps at which an op at `step` touches buffer `root`: its own, or
+    for a buffer from outside its loop (or a line buffer kept across tiles),
+    the loop's first and last (touched by every iteration)."""
+    if loop is None or (is_tile_local(root, loop) and root not in retained):
+        return (step,)
+    return loop_steps[loop]
+
+
+def _touch(spans: dict[SSAValue, dict[SSAValue, list[int]]], root: SSAValue, value: SSAValue, step: int) -> None:
+    span = spans.setdefault(root, {}).setdefault(value, [step, step])
+    span[0], span[1] = min(span[0], step), max(span[1], step)
+
+
+def _buffer(root: SSAValue, spans: dict[SSAValue, list[int]]) -> Buffer:
+    first = min(a for a, _ in spans.values())
+    last = max(b for _, b in spans.values())
+    return Buffer(root, root.type.nbytes, first, last, _extents(root, spans))
 
 
 def _extents(root: SSAValue, spans: dict[SSAValue, list[int]]) -> tuple[Interval, ...]:
