@@ -95,11 +95,14 @@ def region_peak(analysis, ops: Sequence[tiny.ComputeOp], local: set[SSAValue], t
         base -= _written_over(analysis, ops, local, schedule)
     line = {v: aligned(schedule.rows[v] * row_bytes(v)) for v in local}
     held = sum(line[v] for v in schedule.retains)
-    position = {op: k for k, op in enumerate(ops)}
-    span = {}  # line buffer -> (writer, last reader) positions
-    for v in local:
-        readers = [position[use.operation] for use in v.uses if use.operation in position]
-        span[v] = (next(k for k, op in enumerate(ops) if op.out is v), max(readers))
+    span: dict[SSAValue, list[int]] = {}  # line buffer -> [writer, last reader] positions
+    for k, op in enumerate(ops):
+        facts = analysis.row_facts[op]
+        if facts.out in local:
+            span[facts.out] = [k, k]
+        for v in facts.ins:
+            if v in local:
+                span[v][1] = k
     steps = []
     for k, op in enumerate(ops):
         live = sum(line[v] for v in local if v not in schedule.retains and span[v][0] <= k <= span[v][1])

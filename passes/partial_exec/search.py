@@ -255,19 +255,18 @@ class Analysis:
             base += self.aligned(4 * ops[-1].out_type.num_elements)
         tile_live = []
         x_tiled = not head_produces
+        tile_bytes = lambda t: self.aligned(t.nbytes // tiles)  # noqa: E731  (the channels divide: tile_counts)
         if x_tiled:  # extract_tile
-            tile_live.append(self.aligned(tile_type(ops[0].in_type(0), tiles).nbytes))
+            tile_live.append(tile_bytes(ops[0].in_type(0)))
         for k, op in enumerate(ops):
-            x = tile_type(op.in_type(0), tiles) if x_tiled else op.in_type(0)
             y_tiled = k < len(ops) - 1 or not tail_accumulates
-            y = tile_type(op.out_type, tiles) if y_tiled else op.out_type
-            live = (self.aligned(x.nbytes) if x_tiled else 0) + (self.aligned(y.nbytes) if y_tiled else 0)
+            live = (tile_bytes(op.in_type(0)) if x_tiled else 0) + (tile_bytes(op.out_type) if y_tiled else 0)
             if y_tiled:  # an input tile runs tinyir's own kernel, without scratch
                 live += self.scratch(op, tiles, x_tiled)
             tile_live.append(live)
             x_tiled = True
         if not tail_accumulates:  # insert_tile
-            tile_live.append(self.aligned(tile_type(ops[-1].out_type, tiles).nbytes))
+            tile_live.append(tile_bytes(ops[-1].out_type))
         return base + max(tile_live)
 
     @functools.cached_property
