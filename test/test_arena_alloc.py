@@ -632,3 +632,49 @@ def test_allocator_is_sound_and_beats_tflite_micro_greedy_on_random_lifetimes():
         greedy += tflm / result.lower_bound - 1
         ours += result.gap
     assert ours < greedy
+
+
+# -- what makes the pass scale with depth ------------------------------------------
+
+
+def _chain_or_shared(name: str):
+    if name == "chain":
+        from tinyir.testing.models import block_chain
+
+        return block_chain(3)
+    from conftest import MODELS
+
+    path = MODELS / f"{name}.tflite"
+    if not path.is_file():
+        pytest.skip(f"no shared model {path}")
+    return path
+
+
+@pytest.mark.parametrize("name", ["chain", "hanlab_mcunet-5fps_vww", "mlperf_kws_dscnn_int8"])
+def test_one_buffer_reanalyzed_is_the_whole_analysis(name):
+    """The in-place rewrites count again only the buffers they change
+    (buffer_liveness); it must be what analyze_block finds, for every buffer of
+    an allocated model: views, row loops, kept line buffers, the input."""
+    from tinyir.analysis.liveness import analyze_block, buffer_liveness, main_function
+
+    pipeline = "fuse,partial-exec{max-slowdown=0},reorder,arena-alloc"  # the least peak: row loops
+    module = tinyir.run_pipeline(tinyir.import_model(_chain_or_shared(name)), pipeline)
+    block = main_function(module).body.block
+    whole = analyze_block(block)
+    assert any(isinstance(op, tiny.ViewOp) for op in block.ops) and any(op.by_rows for op in block.ops
+                                                                         if isinstance(op, tiny.TileLoopOp))
+    for b in whole.buffers:
+        assert buffer_liveness(block, whole, b.value) == b, b.name
+
+
+def test_conflicts_by_sweep_are_every_overlapping_pair():
+    from tinyir.passes.arena_alloc.allocator import _conflicts
+
+    rng = random.Random(3)
+    for _ in range(50):
+        units = []
+        for _ in range(rng.randrange(1, 40)):
+            first = rng.randrange(30)
+            units.append(Interval(rng.randrange(1, 9), first, first + rng.randrange(6)))
+        pairs = [[j for j in range(len(units)) if j != i and units[i].overlaps_in_time(units[j])] for i in range(len(units))]
+        assert _conflicts(units) == pairs

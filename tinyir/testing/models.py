@@ -35,7 +35,7 @@ from tinyir.testing.quantnet import FTensor, ModelCase, QuantNet
 
 __all__ = [
     "FTensor", "ModelCase", "QuantNet", "classifier_head", "inverted_residual",
-    "random_cnn", "random_cnn_case", "single_op_cases", "single_op_models",
+    "block_chain", "random_cnn", "random_cnn_case", "single_op_cases", "single_op_models",
 ]
 
 # ==========================================================================
@@ -278,3 +278,20 @@ def random_cnn(seed: int) -> bytes:
     classifier or dense head (some seeds: two outputs); for some seeds a float
     input with QUANTIZE and DEQUANTIZE at the end."""
     return random_cnn_case(seed).data
+
+
+# ==========================================================================
+# Deep chains: how the passes scale with depth
+# ==========================================================================
+
+def block_chain(blocks: int, *, size: int = 24, channels: int = 8, seed: int = 0) -> bytes:
+    """A chain of `blocks` blocks of two inverted residuals (3x3, then 5x5
+    depthwise; expand 4x, residual ADD), 8 ops each after --fuse, at one
+    resolution: a model as deep as you like, for compile-time benchmarks."""
+    net = QuantNet(seed=seed, samples=2)
+    x = net.input("input", (1, size, size, channels))
+    for b in range(blocks):
+        x = inverted_residual(net, x, channels, kernel=3, name=f"block{b}a")
+        x = inverted_residual(net, x, channels, kernel=5, name=f"block{b}b")
+    net.output(x)
+    return net.build(f"chain{blocks}").data
