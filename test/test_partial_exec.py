@@ -298,3 +298,19 @@ def test_pareto_front_runs_from_the_least_peak_to_the_unsplit_model():
     assert front[-1] == (analysis.peak, analysis.unsplit_cost)
     least = split(module)  # max-slowdown=0: the least peak
     assert front[0][0] == lower_bound(least)
+
+
+@pytest.mark.parametrize("name", ["chain", "hanlab_mcunet-5fps_vww.tflite", "mlperf_kws_dscnn_int8.tflite"])
+@pytest.mark.parametrize("inplace_rows", [True, False])
+def test_row_candidates_shared_per_last_step_are_those_scheduled_one_by_one(name, inplace_rows):
+    """The row-region search works out each op's rows once per last step and
+    tile count (rows.candidates); it must find the candidates, with their
+    peaks, that scheduling every region from scratch finds."""
+    from tinyir.passes.partial_exec import rows
+    from tinyir.testing.models import block_chain
+
+    source = block_chain(4) if name == "chain" else require_model(name)
+    module = tinyir.run_pipeline(tinyir.import_model(source), "fuse")
+    analysis = Analysis(main_function(module).body.block, family_of("cortex-m4"), 16, inplace_rows)
+    found = rows.candidates(analysis)
+    assert found and found == rows.candidates_one_by_one(analysis)

@@ -173,7 +173,16 @@ class ViewOp(IRDLOperation):
         printer.print_attribute(self.result.type)
 
 
-@irdl_op_definition
+def view_op_definition(cls: type[ViewOp]) -> type[ViewOp]:
+    """`irdl_op_definition` for a view, with a plain `source` accessor:
+    xDSL's generic one is slow, and liveness follows the views of a deep
+    model's residual stream (a view of a view of ...) millions of times."""
+    cls = irdl_op_definition(cls)
+    cls.source = property(lambda op: op.operands[0])
+    return cls
+
+
+@view_op_definition
 class ReshapeOp(ViewOp):
     """A view of its input with another shape: no copy, same bytes.
 
@@ -187,7 +196,7 @@ class ReshapeOp(ViewOp):
             raise self.fail(f"{list(src.shape)} and {list(dst.shape)} have different element counts")
 
 
-@irdl_op_definition
+@view_op_definition
 class PrefixViewOp(ViewOp):
     """The first bytes of its source's buffer, read with another shape and
     quantization: no copy. The element type stays; the view may be smaller

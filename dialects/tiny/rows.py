@@ -390,22 +390,11 @@ def schedule_rows(
     for op in reversed(ops):
         out = outs[op]
         if out not in local:
-            h = buffer_type(out).shape[1]
-            ends = [(t + 1) * h // count for t in range(count)]
+            ends = whole_rows_done(buffer_type(out).shape[1], count)
         else:
             if not readers[out]:
                 raise _fail(f"nothing in the loop reads line buffer {_name(out)}")
-            h, ends, last = heights[out], [], 0
-            bands = [(maps[r], begun[r], done[r]) for r in readers[out]]
-            for t in range(count - 1):
-                for m, firsts, reader_ends in bands:
-                    first, end = firsts[t], reader_ends[t]
-                    if end > first:  # RowMap.in_rows(first, end, h)[1], inlined: the hot loop of a search
-                        a = min(max(first * m.stride - m.top, 0), h)
-                        b = (end - 1) * m.stride - m.top + (m.kernel - 1) * m.dilation + 1
-                        last = max(last, min(b, h), a)
-                ends.append(last)
-            ends.append(h)
+            ends = line_rows_done(heights[out], count, [(maps[r], begun[r], done[r]) for r in readers[out]])
         done[op], begun[op] = ends, [0, *ends[:-1]]
 
     # start[b][t]: first row line buffer b holds at tile t.
@@ -416,19 +405,9 @@ def schedule_rows(
         if b not in heights:
             continue  # allocated, never written: not part of the schedule
         writer = next(op for op in ops if outs[op] is b)
-        later = h = heights[b]
-        starts = [0] * count
         bands = [(maps[r], begun[r], done[r]) for r in readers[b]]
-        written_from = begun[writer]
-        for t in reversed(range(count)):
-            for m, firsts, reader_ends in bands:
-                first, end = firsts[t], reader_ends[t]
-                if end > first:  # RowMap.in_rows(first, end, h)[0], inlined
-                    later = min(later, min(max(first * m.stride - m.top, 0), h))
-            starts[t] = min(written_from[t], later)
-        start[b] = starts
-        rows[b] = max(done[writer][t] - starts[t] for t in range(count))
-        if any(written_from[t] > starts[t] for t in range(1, count)):
+        start[b], rows[b], retained = line_window(heights[b], bands, begun[writer], done[writer])
+        if retained:
             retains.add(b)
         have = buffer_type(b).shape[1]
         if have < rows[b]:
@@ -438,6 +417,48 @@ def schedule_rows(
     if (conflict := overwrite_conflict(schedule, local)) is not None:
         raise _fail(conflict)
     return schedule
+
+
+Bands = list[tuple[RowMap, list[int], list[int]]]
+"""The readers of a line buffer: (row map, rows begun, rows done) of each."""
+
+
+def whole_rows_done(height: int, count: int) -> list[int]:
+    """Rows of a whole output computed by the end of each tile: an even share."""
+    return [(t + 1) * height // count for t in range(count)]
+
+
+def line_rows_done(height: int, count: int, readers: Bands) -> list[int]:
+    """Rows of a line buffer's tensor computed by the end of each tile: those
+    its readers' bands read that are not computed yet (all of them at the last)."""
+    ends, last = [], 0
+    for t in range(count - 1):
+        for m, firsts, reader_ends in readers:
+            first, end = firsts[t], reader_ends[t]
+            if end > first:  # RowMap.in_rows(first, end, height)[1], inlined: the hot loop of a search
+                a = min(max(first * m.stride - m.top, 0), height)
+                b = (end - 1) * m.stride - m.top + (m.kernel - 1) * m.dilation + 1
+                last = max(last, min(b, height), a)
+        ends.append(last)
+    ends.append(height)
+    return ends
+
+
+def line_window(height: int, readers: Bands, begun: list[int], done: list[int]) -> tuple[list[int], int, bool]:
+    """A line buffer's first row at each tile, the most rows it holds and
+    whether it keeps rows from one tile to the next, given its writer's rows
+    begun and done."""
+    count = len(done)
+    later = height
+    starts = [0] * count
+    for t in reversed(range(count)):
+        for m, firsts, reader_ends in readers:
+            first, end = firsts[t], reader_ends[t]
+            if end > first:  # RowMap.in_rows(first, end, height)[0], inlined
+                later = min(later, min(max(first * m.stride - m.top, 0), height))
+        starts[t] = min(begun[t], later)
+    rows = max(done[t] - starts[t] for t in range(count))
+    return starts, rows, any(begun[t] > starts[t] for t in range(1, count))
 
 
 def overwrite_conflict(

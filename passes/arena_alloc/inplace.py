@@ -102,11 +102,10 @@ from tinyir.analysis.liveness import (
     Liveness,
     align_up,
     analyze_block,
-    buffer_liveness,
-    buffer_root,
     dying_row_inputs,
     enclosing_loop,
     fits_in,
+    merged,
     returned_roots,
 )
 from tinyir.analysis.scratch import inplace_depthwise_scratch_bytes, is_inplace_depthwise, new_scratch, set_scratch
@@ -138,7 +137,7 @@ def _input_to_overwrite(op: tiny.ComputeOp, step: int, liveness: Liveness, retur
     if out is None or out.first != step:  # written or read before this op
         return None
     for x in op.ins:
-        root = buffer_root(x)
+        root = liveness.root_of(x)
         buffer = liveness.buffer_of(x)
         if root is None or buffer is None or root in returned or root is out.value:
             continue
@@ -184,7 +183,7 @@ def alias_elementwise(block: Block) -> int:
     step = 0
     while step < len(liveness.steps):
         op = liveness.steps[step]
-        source = _input_to_overwrite(op, step, liveness, returned_roots(block))
+        source = _input_to_overwrite(op, step, liveness, returned_roots(block, liveness))
         if source is not None:
             alloc = op.out.owner
             assert isinstance(alloc, tiny.AllocOp)
@@ -194,9 +193,10 @@ def alias_elementwise(block: Block) -> int:
                 view.result.name_hint = alloc.result.name_hint
                 block.insert_op_before(view, anchor)
                 alloc.result.replace_all_uses_with(view.result)
-                root = buffer_root(source)
-                # The input now lives as long as the output: only their buffers change.
-                liveness = liveness.with_buffers({root: buffer_liveness(block, liveness, root), alloc.result: None})
+                root = liveness.root_of(source)
+                # The input's buffer now holds the output too: only these two buffers change.
+                moved = merged(liveness.buffer_of(root), liveness.buffer_of(alloc.result))
+                liveness = liveness.with_buffers({root: moved, alloc.result: None})
                 alloc.detach()
                 alloc.erase()
                 rewritten += 1
@@ -224,7 +224,7 @@ def depthwise_in_place_eligible(op: tiny.ComputeOp, step: int, liveness: Livenes
     out = liveness.buffer_of(op.out)
     if out is None or out.first != step or out.value in returned:
         return False
-    root = buffer_root(op.ins[0])
+    root = liveness.root_of(op.ins[0])
     source = liveness.buffer_of(op.ins[0])
     if root is None or source is None or not isinstance(root.owner, tiny.AllocOp):
         return False
@@ -243,7 +243,7 @@ def alias_depthwise(block: Block, alignment: int = 1) -> int:
     liveness = analyze_block(block)
     peak = aligned_peak(liveness, alignment)
     for step, op in enumerate(list(liveness.steps)):
-        if not depthwise_in_place_eligible(op, step, liveness, returned_roots(block)):
+        if not depthwise_in_place_eligible(op, step, liveness, returned_roots(block, liveness)):
             continue
         alloc = op.out.owner
         assert isinstance(alloc, tiny.AllocOp)
@@ -304,8 +304,8 @@ def alias_row_outputs(block: Block, alignment: int = 1) -> int:
                 view = _write_over(block, loop, alloc, x)
                 if view is None:
                     continue
-                # Only x's buffer and y's (now gone) changed: their live bytes, not the body's, are counted again.
-                changed = {x: buffer_liveness(block, liveness, x), y: None}
+                # Only x's buffer and y's (now in it) change: their live bytes, not the body's, are counted again.
+                changed = {x: merged(liveness.buffer_of(x), liveness.buffer_of(y)), y: None}
                 trial = list(live)
                 for root, new in changed.items():
                     _add_live(trial, liveness.buffer_of(root), -1, alignment)

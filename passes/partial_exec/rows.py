@@ -88,6 +88,10 @@ def region_peak(analysis, ops: Sequence[tiny.ComputeOp], local: set[SSAValue], t
         schedule = tiny.schedule_rows(list(ops), local, tiles, analysis.row_facts)
     except VerifyException:
         return None
+    return _peak(analysis, ops, local, schedule)
+
+
+def _peak(analysis, ops: Sequence[tiny.ComputeOp], local: set[SSAValue], schedule: tiny.RowSchedule) -> int:
     aligned = analysis.aligned
     first, last = analysis.step_of[ops[0]], analysis.step_of[ops[-1]]
     base = analysis.crossing_bytes(first, last, local)
@@ -120,7 +124,7 @@ def _written_over(analysis, ops: Sequence[tiny.ComputeOp], local: set[SSAValue],
         y = op.out
         if y in local or y in returned or not isinstance(y.owner, tiny.AllocOp):
             continue
-        for x in dying_row_inputs(ops, local, analysis.liveness, returned):
+        for x in dying_row_inputs(ops, local, analysis.liveness, returned, analysis.row_facts):
             if x in taken.values() or not fits_in(y, x):
                 continue
             trial = {**taken, y: x}
@@ -136,7 +140,168 @@ def row_bytes(value: SSAValue) -> int:
 
 
 def candidates(analysis) -> list[tuple[int, int, int, int]]:
-    """(first step, last step, tiles, peak) of every row region worth weighing."""
+    """(first step, last step, tiles, peak) of every row region worth weighing.
+
+    The regions ending at one step share their schedule: an op's rows per
+    tile follow from its readers (later ops) alone, so they are worked out
+    once per last step and tile count (`_Schedules`), and each region adds
+    only its first op's; no region is scheduled from scratch, and the search
+    grows linearly with the model's depth. Bodies where that does not hold
+    (an op read before it runs, rows that do not follow from the ops'
+    shapes) take `candidates_one_by_one`, which gives the same candidates."""
+    steps = analysis.liveness.steps
+    block = analysis.block
+    usable = [row_capable(op, block) for op in steps]
+    facts = _StepFacts(analysis, usable)
+    if not facts.regular:
+        return candidates_one_by_one(analysis)
+    found = []
+    for j in range(len(steps)):
+        if not usable[j]:
+            continue
+        schedules: dict[int, _Schedules] = {}
+        for i in range(j - 1, max(j - MAX_OPS, -1), -1):
+            if not usable[i]:
+                break
+            local = facts.line_values(i, j)
+            if local is None:
+                break  # an output read inside and after: so in every region from an earlier op
+            if not local or facts.unread(local, i, j):
+                continue
+            sinks = [k for k in range(i, j + 1) if steps[k].out not in local]
+            if not sinks:
+                continue  # writes nothing outside the loop
+            for tiles in tile_counts([facts.height[k] for k in sinks]):
+                if tiles not in schedules:
+                    schedules[tiles] = _Schedules(facts, j, tiles)
+                schedule = schedules[tiles].region(i, local)
+                ops = steps[i : j + 1]
+                if not facts.may_overwrite(local, i, j) or tiny.overwrite_conflict(schedule, local) is None:
+                    found.append((i, j, tiles, _peak(analysis, ops, local, schedule)))
+    return sorted(found, key=lambda c: c[:3])
+
+
+class _StepFacts:
+    """What the region schedules need of each usable step, read once."""
+
+    def __init__(self, analysis, usable: list[bool]):
+        steps = analysis.liveness.steps
+        block = analysis.block
+        returned = set(block.last_op.arguments) if isinstance(block.last_op, func.ReturnOp) else set()
+        self.steps, self.row_facts = steps, analysis.row_facts
+        self.height: dict[int, int] = {}
+        self.users: dict[int, list[int]] = {}  # the steps using the output, but its writer
+        self.elsewhere: dict[int, bool] = {}  # used by an op that is no step (a view, the return), or returned
+        self.readers: dict[int, list[int]] = {}  # the usable steps reading it by rows
+        self.roots: dict[int, tuple[SSAValue, tuple[SSAValue, ...]]] = {}  # buffers of the output and inputs
+        self.regular = True
+        for k, op in enumerate(steps):
+            if not usable[k]:
+                continue
+            facts = analysis.row_facts[op]
+            users = [analysis.step_of.get(use.operation) for use in facts.out.uses if use.operation is not op]
+            self.users[k] = sorted({m for m in users if m is not None})
+            self.elsewhere[k] = None in users or facts.out in returned
+            self.readers[k] = [
+                m for m in self.users[k]
+                if (reader := analysis.row_facts.get(steps[m])) is not None
+                and any(reader.ins[d] is facts.out for d in reader.data)
+            ]
+            self.roots[k] = (tiny.view_root(facts.out), tuple(map(tiny.view_root, facts.ins)))
+            out = tiny.buffer_type(facts.out).shape
+            self.height[k] = out[1]
+            data = [tiny.buffer_type(facts.ins[d]).shape for d in facts.data]
+            self.regular &= (  # what tiny.line_heights checks, true of every op once: rows follow from shapes
+                all(len(shape) == 4 for shape in data)
+                and len({shape[1] for shape in data}) == 1
+                and facts.map.out_height(data[0][1]) == out[1]
+                and all(m > k for m in self.users[k])
+            )
+
+    def local(self, k: int, first: int, last: int) -> bool:
+        return not self.elsewhere[k] and all(first <= m <= last for m in self.users[k])
+
+    def line_values(self, first: int, last: int) -> set[SSAValue] | None:
+        """line_values(block, steps[first..last]), from the users' steps."""
+        local = set()
+        for k in range(first, last + 1):
+            if self.local(k, first, last):
+                local.add(self.steps[k].out)
+            elif any(first <= m <= last for m in self.users[k]):
+                return None
+        return local
+
+    def may_overwrite(self, local: set[SSAValue], first: int, last: int) -> bool:
+        """Whether steps[first..last] write a buffer they also read (through
+        views): only then can tiny.overwrite_conflict find anything."""
+        steps = self.steps
+        written = {self.roots[k][0] for k in range(first, last + 1) if steps[k].out not in local}
+        return any(
+            root in written
+            for k in range(first, last + 1)
+            for v, root in zip(self.row_facts[steps[k]].ins, self.roots[k][1])
+            if v not in local
+        )
+
+    def unread(self, local: set[SSAValue], first: int, last: int) -> bool:
+        """Whether a line buffer of steps[first..last] has no reader by rows
+        (the schedule refuses it)."""
+        return any(self.steps[k].out in local and not self.readers[k] for k in range(first, last + 1))
+
+
+class _Schedules:
+    """Rows per tile of the steps up to `last`, for regions ending there in
+    `tiles` tiles, each worked out once (tiny.rows' recurrences)."""
+
+    def __init__(self, facts: _StepFacts, last: int, tiles: int):
+        self.facts, self.last, self.tiles = facts, last, tiles
+        self.done: dict[int, list[int]] = {}
+        self.begun: dict[int, list[int]] = {}
+        self.window: dict[int, tuple[list[int], int, bool]] = {}
+
+    def _local(self, k: int) -> bool:
+        return self.facts.local(k, k, self.last)  # its users come after it: the region's first step does not matter
+
+    def _bands(self, k: int) -> list:
+        bands = []
+        for m in self.facts.readers[k]:
+            self._rows(m)
+            bands.append((self.facts.row_facts[self.facts.steps[m]].map, self.begun[m], self.done[m]))
+        return bands
+
+    def _rows(self, k: int) -> None:
+        if k in self.done:
+            return
+        height = self.facts.height[k]
+        if self._local(k):
+            ends = tiny.line_rows_done(height, self.tiles, self._bands(k))
+        else:
+            ends = tiny.whole_rows_done(height, self.tiles)
+        self.done[k], self.begun[k] = ends, [0, *ends[:-1]]
+
+    def region(self, first: int, local: set[SSAValue]) -> tiny.RowSchedule:
+        steps, row_facts = self.facts.steps, self.facts.row_facts
+        ops = steps[first : self.last + 1]
+        for k in range(first, self.last + 1):
+            self._rows(k)
+        heights, rows, retains, start = {}, {}, set(), {}
+        for k in range(first, self.last + 1):
+            out = steps[k].out
+            if out not in local:
+                continue
+            if k not in self.window:
+                self.window[k] = tiny.line_window(self.facts.height[k], self._bands(k), self.begun[k], self.done[k])
+            start[out], rows[out], retained = self.window[k]
+            heights[out] = self.facts.height[k]
+            if retained:
+                retains.add(out)
+        begun = {steps[k]: self.begun[k] for k in range(first, self.last + 1)}
+        done = {steps[k]: self.done[k] for k in range(first, self.last + 1)}
+        return tiny.RowSchedule([row_facts[op] for op in ops], local, heights, rows, retains, begun, done, start)
+
+
+def candidates_one_by_one(analysis) -> list[tuple[int, int, int, int]]:
+    """candidates(), each region scheduled from scratch (tiny.schedule_rows)."""
     steps = analysis.liveness.steps
     block = analysis.block
     usable = [row_capable(op, block) for op in steps]

@@ -27,7 +27,7 @@ next (tiny.RowSchedule.retains).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from xdsl.dialects import func
@@ -62,6 +62,28 @@ class Interval:
         """Sizes rounded up to `alignment`, in units of it."""
         parts = tuple(p.in_units(alignment) for p in self.parts)
         return Interval(align_up(self.size, alignment) // alignment, self.first, self.last, parts)
+
+
+def remembered_root(
+    roots: dict[SSAValue, SSAValue | None], value: SSAValue, valid: Callable[[SSAValue], bool] = lambda root: True
+) -> SSAValue | None:
+    """buffer_root(value), remembering the root of every view on the way in
+    `roots` and trusting what it remembers where `valid` (a residual stream is
+    a view of a view of ..., thousands deep in a deep model)."""
+    chain = []
+    while True:
+        known = roots.get(value)
+        if known is not None and valid(known):
+            root = known
+            break
+        if not isinstance(value.owner, tiny.ViewOp):
+            root = None if isinstance(value.owner, tiny.ConstOp) else value
+            break
+        chain.append(value)
+        value = value.owner.source
+    for link in chain:
+        roots[link] = root
+    return root
 
 
 def buffer_root(value: SSAValue) -> SSAValue | None:
@@ -108,6 +130,8 @@ class Liveness:
     """The first and last step of each tile loop."""
     retained: set[SSAValue] = field(default_factory=set)
     """Line buffers of row loops that keep rows from one tile to the next."""
+    roots: dict[SSAValue, SSAValue | None] = field(default_factory=dict, repr=False)
+    """Values' buffers found so far (root_of)."""
 
     @functools.cached_property
     def live_bytes(self) -> list[int]:
@@ -131,13 +155,27 @@ class Liveness:
         return max(self.live_bytes, default=0)
 
     def buffer_of(self, value: SSAValue) -> Buffer | None:
-        return self._by_root.get(buffer_root(value))
+        return self._by_root.get(self.root_of(value))
+
+    def root_of(self, value: SSAValue) -> SSAValue | None:
+        """buffer_root(value), remembered: a residual stream is a long chain
+        of views. A root remembered that is no longer a buffer (a rewrite
+        merged it into another) is looked up again."""
+        return remembered_root(self.roots, value, lambda root: root in self._by_root)
 
     def with_buffers(self, changed: dict[SSAValue, Buffer | None]) -> Liveness:
         """The liveness with the buffers of these roots replaced (None: gone),
-        after a rewrite that changed only them (`buffer_liveness`)."""
-        buffers = [changed.get(b.value, b) for b in self.buffers]
-        return Liveness(self.steps, [b for b in buffers if b is not None], self.loop_steps, self.retained)
+        after a rewrite that changed only them (`merged`)."""
+        by_root = dict(self._by_root)  # in the buffers' order, copied without hashing every root again
+        for root, buffer in changed.items():
+            if buffer is None:
+                del by_root[root]
+            else:
+                by_root[root] = buffer
+        updated = Liveness(self.steps, list(by_root.values()), self.loop_steps, self.retained, self.roots)
+        updated.__dict__["_by_root"] = by_root
+        updated.__dict__["step_of"] = self.step_of
+        return updated
 
     @functools.cached_property
     def _by_root(self) -> dict[SSAValue, Buffer]:
@@ -183,10 +221,13 @@ def analyze_block(block: Block) -> Liveness:
             start, _ = loop_steps.get(loop, (step, step))
             loop_steps[loop] = (start, step)
     retained = {b for loop in loop_steps if loop.by_rows for b in tiny.row_schedule(loop).retains}
+    roots: dict[SSAValue, SSAValue | None] = {}  # a residual stream is a long chain of views: follow each link once
+    root_of = functools.partial(remembered_root, roots)
+
     for step, op in enumerate(steps):
         loop = enclosing_loop(op)
         for value in op.operands:  # ins, out, acc and scratch alike
-            root = buffer_root(value)
+            root = root_of(value)
             if root is not None and isinstance(root.type, tiny.BufferType):
                 for at in _touched_at(step, loop, root, loop_steps, retained):
                     _touch(spans, root, value, at)
@@ -194,35 +235,23 @@ def analyze_block(block: Block) -> Liveness:
     terminator = block.last_op
     if isinstance(terminator, func.ReturnOp):
         for value in terminator.arguments:
-            root = buffer_root(value)
+            root = root_of(value)
             if root is not None and isinstance(root.type, tiny.BufferType):
                 _touch(spans, root, value, end)
     buffers = [_buffer(root, spans[root]) for root in _roots_in_order(block) if root in spans]
-    return Liveness(steps, buffers, loop_steps, retained)
+    return Liveness(steps, buffers, loop_steps, retained, roots)
 
 
-def buffer_liveness(block: Block, liveness: Liveness, root: SSAValue) -> Buffer | None:
-    """The buffer `root` as analyze_block would find it now, from the uses
-    of the values that live in it, when a rewrite changed only which values
-    live there (an in-place rewrite trying one view after another need not
-    analyze the whole body each time); None if nothing touches it."""
-    spans: dict[SSAValue, dict[SSAValue, list[int]]] = {}
-    if root in block.args:
-        spans[root] = {root: [0, 0]}
-    end = max(len(liveness.steps) - 1, 0)
-    values = [root]
-    for value in values:  # grows with the views found
-        for use in value.uses:
-            op = use.operation
-            if isinstance(op, tiny.ViewOp):
-                values.append(op.result)
-            elif isinstance(op, func.ReturnOp):
-                _touch(spans, root, value, end)
-            elif op in liveness.step_of:
-                at = _touched_at(liveness.step_of[op], enclosing_loop(op), root, liveness.loop_steps, liveness.retained)
-                for step in at:
-                    _touch(spans, root, value, step)
-    return _buffer(root, spans[root]) if root in spans else None
+def merged(buffer: Buffer, moved: Buffer) -> Buffer:
+    """`buffer` once the values that lived in `moved` live in it too (an
+    in-place rewrite made a view of it stand for `moved`'s root): at each step
+    the larger of their live bytes, as analyze_block would find it, without
+    walking the values of a buffer that may hold a whole residual stream."""
+    first, last = min(buffer.first, moved.first), max(buffer.last, moved.last)
+    if not buffer.extents and not moved.extents and moved.nbytes == buffer.nbytes:
+        return Buffer(buffer.value, buffer.nbytes, first, last)  # every value still spans all of it
+    pieces = {(p.size, p.first, p.last): None for b in (buffer, moved) for p in b.interval.pieces()}
+    return Buffer(buffer.value, buffer.nbytes, first, last, _runs(list(pieces)))
 
 
 def _touched_at(
@@ -255,12 +284,30 @@ def _extents(root: SSAValue, spans: dict[SSAValue, list[int]]) -> tuple[Interval
     """Runs of steps with the bytes of `root` that its live values span
     (views start at the buffer's first byte); () when always all of them."""
     size = {value: tiny.buffer_type(value).nbytes for value in spans}
-    whole = root.type.nbytes
-    if all(n == whole for n in size.values()):
+    if all(n == root.type.nbytes for n in size.values()):
         return ()
+    return _runs([(size[v], a, b) for v, (a, b) in spans.items()])
+
+
+def _runs(pieces: list[tuple[int, int, int]]) -> tuple[Interval, ...]:
+    """Runs of steps of equal bytes, the most of the (size, first, last)
+    pieces live at each step (a sweep: a residual stream is one buffer seen
+    through thousands of views)."""
+    starting: dict[int, list[int]] = {}
+    ending: dict[int, list[int]] = {}
+    for n, a, b in pieces:
+        starting.setdefault(a, []).append(n)
+        ending.setdefault(b + 1, []).append(n)
+    active: dict[int, int] = {}  # size -> how many pieces of it are live
     runs: list[list[int]] = []  # [first, last, bytes]
-    for step in range(min(a for a, _ in spans.values()), max(b for _, b in spans.values()) + 1):
-        n = max((size[v] for v, (a, b) in spans.items() if a <= step <= b), default=0)
+    for step in range(min(a for _, a, _ in pieces), max(b for _, _, b in pieces) + 1):
+        for n in ending.get(step, ()):
+            active[n] -= 1
+            if not active[n]:
+                del active[n]
+        for n in starting.get(step, ()):
+            active[n] = active.get(n, 0) + 1
+        n = max(active, default=0)
         if runs and runs[-1][2] == n:
             runs[-1][1] = step
         else:
@@ -293,24 +340,32 @@ def analyze(module: ModuleOp) -> Liveness:
 # -- what in-place rewrites may take over (arena-alloc places them, partial-exec weighs them)
 
 
-def returned_roots(block: Block) -> set[SSAValue]:
+def returned_roots(block: Block, liveness: Liveness | None = None) -> set[SSAValue]:
+    """The buffers of the model's outputs (with the roots `liveness` remembers)."""
     terminator = block.last_op
     if not isinstance(terminator, func.ReturnOp):
         return set()
-    return {root for v in terminator.arguments if (root := buffer_root(v)) is not None}
+    root_of = liveness.root_of if liveness is not None else buffer_root
+    return {root for v in terminator.arguments if (root := root_of(v)) is not None}
 
 
 def dying_row_inputs(
-    ops: Sequence[tiny.ComputeOp], local: set[SSAValue], liveness: Liveness, returned: set[SSAValue]
+    ops: Sequence[tiny.ComputeOp],
+    local: set[SSAValue],
+    liveness: Liveness,
+    returned: set[SSAValue],
+    facts: dict[tiny.ComputeOp, tiny.RowOp] | None = None,
 ) -> list[SSAValue]:
     """Buffers (not `local`, not returned) that `ops` read by rows and that
-    are read for the last time by them, largest first."""
+    are read for the last time by them, largest first (`facts`: the ops'
+    tiny.RowOp, when a planner has them)."""
     last = liveness.step_of[ops[-1]]
     found: dict[SSAValue, None] = {}
     for op in ops:
-        for i in tiny.row_inputs(op):
-            root = buffer_root(op.ins[i])
-            buffer = liveness.buffer_of(op.ins[i])
+        row_op = facts[op] if facts is not None else tiny.RowOp.of(op)
+        for i in row_op.data:
+            root = liveness.root_of(row_op.ins[i])
+            buffer = liveness.buffer_of(row_op.ins[i])
             if root is None or buffer is None or root in returned or root in local:
                 continue
             if buffer.last <= last:
