@@ -24,6 +24,7 @@ from conftest import cpu_share, exhaustive, input_sets, model_params, require_mo
 
 import tinyir
 from tinyir.analysis import arena as arena_attrs
+from tinyir.backends.c.target import flash_arrays
 from tinyir.backends.cmsis_nn_host.sources import cmsis_nn_checkout, host_runtime
 from tinyir.backends.cortex_m import build as cortex_m
 from tinyir.dialects import tiny
@@ -348,9 +349,12 @@ def test_model_builds_for_every_cpu_into_its_arena(model, cpu, request):
     assert 0 < state <= cortex_m.MODEL_STATE
     assert (sizes.heap, sizes.stack) == (cortex_m.MODEL_HEAP, cortex_m.MODEL_STACK)
     assert sizes.ram <= cortex_m.model_ram(built.arena, built.io_bytes)
-    # Flash: every weight, bias and requantization table is const.
+    # Flash: every weight, bias and requantization table is const, and the
+    # report's flash arrays are the object's, byte for byte.
     weights = sum(tiny.buffer_type(op.result).nbytes for op in module.walk() if isinstance(op, tiny.ConstOp))
     assert parts[(".rodata", ours)] >= weights
+    arrays = {name: n for _, name, n, _ in flash_arrays(module)}
+    assert cortex_m.symbol_sizes(built.model_object, arrays) == arrays
 
 
 def test_model_runs_in_qemu_bit_exact(model):
@@ -363,6 +367,8 @@ def test_split_model_runs_in_qemu_bit_exact(model):
     (the reference executor's and the host build's), in the planned arena."""
     module, built = model.build(cortex_m.RUN_CPU, passes=SPLIT)
     assert cortex_m.map_sizes(built.map_file)[(".bss", str(built.model_object))] == arena_attrs.arena_size(module)
+    arrays = {name: n for _, name, n, _ in flash_arrays(module)}  # the report's flash, with the loops' band tables
+    assert cortex_m.symbol_sizes(built.model_object, arrays) == arrays
     model.check_in_qemu(built)
 
 

@@ -311,3 +311,19 @@ def test_opt_report_bad_paths(tmp_path, args, fragment):
     model = require_model("tflm_hello_world_int8.tflite")
     result = tool("tinyir-opt", str(model), *(a.format(tmp=tmp_path) for a in args))
     assert_one_line_error(result, fragment)
+
+
+def test_flash_of_the_c_once_allocated():
+    """The report's flash: the C backend's arrays (exact: test_cortex_m checks
+    them against the compiled object) and an estimate of the model's code."""
+    from tinyir.dialects import tiny
+    from tinyir.example_model import make_example_model
+
+    module = tinyir.import_model(make_example_model())
+    assert memory_report(module)["flash"] is None  # no arena, no C
+    tinyir.run_pipeline(module, "fuse,arena-alloc")
+    flash = memory_report(module)["flash"]
+    weights = sum(tiny.buffer_type(op.result).nbytes for op in module.walk() if isinstance(op, tiny.ConstOp))
+    assert flash["constants"] >= weights and flash["tables"] > 0 and flash["code"] > 0
+    assert flash["total"] == flash["constants"] + flash["tables"] + flash["code"]
+    assert f"flash          {flash['total']} B" in format_table(memory_report(module))

@@ -139,6 +139,7 @@ class Emitter:
         self.layouts = layouts
         self.function = main_function(module)
         self.globals: list[str] = []  # flash data and parameter tables
+        self.rodata: list[tuple[str, str, int, int]] = []  # (kind, name, bytes, alignment) of each flash array
         self.body: list[str] = []
         self.indent = INDENT  # of the entry point's statements (deeper in a tile loop)
         self.const_layouts: dict[SSAValue, Layout] = {}  # constants emitted in another form
@@ -197,6 +198,7 @@ class Emitter:
         return ident
 
     def _array(self, ident: str, t: tiny.BufferType, array: np.ndarray, comment: str) -> None:
+        self.rodata.append(("constants", ident, array.size * t.element_bytes, self.alignment))
         self.globals.append(f"/* {comment} */")
         self.globals.append(
             f"static const {c_type(t)} {ident}[{array.size}] TINYIR_ALIGN({self.alignment}) = {{\n"
@@ -221,6 +223,7 @@ class Emitter:
 
     def table(self, ident: str, c_type_name: str, values: np.ndarray, comment: str | None = None) -> str:
         """A const parameter table in flash; returns its name."""
+        self.rodata.append(("tables", ident, values.nbytes, 4))
         if comment:
             self.globals.append(f"/* {comment} */")
         self.globals.append(
@@ -400,8 +403,9 @@ class Emitter:
             for op in ops:
                 if tiny.row_map(op) is None or type(op) not in self.kernels:
                     raise TinyIRError(f"C backend: no kernel for {op.name} in a row loop")
-            tables, bands = row_loops.row_bands(loop, step + 1)
+            tables, bands, sizes = row_loops.row_bands(loop, step + 1)
             self.globals.extend(tables)
+            self.rodata += [("tables", name, size, align) for name, size, align in sizes]
             self.bands.update(bands)
             what = (
                 " of rows: at tile t each op below computes its band of rows (op<n>_band[t]), "

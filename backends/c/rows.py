@@ -126,11 +126,18 @@ def _fields(steps: Sequence[tiny.Step]) -> dict[str, list[int | None]]:
     return fields
 
 
-def row_bands(loop: tiny.TileLoopOp, first_step: int) -> tuple[list[str], dict[tiny.ComputeOp, RowBand]]:
-    """The flash tables (C lines) and the band of each op of row loop
-    `loop`, whose ops are numbered from `first_step`."""
+C_INT_BYTES = {"uint8_t": 1, "uint16_t": 2, "int16_t": 2, "int32_t": 4}
+
+
+def row_bands(
+    loop: tiny.TileLoopOp, first_step: int
+) -> tuple[list[str], dict[tiny.ComputeOp, RowBand], list[tuple[str, int, int]]]:
+    """The flash tables (C lines), the band of each op of row loop `loop`,
+    whose ops are numbered from `first_step`, and (name, bytes, alignment)
+    of each table."""
     schedule = tiny.row_schedule(loop)
     lines: list[str] = []
+    sizes: list[tuple[str, int, int]] = []
     bands: dict[tiny.ComputeOp, RowBand] = {}
     tabled: list[tuple[str, list[int], str]] = []  # the columns of the loop's tables: (kind, values, expression)
     for k, op in enumerate(step.op for step in schedule.tiles[0]):
@@ -156,6 +163,7 @@ def row_bands(loop: tiny.TileLoopOp, first_step: int) -> tuple[list[str], dict[t
             lines.append(
                 f"static const struct {{ {ctype} {', '.join(columns)}; }} {table}[{loop.tiles}] = {{\n    {body}\n}};"
             )
+            sizes.append((table, loop.tiles * len(columns) * C_INT_BYTES[ctype], C_INT_BYTES[ctype]))
         in_at = tuple(
             exprs["in_at" if i == 0 else f"in{i}_at"] if i in tiny.row_inputs(op) else None for i in range(len(op.ins))
         )
@@ -163,7 +171,7 @@ def row_bands(loop: tiny.TileLoopOp, first_step: int) -> tuple[list[str], dict[t
             exprs["rows"], exprs["out_at"], exprs["in_rows"], in_at, exprs.get("pad_top", "0"),
             exprs.get("shift_from"), exprs.get("shift_rows"),
         )  # fmt: skip
-    return lines, bands
+    return lines, bands, sizes
 
 
 def describe(op: tiny.ComputeOp, value) -> str:

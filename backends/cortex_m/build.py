@@ -570,6 +570,22 @@ def build_model(
     return built
 
 
+NM = "arm-none-eabi-nm"
+
+
+def symbol_sizes(obj: str | Path, names) -> dict[str, int]:
+    """The sizes of these symbols in an object file (arm-none-eabi-nm -S);
+    a name the object does not define is left out."""
+    listing = subprocess.run([NM, "-S", str(obj)], capture_output=True, text=True, check=True).stdout
+    wanted = set(names)
+    sizes = {}
+    for line in listing.splitlines():
+        fields = line.split()
+        if len(fields) == 4 and fields[3] in wanted:
+            sizes[fields[3]] = int(fields[1], 16)
+    return sizes
+
+
 def map_sizes(map_file: str | Path) -> dict[tuple[str, str], int]:
     """{(output section, input file): bytes} from a GNU ld map file, for the
     sections `elf_sizes` counts (.text, .rodata, .data, .bss, ...). An archive

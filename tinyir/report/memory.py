@@ -19,6 +19,12 @@ and, once `--arena-alloc` has run, the arena the module carries:
     instructions      predicted instructions of the model's invoke on the
                       target CPU (tinyir.analysis.cost)
     instructions_baseline  the same of the baseline, or None
+    flash             once allocated, the flash of the model's C (its kernels
+                      come on top): constants (weights, biases; exact),
+                      tables (requantization, row bands; exact), code (an
+                      estimate for Cortex-M4) and total, in bytes
+                      (tinyir.backends.c.target.flash_bytes); None before
+                      allocation or where the C backend makes no C
     steps             one per compute op, in schedule order: step, op, output
                       (the printed name of the value it writes, without '%'),
                       live_bytes, macs, instructions (predicted, all its
@@ -192,6 +198,7 @@ def memory_report(module: ModuleOp, baseline: ModuleOp | dict[str, Any] | None =
         "macs_baseline": None,
         "instructions": sum(s["instructions"] for s in steps),
         "instructions_baseline": None,
+        "flash": _flash(module),
         "steps": steps,
         "buffers": buffers,
     }
@@ -203,6 +210,19 @@ def memory_report(module: ModuleOp, baseline: ModuleOp | dict[str, Any] | None =
         report["instructions_baseline"] = base.get("instructions")
         report["baseline"] = base
     return report
+
+
+def _flash(module: ModuleOp) -> dict[str, int] | None:
+    """flash_bytes, or None where the C backend makes no C of the module
+    (not allocated, or an op it has no kernel for)."""
+    if arena_size(module) is None:
+        return None
+    from tinyir.backends.c.target import flash_bytes  # the report needs the backend only here
+
+    try:
+        return flash_bytes(module)
+    except TinyIRError:
+        return None
 
 
 def write_json(report: dict[str, Any], path: str | os.PathLike) -> None:
@@ -286,6 +306,11 @@ def format_table(report: dict[str, Any]) -> str:
     if before:
         instructions += f", as imported {format_macs(before)} ({report['instructions'] / before:.3f} x)"
     lines.append(instructions)
+    if (flash := report.get("flash")) is not None:
+        lines.append(
+            f"  flash          {_bytes_both(flash['total'])}: constants {flash['constants']} B, tables "
+            f"{flash['tables']} B, code ~{flash['code']} B (estimated; CMSIS-NN's kernels come on top)"
+        )
     lines.append(f"  steps          {len(steps)}, buffers {len(buffers)}")
 
     scale = max(peak, arena or 0)
