@@ -32,7 +32,7 @@ from xdsl.dialects import func
 from xdsl.ir import Block, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
-from tinyir.analysis.liveness import dying_row_inputs, enclosing_loop, fits_in, returned_roots
+from tinyir.analysis.liveness import dying_row_inputs, enclosing_loop, fits_in
 from tinyir.analysis.scratch import is_inplace_depthwise
 from tinyir.dialects import tiny
 
@@ -118,17 +118,21 @@ def _written_over(analysis, ops: Sequence[tiny.ComputeOp], local: set[SSAValue],
     """Bytes of the region's outputs that --arena-alloc will place in the
     buffer of an input dying in the loop (tinyir.passes.arena_alloc.inplace.alias_row_outputs):
     the same choice, largest dying input first, checked the same way."""
-    returned = returned_roots(analysis.block)
+    returned = analysis.returned
+    outs = [analysis.row_facts[op].out for op in ops]
+    outputs = [y for y in outs if y not in local and y not in returned]
+    outputs = [y for y in outputs if isinstance(y.owner, tiny.AllocOp)]
+    if not outputs:
+        return 0
+    dying = dying_row_inputs(ops, local, analysis.liveness, returned, analysis.row_facts)
     taken: dict[SSAValue, SSAValue] = {}  # output -> the input whose buffer it takes
-    for op in ops:
-        y = op.out
-        if y in local or y in returned or not isinstance(y.owner, tiny.AllocOp):
-            continue
-        for x in dying_row_inputs(ops, local, analysis.liveness, returned, analysis.row_facts):
+    for y in outputs:
+        for x in dying:
             if x in taken.values() or not fits_in(y, x):
                 continue
             trial = {**taken, y: x}
-            if tiny.overwrite_conflict(schedule, local, lambda v: trial.get(tiny.view_root(v), tiny.view_root(v))) is None:
+            root = analysis.view_roots
+            if tiny.overwrite_conflict(schedule, local, lambda v: trial.get(root[v], root[v])) is None:
                 taken = trial
                 break
     return sum(analysis.aligned(tiny.buffer_type(y).nbytes) for y in taken)
@@ -168,7 +172,7 @@ def candidates(analysis) -> list[tuple[int, int, int, int]]:
                 break  # an output read inside and after: so in every region from an earlier op
             if not local or facts.unread(local, i, j):
                 continue
-            sinks = [k for k in range(i, j + 1) if steps[k].out not in local]
+            sinks = [k for k in range(i, j + 1) if facts.out[k] not in local]
             if not sinks:
                 continue  # writes nothing outside the loop
             for tiles in tile_counts([facts.height[k] for k in sinks]):
@@ -194,6 +198,7 @@ class _StepFacts:
         self.elsewhere: dict[int, bool] = {}  # used by an op that is no step (a view, the return), or returned
         self.readers: dict[int, list[int]] = {}  # the usable steps reading it by rows
         self.roots: dict[int, tuple[SSAValue, tuple[SSAValue, ...]]] = {}  # buffers of the output and inputs
+        self.out: dict[int, SSAValue] = {}
         self.regular = True
         for k, op in enumerate(steps):
             if not usable[k]:
@@ -208,6 +213,7 @@ class _StepFacts:
                 and any(reader.ins[d] is facts.out for d in reader.data)
             ]
             self.roots[k] = (tiny.view_root(facts.out), tuple(map(tiny.view_root, facts.ins)))
+            self.out[k] = facts.out
             out = tiny.buffer_type(facts.out).shape
             self.height[k] = out[1]
             data = [tiny.buffer_type(facts.ins[d]).shape for d in facts.data]
@@ -226,7 +232,7 @@ class _StepFacts:
         local = set()
         for k in range(first, last + 1):
             if self.local(k, first, last):
-                local.add(self.steps[k].out)
+                local.add(self.out[k])
             elif any(first <= m <= last for m in self.users[k]):
                 return None
         return local
@@ -235,7 +241,7 @@ class _StepFacts:
         """Whether steps[first..last] write a buffer they also read (through
         views): only then can tiny.overwrite_conflict find anything."""
         steps = self.steps
-        written = {self.roots[k][0] for k in range(first, last + 1) if steps[k].out not in local}
+        written = {self.roots[k][0] for k in range(first, last + 1) if self.out[k] not in local}
         return any(
             root in written
             for k in range(first, last + 1)
@@ -246,7 +252,7 @@ class _StepFacts:
     def unread(self, local: set[SSAValue], first: int, last: int) -> bool:
         """Whether a line buffer of steps[first..last] has no reader by rows
         (the schedule refuses it)."""
-        return any(self.steps[k].out in local and not self.readers[k] for k in range(first, last + 1))
+        return any(self.out[k] in local and not self.readers[k] for k in range(first, last + 1))
 
 
 class _Schedules:
@@ -286,7 +292,7 @@ class _Schedules:
             self._rows(k)
         heights, rows, retains, start = {}, {}, set(), {}
         for k in range(first, self.last + 1):
-            out = steps[k].out
+            out = self.facts.out[k]
             if out not in local:
                 continue
             if k not in self.window:

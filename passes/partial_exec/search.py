@@ -47,7 +47,7 @@ from xdsl.dialects import func
 from xdsl.ir import Block, SSAValue
 
 from tinyir.analysis.cost import call_features, calls_cost, kernel_of, op_cost
-from tinyir.analysis.liveness import analyze_block, buffer_root, enclosing_loop, walk
+from tinyir.analysis.liveness import analyze_block, buffer_root, enclosing_loop, returned_roots, walk
 from tinyir.analysis.scratch import is_inplace_depthwise, scratch_bytes
 from tinyir.analysis.target import Family
 from tinyir.dialects import tiny
@@ -182,6 +182,10 @@ class Analysis:
         self.runs = self._runs()
         self.row_facts = {op: tiny.RowOp.of(op) for op in steps if row_regions.row_capable(op, block)}
         """The ops that can run by rows, as row schedules read them."""
+        self.returned = returned_roots(block, self.liveness)
+        """The buffers of the model's outputs."""
+        self.view_roots = {v: tiny.view_root(v) for f in self.row_facts.values() for v in (*f.ins, f.out)}
+        """tiny.view_root of the operands of those ops."""
         # Thousands of candidates share a few hundred ops: what they ask of
         # each op is looked up once.
         self._kernels: dict[tuple[tiny.ComputeOp, bool], str] = {}
