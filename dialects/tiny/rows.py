@@ -53,6 +53,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from xdsl.ir import SSAValue
+from xdsl.irdl import AttrSizedOperandSegments
 from xdsl.utils.exceptions import VerifyException
 
 from tinyir.dialects.tiny.base import ComputeOp
@@ -71,6 +72,7 @@ from tinyir.dialects.tiny.tiles import TileLoopOp
 from tinyir.dialects.tiny.types import BufferType, buffer_type
 
 T = TypeVar("T")
+SEGMENTS = AttrSizedOperandSegments.attribute_name  # which operands are which: changes with a scratch added
 
 
 @dataclass(frozen=True)
@@ -352,8 +354,11 @@ def _kept(loop: TileLoopOp, name: str, compute: Callable[[], T], roots: bool = F
     again and again."""
     key: list = [loop.tiles]
     for op in loop.body.block.ops:
-        operands = tuple(op.operands)
-        key += (op, operands, *op.properties.values())
+        if not isinstance(op, ComputeOp):
+            key.append(op)
+            continue
+        operands = (*op.ins, op.out)  # not the scratch --arena-alloc adds
+        key += (op, operands, *(v for k, v in op.properties.items() if k != SEGMENTS))
         if roots:
             key += map(view_root, operands)
     cached = loop.__dict__.get(name)

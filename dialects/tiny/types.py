@@ -109,8 +109,14 @@ class BufferType(ParametrizedAttribute, TypeAttribute):
         )
 
     def with_shape(self, shape: Sequence[int]) -> BufferType:
-        """The same element type and quantization with another shape."""
-        return BufferType(shape, self.element_type, self.quant)
+        """The same element type and quantization with another shape (kept:
+        a search asks for the same tiles of the same type again and again,
+        and building a type is slow)."""
+        shapes = self.__dict__.setdefault("_with_shape", {})
+        shape = tuple(shape)
+        if shape not in shapes:
+            shapes[shape] = BufferType(shape, self.element_type, self.quant)
+        return shapes[shape]
 
     def verify(self) -> None:
         if any(d.data < 1 for d in self.shape_attr.data):

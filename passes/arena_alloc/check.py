@@ -43,7 +43,7 @@ class CheckArenaPass(ModulePass):
 
 @dataclass(frozen=True)
 class _Placed:
-    label: str
+    value: SSAValue  # named (_label) only in a message: naming an unnamed alloc walks the body
     start: int
     end: int  # exclusive
     first: int  # live steps, inclusive; first > last for a buffer never live
@@ -83,23 +83,24 @@ def check_arena(module: ModuleOp) -> None:
                 f"arena check: {_label(value)} is an SRAM buffer that is neither an argument nor a tiny.alloc"
             )
     for value, offset in roots:
-        label = _label(value)
         nbytes = tiny.buffer_type(value).nbytes
         if offset is None:
-            raise TinyIRError(f"arena check: {label} has no arena offset")
+            raise TinyIRError(f"arena check: {_label(value)} has no arena offset")
         if offset % align:
-            raise TinyIRError(f"arena check: {label} at offset {offset} is not aligned to {align} bytes")
+            raise TinyIRError(f"arena check: {_label(value)} at offset {offset} is not aligned to {align} bytes")
         if offset < 0 or offset + nbytes > size:
             raise TinyIRError(
-                f"arena check: {label} [{offset}, {offset + nbytes}) lies outside the arena of {size} bytes"
+                f"arena check: {_label(value)} [{offset}, {offset + nbytes}) lies outside the arena of {size} bytes"
             )
         if value not in live:
-            placed.append(_Placed(label, offset, offset + nbytes, 1, 0))  # never live
+            placed.append(_Placed(value, offset, offset + nbytes, 1, 0))  # never live
             continue
         for part in live[value].interval.pieces():  # the bytes live over each run of steps
-            placed.append(_Placed(label, offset, offset + part.size, part.first, part.last))
+            placed.append(_Placed(value, offset, offset + part.size, part.first, part.last))
 
-    # Sweep by offset: a buffer can only collide with those starting before it ends.
+    if not _any_overlap(placed):
+        return
+    # Name the collision: sweep by offset, a buffer can only collide with those starting before it ends.
     placed.sort(key=lambda p: (p.start, p.end))
     for i, a in enumerate(placed):
         for b in placed[i + 1 :]:
@@ -111,6 +112,20 @@ def check_arena(module: ModuleOp) -> None:
                 step = max(a.first, b.first)
                 op = f" ({step_names[step]})" if step < len(step_names) else ""
                 raise TinyIRError(
-                    f"arena check: {a.label} [{a.start}, {a.end}) and {b.label} [{b.start}, {b.end}) "
+                    f"arena check: {_label(a.value)} [{a.start}, {a.end}) and "
+                    f"{_label(b.value)} [{b.start}, {b.end}) "
                     f"overlap while both are live at step {step}{op}"
                 )
+
+
+def _any_overlap(placed: list[_Placed]) -> bool:
+    """Whether two placed runs share bytes while both are live: a sweep over
+    the steps, each run against the few live with it (a deep model reuses
+    the same offsets thousands of times, so a sweep by offset is quadratic)."""
+    live: list[_Placed] = []
+    for a in sorted((p for p in placed if p.first <= p.last and p.end > p.start), key=lambda p: p.first):
+        live = [b for b in live if b.last >= a.first]
+        if any(b.start < a.end and a.start < b.end for b in live):
+            return True
+        live.append(a)
+    return False

@@ -130,8 +130,9 @@ def _loop_accesses(loop: tiny.TileLoopOp, buffer) -> tuple[set[int], set[int]]:
 
 def _tile_peak(liveness: Liveness, loop: tiny.TileLoopOp) -> int:
     """The most bytes of a tile loop's own buffers live at one of its steps."""
-    local = [b for b in liveness.buffers if is_tile_local(b.value, loop)]
-    steps = [i for i, op in enumerate(liveness.steps) if op.parent_op() is loop]
+    body = loop.body.block.ops  # the loop's own, not every buffer and step (a deep model has thousands)
+    local = [b for op in body if isinstance(op, tiny.AllocOp) and (b := liveness.buffer_of(op.result)) is not None]
+    steps = [liveness.step_of[op] for op in body if op in liveness.step_of]
     return max((sum(b.nbytes for b in local if b.live_at(s)) for s in steps), default=0)
 
 
