@@ -355,8 +355,7 @@ def _kept(loop: TileLoopOp, name: str, compute: Callable[[], T], roots: bool = F
     key: list = [loop.tiles]
     for op in loop.body.block.ops:
         if not isinstance(op, ComputeOp):
-            key.append(op)
-            continue
+            continue  # allocs: the line buffers are the ops' operands; scratch buffers do not count
         operands = (*op.ins, op.out)  # not the scratch --arena-alloc adds
         key += (op, operands, *(v for k, v in op.properties.items() if k != SEGMENTS))
         if roots:
