@@ -126,13 +126,18 @@ def _written_over(analysis, ops: Sequence[tiny.ComputeOp], local: set[SSAValue],
         return 0
     dying = dying_row_inputs(ops, local, analysis.liveness, returned, analysis.row_facts)
     taken: dict[SSAValue, SSAValue] = {}  # output -> the input whose buffer it takes
+    roots = analysis.view_roots
     for y in outputs:
         for x in dying:
             if x in taken.values() or not fits_in(y, x):
                 continue
             trial = {**taken, y: x}
-            root = analysis.view_roots
-            if tiny.overwrite_conflict(schedule, local, lambda v: trial.get(root[v], root[v])) is None:
+
+            def buffer_of(v: SSAValue, trial: dict[SSAValue, SSAValue] = trial) -> SSAValue:
+                root = roots[v] if v in roots else tiny.view_root(v)
+                return trial.get(root, root)
+
+            if tiny.overwrite_conflict(schedule, local, buffer_of) is None:
                 taken = trial
                 break
     return sum(analysis.aligned(tiny.buffer_type(y).nbytes) for y in taken)
