@@ -1,6 +1,6 @@
 """Instructions on Cortex-M4, counted in QEMU: each shared model split against unsplit.
 
-    python bench/cortex_m_cost.py [--models DIR] [--split PIPELINE] [--jobs N] [--per-op] [MODEL_NAME ...]
+    python bench/cortex_m_cost.py [--models DIR] [--split PIPELINE] [--jobs N] [--per-op] [--pareto DIR] [MODEL_NAME ...]
     CMSIS_NN=/path/to/CMSIS-NN python bench/cortex_m_cost.py     # the figures that count
 
 Each model is planned twice for Cortex-M4: unsplit (`--fuse --arena-alloc`)
@@ -15,6 +15,10 @@ says so. Instructions are not cycles: QEMU models no pipeline, wait states or
 caches. The last two columns are tinyir.analysis.cost's predictions over the
 counts. `--per-op` also builds with TINYIR_PROFILE and prints, per model, the
 instructions of each op (all its tiles' calls) unsplit and split.
+`--pareto DIR` also counts the least-peak plan (`partial-exec{max-slowdown=0}`)
+and draws, per model, DIR/<model>.pareto.png: partial-exec's predicted
+front (tinyir-opt --report-pareto) with the three counted points on it
+(peak bytes: the allocated module's lower bound, the front's axis).
 """
 
 from __future__ import annotations
@@ -29,16 +33,19 @@ from pathlib import Path
 import numpy as np
 
 import tinyir
-from tinyir.analysis.arena import arena_size
+from tinyir.analysis.arena import arena_size, lower_bound
 from tinyir.analysis.cost import module_cost
 from tinyir.analysis.target import Family
 from tinyir.backends.cmsis_nn_host.sources import sources
 from tinyir.backends.cortex_m import build as cortex_m
 from tinyir.backends.cortex_m.count import count_invoke, per_op
+from tinyir.passes.partial_exec import PartialExecPass
+from tinyir.report.plot import plot_pareto
 
 DEFAULT_MODELS = Path(__file__).resolve().parents[2] / "shared" / "models"
 UNSPLIT = "fuse,arena-alloc"
 SPLIT = "fuse,partial-exec,reorder,arena-alloc"
+LEAST_PEAK = "fuse,partial-exec{max-slowdown=0},reorder,arena-alloc"
 
 
 def measure(path: Path, pipeline: str, work: Path, profile: bool) -> dict:
@@ -49,15 +56,30 @@ def measure(path: Path, pipeline: str, work: Path, profile: bool) -> dict:
     counted = count_invoke(cortex_m.build_model(module, work, path.stem), x)
     exact = counted.run.returncode == 0 and counted.run.outputs.get("out.bin") == expected
     ops = per_op(module, count_invoke(cortex_m.build_model(module, work, path.stem, profile=True), x)) if profile else []
-    return {"arena": arena_size(module), "instructions": counted.instructions, "exact": exact, "ops": ops,
-            "predicted": module_cost(module, Family.DSP)}  # fmt: skip
+    return {"arena": arena_size(module), "bound": lower_bound(module), "instructions": counted.instructions,
+            "exact": exact, "ops": ops, "predicted": module_cost(module, Family.DSP)}  # fmt: skip
 
 
-def measure_model(job: tuple[Path, str, bool]) -> tuple[str, dict, dict]:
-    path, split, profile = job
+def measure_model(job: tuple[Path, str, bool, Path | None]) -> tuple[str, dict, dict]:
+    path, split, profile, pareto = job
     with tempfile.TemporaryDirectory(prefix="tinyir-bench-") as tmp:
         unsplit = measure(path, UNSPLIT, Path(tmp) / "unsplit", profile)
-        return path.stem, unsplit, measure(path, split, Path(tmp) / "split", profile)
+        chosen = measure(path, split, Path(tmp) / "split", profile)
+        if pareto is not None:
+            least = measure(path, LEAST_PEAK, Path(tmp) / "least", False)
+            draw_pareto(path, {"unsplit": unsplit, "default": chosen, "least peak": least}, pareto)
+            chosen["exact"] &= least["exact"]
+        return path.stem, unsplit, chosen
+
+
+def draw_pareto(path: Path, counted: dict[str, dict], folder: Path) -> None:
+    """partial-exec's predicted front for Cortex-M4 with the counted plans on it."""
+    module = tinyir.run_pipeline(tinyir.import_model(path, mcpu=cortex_m.RUN_CPU), "fuse")
+    front, unsplit = PartialExecPass().front(module)
+    default = counted["default"]
+    measured = [(r["bound"], r["instructions"], f"{label} (counted)") for label, r in counted.items()]
+    plot_pareto(front, unsplit, (default["bound"], default["predicted"]), folder / f"{path.stem}.pareto.png",
+                title=f"{path.stem}, Cortex-M4", measured=measured)  # fmt: skip
 
 
 def per_op_table(name: str, unsplit: dict, split: dict) -> str:
@@ -87,7 +109,10 @@ def main() -> int:
     p.add_argument("--split", default=SPLIT, help=f"the pipeline to compare with {UNSPLIT} (default {SPLIT})")
     p.add_argument("--jobs", type=int, default=2, help="models measured at once (default 2)")
     p.add_argument("--per-op", action="store_true", help="also count each op (profile builds) and print them")
+    p.add_argument("--pareto", type=Path, help="also count the least-peak plan and draw DIR/<model>.pareto.png")
     args = p.parse_args()
+    if args.pareto is not None:
+        args.pareto.mkdir(parents=True, exist_ok=True)
     paths = [args.models / n for n in args.names] or sorted(args.models.glob("*.tflite"))
     if not paths:
         raise SystemExit(f"no models in {args.models}")
@@ -103,7 +128,7 @@ def main() -> int:
     print("|---|---:|---:|---:|---:|---:|---:|---:|", flush=True)
     ratios, inexact, tables, errors = {}, [], [], []
     with ProcessPoolExecutor(args.jobs) as pool:
-        for name, unsplit, split in pool.map(measure_model, [(path, args.split, args.per_op) for path in paths]):
+        for name, unsplit, split in pool.map(measure_model, [(path, args.split, args.per_op, args.pareto) for path in paths]):
             ratios[name] = split["instructions"] / unsplit["instructions"]
             errors += [abs(r["predicted"] / r["instructions"] - 1) for r in (unsplit, split)]
             inexact += [name] if not (unsplit["exact"] and split["exact"]) else []
