@@ -98,9 +98,8 @@ from xdsl.ir import Block, Operation, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
 from tinyir.analysis.liveness import (
-    Buffer,
     Liveness,
-    align_up,
+    add_live_bytes,
     analyze_block,
     dying_row_inputs,
     enclosing_loop,
@@ -308,8 +307,9 @@ def alias_row_outputs(block: Block, alignment: int = 1) -> int:
                 changed = {x: merged(liveness.buffer_of(x), liveness.buffer_of(y)), y: None}
                 trial = list(live)
                 for root, new in changed.items():
-                    _add_live(trial, liveness.buffer_of(root), -1, alignment)
-                    _add_live(trial, new, 1, alignment)
+                    add_live_bytes(trial, liveness.buffer_of(root), alignment, -1)
+                    if new is not None:
+                        add_live_bytes(trial, new, alignment)
                 if max(trial, default=0) <= peak:  # keep it
                     _erase_unused(alloc)
                     liveness, live, peak = liveness.with_buffers(changed), trial, max(trial, default=0)
@@ -318,15 +318,6 @@ def alias_row_outputs(block: Block, alignment: int = 1) -> int:
                 view.result.replace_all_uses_with(alloc.result)
                 _erase_unused(view)
     return rewritten
-
-
-def _add_live(live: list[int], buffer: Buffer | None, sign: int, alignment: int) -> None:
-    """Add (sign 1) or take away (-1) a buffer's aligned bytes at the steps it is live."""
-    if buffer is None:
-        return
-    for part in buffer.interval.pieces():
-        for step in range(part.first, part.last + 1):
-            live[step] += sign * align_up(part.size, alignment)
 
 
 def _write_over(block: Block, loop: tiny.TileLoopOp, alloc: tiny.AllocOp, source: SSAValue) -> tiny.PrefixViewOp | None:

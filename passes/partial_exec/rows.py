@@ -119,9 +119,8 @@ def _written_over(analysis, ops: Sequence[tiny.ComputeOp], local: set[SSAValue],
     buffer of an input dying in the loop (tinyir.passes.arena_alloc.inplace.alias_row_outputs):
     the same choice, largest dying input first, checked the same way."""
     returned = analysis.returned
-    outs = [analysis.row_facts[op].out for op in ops]
-    outputs = [y for y in outs if y not in local and y not in returned]
-    outputs = [y for y in outputs if isinstance(y.owner, tiny.AllocOp)]
+    outs = (analysis.row_facts[op].out for op in ops)
+    outputs = [y for y in outs if y not in local and y not in returned and isinstance(y.owner, tiny.AllocOp)]
     if not outputs:
         return 0
     dying = dying_row_inputs(ops, local, analysis.liveness, returned, analysis.row_facts)
@@ -217,7 +216,7 @@ class _StepFacts:
                 if (reader := analysis.row_facts.get(steps[m])) is not None
                 and any(reader.ins[d] is facts.out for d in reader.data)
             ]
-            self.roots[k] = (tiny.view_root(facts.out), tuple(map(tiny.view_root, facts.ins)))
+            self.roots[k] = (analysis.view_roots[facts.out], tuple(analysis.view_roots[v] for v in facts.ins))
             self.out[k] = facts.out
             out = tiny.buffer_type(facts.out).shape
             self.height[k] = out[1]

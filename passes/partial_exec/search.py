@@ -175,10 +175,16 @@ class Analysis:
         self.liveness = analyze_block(block)
         steps = self.liveness.steps
         self.step_of = self.liveness.step_of
+        # Thousands of candidates share a few hundred ops: what they ask of
+        # each op is looked up once.
+        self._kernels: dict[tuple[tiny.ComputeOp, bool], str] = {}
+        self._op_costs: dict[tiny.ComputeOp, float] = {}
+        self._scratch: dict[tuple[tiny.ComputeOp, int, bool], int] = {}
+        self._calls: dict[tuple[tiny.ComputeOp, int, str], float] = {}
         self.live = self.liveness.aligned_live_bytes(alignment)
         for i, op in enumerate(steps):
             if op.scratch is None and is_int8(op):  # scratch not materialized: count it as arena-alloc will
-                self.live[i] += self.aligned(scratch_bytes(op, family))
+                self.live[i] += self.scratch(op)
         self.runs = self._runs()
         self.row_facts = {op: tiny.RowOp.of(op) for op in steps if row_regions.row_capable(op, block)}
         """The ops that can run by rows, as row schedules read them."""
@@ -186,12 +192,6 @@ class Analysis:
         """The buffers of the model's outputs."""
         self.view_roots = {v: tiny.view_root(v) for f in self.row_facts.values() for v in (*f.ins, f.out)}
         """tiny.view_root of the operands of those ops."""
-        # Thousands of candidates share a few hundred ops: what they ask of
-        # each op is looked up once.
-        self._kernels: dict[tuple[tiny.ComputeOp, bool], str] = {}
-        self._op_costs: dict[tiny.ComputeOp, float] = {}
-        self._scratch: dict[tuple[tiny.ComputeOp, int, bool], int] = {}
-        self._calls: dict[tuple[tiny.ComputeOp, int, str], float] = {}
 
     def aligned(self, n: int) -> int:
         return -(-n // self.alignment) * self.alignment

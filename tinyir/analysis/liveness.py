@@ -144,9 +144,7 @@ class Liveness:
         # and output at a step 0.
         live = [0] * max([len(self.steps)] + [b.last + 1 for b in self.buffers])
         for b in self.buffers:
-            for part in b.interval.pieces():
-                for step in range(part.first, part.last + 1):
-                    live[step] += align_up(part.size, alignment)
+            add_live_bytes(live, b, alignment)
         return live
 
     @property
@@ -185,6 +183,15 @@ class Liveness:
     def step_of(self) -> dict[tiny.ComputeOp, int]:
         """The step of each op of the schedule."""
         return {op: i for i, op in enumerate(self.steps)}
+
+
+def add_live_bytes(live: list[int], buffer: Buffer, alignment: int, sign: int = 1) -> None:
+    """Add (sign -1: take away) a buffer's bytes, rounded up to `alignment`,
+    at the steps it is live."""
+    for part in buffer.interval.pieces():
+        n = sign * align_up(part.size, alignment)
+        for step in range(part.first, part.last + 1):
+            live[step] += n
 
 
 def walk(block: Block) -> Iterator[Operation]:
