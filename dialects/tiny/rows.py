@@ -48,7 +48,8 @@ not vary along rows), logistic, hard_swish, clamp and int8 requantize.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -352,6 +353,9 @@ def _kept(loop: TileLoopOp, name: str, compute: Callable[[], T], roots: bool = F
     (with `roots`, also the buffers its operands live in: the schedule checks
     overwrites), as liveness, the verifier and the in-place rewrites ask
     again and again."""
+    unchanged = loop.__dict__.get("_unchanged")
+    if unchanged is not None and name in unchanged:
+        return loop.__dict__[name][1]  # checked once already while the body cannot change
     key: list = [loop.tiles]
     for op in loop.body.block.ops:
         if not isinstance(op, ComputeOp):
@@ -363,7 +367,25 @@ def _kept(loop: TileLoopOp, name: str, compute: Callable[[], T], roots: bool = F
     cached = loop.__dict__.get(name)
     if cached is None or cached[0] != key:
         cached = loop.__dict__[name] = (key, compute())
+    if unchanged is not None:
+        unchanged.add(name)
     return cached[1]
+
+
+@contextmanager
+def bodies_unchanged(*loops: TileLoopOp) -> Iterator[None]:
+    """Within it, what is kept with these loops is checked against their
+    bodies once, not at every question: for readers that ask a body's tensor
+    types again and again and change nothing the kept facts depend on (the
+    loop's verifier; the scratch sizes, read before any scratch is added)."""
+    mine = [loop for loop in loops if "_unchanged" not in loop.__dict__]
+    for loop in mine:
+        loop.__dict__["_unchanged"] = set()
+    try:
+        yield
+    finally:
+        for loop in mine:
+            del loop.__dict__["_unchanged"]
 
 
 def schedule_rows(
@@ -465,6 +487,11 @@ def line_window(height: int, readers: Bands, begun: list[int], done: list[int]) 
     return starts, rows, any(begun[t] > starts[t] for t in range(1, count))
 
 
+Access = tuple[RowOp, list[tuple[bool, SSAValue]], "SSAValue | None"]
+"""What one op of a row loop does to one buffer: the values it reads in it
+(and whether by rows, else whole) and the value it writes in it (or None)."""
+
+
 def overwrite_conflict(
     schedule: RowSchedule, local: set[SSAValue], buffer_of: Callable[[SSAValue], SSAValue] = view_root
 ) -> str | None:
@@ -474,54 +501,66 @@ def overwrite_conflict(
     both start at its first byte) when every band writes below the bytes that
     bands from then on read: the loop overwrites input rows it is done with.
     `buffer_of` maps a value to its buffer (a planner may ask about a buffer
-    it has not made yet)."""
-    ops = schedule.ops
+    it has not made yet). Of several conflicts, the first in execution order."""
     # Each op's outside buffers, looked up once.
-    reads = {r.op: [(i, buffer_of(v), v) for i, v in enumerate(r.ins) if v not in local] for r in schedule.facts}
+    reads = {r.op: [(i in r.data, buffer_of(v), v) for i, v in enumerate(r.ins) if v not in local] for r in schedule.facts}
     writes = {r.op: (buffer_of(r.out), r.out) for r in schedule.facts if r.out not in local}
-    shared = {buffer for buffer, _ in writes.values()} & {buffer for found in reads.values() for _, buffer, _ in found}
-    if not shared:
-        return None
-    writer: dict[SSAValue, ComputeOp] = {}
+    written = {buffer: None for buffer, _ in writes.values()}  # in body order: the same message every run
+    read = {buffer for found in reads.values() for _, buffer, _ in found}
+    shared = [b for b in written if b in read]
+    order = {r.op: n for n, r in enumerate(schedule.facts)}
+    conflicts = []
+    for b in shared:
+        accesses: list[Access] = []
+        for r in schedule.facts:
+            read = [(by_rows, v) for by_rows, buffer, v in reads[r.op] if buffer is b]
+            out = writes[r.op][1] if r.op in writes and writes[r.op][0] is b else None
+            if read or out is not None:
+                accesses.append((r, read, out))
+        if (found := buffer_conflict(schedule, accesses)) is not None:
+            t, op, message = found
+            conflicts.append((t, order[op], message))
+    return min(conflicts)[2] if conflicts else None
+
+
+def buffer_conflict(schedule: RowSchedule, accesses: list[Access]) -> tuple[int, ComputeOp, str] | None:
+    """The first band that writes bytes of one buffer that it or a later band
+    reads, given the loop's `accesses` to that buffer in body order: (tile,
+    op, why), the tile -1 for what no band order can fix; None if none."""
     row_bytes: dict[SSAValue, int] = {}
-    for op in ops:
-        touched = [(b, v) for _, b, v in reads[op]] + ([writes[op]] if op in writes else [])
-        for buffer, v in touched:
-            if buffer not in shared:
-                continue
+    writer = None
+    for r, read, out in accesses:
+        for v in [v for _, v in read] + ([out] if out is not None else []):
             t = buffer_type(v)
             if t.shape[0] != 1:
-                return f"{_name(v)} shares its buffer with another tensor of the loop, but its batch is not 1"
+                return -1, r.op, f"{_name(v)} shares its buffer with another tensor of the loop, but its batch is not 1"
             row_bytes[v] = t.nbytes // t.shape[1]
-        if op in writes and writes[op][0] in shared:
-            if writes[op][0] in writer:
-                return f"{writer[writes[op][0]].name} and {op.name} write the same buffer"
-            writer[writes[op][0]] = op
-    # Later first: floor[buffer] is the lowest byte read from this step on;
-    # the conflict reported is the first in execution order. Only the ops
-    # touching a shared buffer matter, band by band (RowSchedule.tiles's rows).
-    involved = []
-    for r in schedule.facts:
-        shared_reads = [(i in r.data, buffer, v) for i, buffer, v in reads[r.op] if buffer in shared]
-        if shared_reads or r.op in writer.values():
-            involved.append((r.op, shared_reads, r.map, schedule.in_height(r)))
-    floor: dict[SSAValue, tuple[int, ComputeOp, SSAValue]] = {}
+        if out is not None:
+            if writer is not None:
+                return -1, r.op, f"{writer.name} and {r.op.name} write the same buffer"
+            writer = r.op
+    # Later first: floor is the lowest byte read from this step on; the
+    # conflict kept is the first in execution order (RowSchedule.tiles's rows).
+    bands = [
+        (r, schedule.begun[r.op], schedule.done[r.op], r.map, schedule.in_height(r), read, out)
+        for r, read, out in reversed(accesses)
+    ]
+    floor: tuple[int, ComputeOp, SSAValue] | None = None
     conflict = None
     for t in reversed(range(schedule.count)):
-        for op, shared_reads, m, in_height in reversed(involved):
-            first, end = schedule.begun[op][t], schedule.done[op][t]
+        for r, begun, done, m, in_height, read, out in bands:
+            first, end = begun[t], done[t]
             if end <= first:
                 continue  # no band at this tile
-            in_first = m.in_rows(first, end, in_height)[0]
-            for by_rows, buffer, v in shared_reads:
+            in_first = min(max(first * m.stride - m.top, 0), in_height)  # m.in_rows(first, end, in_height)[0]
+            for by_rows, v in read:
                 low = in_first * row_bytes[v] if by_rows else 0
-                if buffer not in floor or low < floor[buffer][0]:
-                    floor[buffer] = (low, op, v)
-            buffer, out = writes.get(op, (None, None))
-            if buffer in floor and end * row_bytes[out] > floor[buffer][0]:
-                _, reader, v = floor[buffer]
-                conflict = (
-                    f"{op.name} writes rows [{first}, {end}) of {_name(out)} over bytes of "
+                if floor is None or low < floor[0]:
+                    floor = (low, r.op, v)
+            if out is not None and floor is not None and end * row_bytes[out] > floor[0]:
+                _, reader, v = floor
+                conflict = t, r.op, (
+                    f"{r.op.name} writes rows [{first}, {end}) of {_name(out)} over bytes of "
                     f"{_name(v)} that {reader.name} still reads"
                 )
     return conflict

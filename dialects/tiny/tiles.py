@@ -276,13 +276,14 @@ class TileLoopOp(IRDLOperation):
         if len(block.args) != 1 or not isinstance(block.args[0].type, IndexType):
             raise self.fail("the body takes one index argument, the tile")
         if self.by_rows:
-            from tinyir.dialects.tiny.rows import row_schedule
+            from tinyir.dialects.tiny.rows import bodies_unchanged, row_schedule
 
-            for op in block.ops:
-                if isinstance(op, ComputeOp) and (op.tile is not None or op.acc is not None):
-                    raise self.fail(f"{op.name} takes no 'tile' or 'acc' in a row loop")
-                op.verify()  # the schedule reads the ops' properties: check them first
-            row_schedule(self)
+            with bodies_unchanged(self):
+                for op in block.ops:
+                    if isinstance(op, ComputeOp) and (op.tile is not None or op.acc is not None):
+                        raise self.fail(f"{op.name} takes no 'tile' or 'acc' in a row loop")
+                    op.verify()  # the schedule reads the ops' properties: check them first
+                row_schedule(self)
             return
         local: set[SSAValue] = set()
         written: set[SSAValue] = set()

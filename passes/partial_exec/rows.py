@@ -26,7 +26,8 @@ alignment.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 
 from xdsl.dialects import func
 from xdsl.ir import Block, SSAValue
@@ -96,7 +97,7 @@ def _peak(analysis, ops: Sequence[tiny.ComputeOp], local: set[SSAValue], schedul
     first, last = analysis.step_of[ops[0]], analysis.step_of[ops[-1]]
     base = analysis.crossing_bytes(first, last, local)
     if analysis.inplace_rows:
-        base -= _written_over(analysis, ops, local, schedule)
+        base -= _written_over(analysis, ops, local, lambda: schedule)
     line = {v: aligned(schedule.rows[v] * row_bytes(v)) for v in local}
     held = sum(line[v] for v in schedule.retains)
     span: dict[SSAValue, list[int]] = {}  # line buffer -> [writer, last reader] positions
@@ -114,32 +115,51 @@ def _peak(analysis, ops: Sequence[tiny.ComputeOp], local: set[SSAValue], schedul
     return base + held + max(steps)
 
 
-def _written_over(analysis, ops: Sequence[tiny.ComputeOp], local: set[SSAValue], schedule: tiny.RowSchedule) -> int:
+def _written_over(
+    analysis, ops: Sequence[tiny.ComputeOp], local: set[SSAValue], schedule_of: Callable[[], tiny.RowSchedule]
+) -> int:
     """Bytes of the region's outputs that --arena-alloc will place in the
     buffer of an input dying in the loop (tinyir.passes.arena_alloc.inplace.alias_row_outputs):
-    the same choice, largest dying input first, checked the same way."""
+    the same choice, largest dying input first, checked the same way
+    (`schedule_of`: the loop's schedule, made if the check needs it)."""
     returned = analysis.returned
     outs = (analysis.row_facts[op].out for op in ops)
     outputs = [y for y in outs if y not in local and y not in returned and isinstance(y.owner, tiny.AllocOp)]
     if not outputs:
         return 0
     dying = dying_row_inputs(ops, local, analysis.liveness, returned, analysis.row_facts)
+    first, last = analysis.step_of[ops[0]], analysis.step_of[ops[-1]]
+    schedule = None
     taken: dict[SSAValue, SSAValue] = {}  # output -> the input whose buffer it takes
-    roots = analysis.view_roots
     for y in outputs:
         for x in dying:
             if x in taken.values() or not fits_in(y, x):
                 continue
-            trial = {**taken, y: x}
-
-            def buffer_of(v: SSAValue, trial: dict[SSAValue, SSAValue] = trial) -> SSAValue:
-                root = roots[v] if v in roots else tiny.view_root(v)
-                return trial.get(root, root)
-
-            if tiny.overwrite_conflict(schedule, local, buffer_of) is None:
-                taken = trial
+            # y's buffer becomes x's: only x's can gain a conflict (the loop
+            # had none, and the outputs taken so far brought none).
+            x_stays = None if x in taken else x  # else x's own values went to another buffer
+            accesses = _accesses(analysis, first, last, local, y, x_stays)
+            schedule = schedule or schedule_of()
+            if tiny.buffer_conflict(schedule, accesses) is None:
+                taken[y] = x
                 break
     return sum(analysis.aligned(tiny.buffer_type(y).nbytes) for y in taken)
+
+
+def _accesses(analysis, first: int, last: int, local: set[SSAValue], *buffers: SSAValue | None) -> list[tiny.Access]:
+    """What steps first..last do to the values in `buffers` (tiny.view_root
+    of the value is one of them), outside their line buffers `local`."""
+    roots, steps = analysis.view_roots, analysis.liveness.steps
+    touching = sorted({k for b in buffers if b is not None for k in analysis.root_steps.get(b, ()) if first <= k <= last})
+    inside = lambda v: v not in local and any(roots[v] is b for b in buffers)  # noqa: E731
+    accesses = []
+    for k in touching:
+        r = analysis.row_facts[steps[k]]
+        read = [(i in r.data, v) for i, v in enumerate(r.ins) if inside(v)]
+        out = r.out if inside(r.out) else None
+        if read or out is not None:
+            accesses.append((r, read, out))
+    return accesses
 
 
 def row_bytes(value: SSAValue) -> int:
@@ -182,10 +202,14 @@ def candidates(analysis) -> list[tuple[int, int, int, int]]:
             for tiles in tile_counts([facts.height[k] for k in sinks]):
                 if tiles not in schedules:
                     schedules[tiles] = _Schedules(facts, j, tiles)
-                schedule = schedules[tiles].region(i, local)
-                ops = steps[i : j + 1]
-                if not facts.may_overwrite(local, i, j) or tiny.overwrite_conflict(schedule, local) is None:
-                    found.append((i, j, tiles, _peak(analysis, ops, local, schedule)))
+                rows = schedules[tiles]
+                schedule_of = functools.cache(lambda: rows.region(i, local))  # called in this iteration only
+                if facts.may_overwrite(local, i, j) and tiny.overwrite_conflict(schedule_of(), local) is not None:
+                    continue
+                peak = rows.peak_but_written_over(i)
+                if analysis.inplace_rows:
+                    peak -= _written_over(analysis, steps[i : j + 1], local, schedule_of)
+                found.append((i, j, tiles, peak))
     return sorted(found, key=lambda c: c[:3])
 
 
@@ -203,6 +227,10 @@ class _StepFacts:
         self.readers: dict[int, list[int]] = {}  # the usable steps reading it by rows
         self.roots: dict[int, tuple[SSAValue, tuple[SSAValue, ...]]] = {}  # buffers of the output and inputs
         self.out: dict[int, SSAValue] = {}
+        self.row_bytes: dict[int, int] = {}  # of the output
+        self.scratch: dict[int, int] = {}  # analysis.scratch of the op
+        self.whole_bytes: dict[int, int] = {}  # of the output's buffer, aligned
+        self.analysis = analysis
         self.regular = True
         for k, op in enumerate(steps):
             if not usable[k]:
@@ -220,6 +248,9 @@ class _StepFacts:
             self.out[k] = facts.out
             out = tiny.buffer_type(facts.out).shape
             self.height[k] = out[1]
+            self.row_bytes[k] = row_bytes(facts.out)
+            self.scratch[k] = analysis.scratch(op)
+            self.whole_bytes[k] = analysis.aligned(analysis.liveness.buffer_of(facts.out).nbytes)
             data = [tiny.buffer_type(facts.ins[d]).shape for d in facts.data]
             self.regular &= (  # what tiny.line_heights checks, true of every op once: rows follow from shapes
                 all(len(shape) == 4 for shape in data)
@@ -268,6 +299,12 @@ class _Schedules:
         self.done: dict[int, list[int]] = {}
         self.begun: dict[int, list[int]] = {}
         self.window: dict[int, tuple[list[int], int, bool]] = {}
+        # _peak's sums over the line buffers of steps `low`..last, grown as
+        # the regions ending at `last` are weighed from the shortest up.
+        self.low = last + 1
+        self.whole = 0  # bytes of their whole buffers (crossing_bytes counts them)
+        self.held = 0  # bytes of those keeping rows across tiles
+        self.live = [0] * (MAX_OPS + 1)  # bytes of the others, at step last - n
 
     def _local(self, k: int) -> bool:
         return self.facts.local(k, k, self.last)  # its users come after it: the region's first step does not matter
@@ -289,6 +326,31 @@ class _Schedules:
             ends = tiny.whole_rows_done(height, self.tiles)
         self.done[k], self.begun[k] = ends, [0, *ends[:-1]]
 
+    def _window(self, k: int) -> tuple[list[int], int, bool]:
+        if k not in self.window:
+            self.window[k] = tiny.line_window(self.facts.height[k], self._bands(k), self.begun[k], self.done[k])
+        return self.window[k]
+
+    def peak_but_written_over(self, first: int) -> int:
+        """_peak of the region first..last without its _written_over: the
+        same sums, each step's line buffer added once."""
+        facts, last, live = self.facts, self.last, self.live
+        for k in range(self.low - 1, first - 1, -1):
+            if not self._local(k):
+                continue
+            self._rows(k)
+            _, rows, retained = self._window(k)
+            line = facts.analysis.aligned(rows * facts.row_bytes[k])
+            self.whole += facts.whole_bytes[k]
+            if retained:
+                self.held += line
+            else:  # live from its writer to its last reader
+                for p in range(k, max(facts.users[k], default=k) + 1):
+                    live[last - p] += line
+        self.low = min(self.low, first)
+        steps = max(live[last - p] + facts.scratch[p] for p in range(first, last + 1))
+        return facts.analysis.crossing_bytes(first, last, ()) - self.whole + self.held + steps
+
     def region(self, first: int, local: set[SSAValue]) -> tiny.RowSchedule:
         steps, row_facts = self.facts.steps, self.facts.row_facts
         ops = steps[first : self.last + 1]
@@ -299,9 +361,7 @@ class _Schedules:
             out = self.facts.out[k]
             if out not in local:
                 continue
-            if k not in self.window:
-                self.window[k] = tiny.line_window(self.facts.height[k], self._bands(k), self.begun[k], self.done[k])
-            start[out], rows[out], retained = self.window[k]
+            start[out], rows[out], retained = self._window(k)
             heights[out] = self.facts.height[k]
             if retained:
                 retains.add(out)

@@ -192,6 +192,11 @@ class Analysis:
         """The buffers of the model's outputs."""
         self.view_roots = {v: tiny.view_root(v) for f in self.row_facts.values() for v in (*f.ins, f.out)}
         """tiny.view_root of the operands of those ops."""
+        self.root_steps: dict[SSAValue, list[int]] = {}
+        """The steps of those ops, by the buffers (view roots) they read or write."""
+        for op, facts in self.row_facts.items():
+            for root in {self.view_roots[v] for v in (*facts.ins, facts.out)}:
+                self.root_steps.setdefault(root, []).append(self.step_of[op])
 
     def aligned(self, n: int) -> int:
         return -(-n // self.alignment) * self.alignment

@@ -368,14 +368,14 @@ def dying_row_inputs(
     tiny.RowOp, when a planner has them)."""
     last = liveness.step_of[ops[-1]]
     found: dict[SSAValue, None] = {}
+    read = liveness.__dict__.setdefault("_row_reads", {})  # a planner asks of the same ops again and again
     for op in ops:
-        row_op = facts[op] if facts is not None else tiny.RowOp.of(op)
-        for i in row_op.data:
-            root = liveness.root_of(row_op.ins[i])
-            buffer = liveness.buffer_of(row_op.ins[i])
-            if root is None or buffer is None or root in returned or root in local:
-                continue
-            if buffer.last <= last:
+        if op not in read:
+            row_op = facts[op] if facts is not None else tiny.RowOp.of(op)
+            buffers = ((liveness.root_of(row_op.ins[i]), liveness.buffer_of(row_op.ins[i])) for i in row_op.data)
+            read[op] = [(root, buffer.last) for root, buffer in buffers if buffer is not None]
+        for root, ends in read[op]:
+            if ends <= last and root not in returned and root not in local:
                 found[root] = None
     return sorted(found, key=lambda root: -tiny.buffer_type(root).nbytes)
 

@@ -385,14 +385,13 @@ def materialize_scratch(block: Block, family: Family) -> int:
     N > 0 bytes of CMSIS-NN scratch, passed as its `scratch` operand.
     Returns the number of scratch buffers made."""
     made = 0
-    for op in list(walk(block)):
-        if not isinstance(op, tiny.ComputeOp):
-            continue
-        size = scratch_bytes(op, family)
-        if size <= 0:
-            continue
-        set_scratch(op, new_scratch(block, op, size))
-        made += 1
+    ops = [op for op in walk(block) if isinstance(op, tiny.ComputeOp)]
+    with tiny.bodies_unchanged(*(op for op in block.ops if isinstance(op, tiny.TileLoopOp))):
+        sizes = [scratch_bytes(op, family) for op in ops]  # all read before any scratch is added
+    for op, size in zip(ops, sizes):
+        if size > 0:
+            set_scratch(op, new_scratch(block, op, size))
+            made += 1
     return made
 
 
