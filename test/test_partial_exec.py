@@ -314,3 +314,41 @@ def test_row_candidates_shared_per_last_step_are_those_scheduled_one_by_one(name
     analysis = Analysis(main_function(module).body.block, family_of("cortex-m4"), 16, inplace_rows)
     found = rows.candidates(analysis)
     assert found and found == rows.candidates_one_by_one(analysis)
+
+
+@pytest.mark.parametrize("name", ["chain", "hanlab_mcunet-5fps_vww.tflite", "hanlab_mbv2-w0.35-r144_imagenet.tflite"])
+def test_written_over_checks_one_buffer_as_the_whole_loop_would(name):
+    """The row search checks an output placed in a dying input's buffer on
+    that buffer's accesses alone (tiny.buffer_conflict); checking the whole
+    loop with the output there (tiny.overwrite_conflict) must give the same
+    bytes written over, on every region it weighs."""
+    from tinyir.analysis.liveness import dying_row_inputs, fits_in
+    from tinyir.passes.partial_exec import rows
+    from tinyir.testing.models import block_chain
+
+    def whole_loop_check(analysis, ops, local, schedule) -> int:
+        outputs = [analysis.row_facts[op].out for op in ops]
+        outputs = [y for y in outputs if y not in local and y not in analysis.returned and isinstance(y.owner, tiny.AllocOp)]
+        taken = {}
+        for y in outputs:
+            for x in dying_row_inputs(ops, local, analysis.liveness, analysis.returned):
+                if x in taken.values() or not fits_in(y, x):
+                    continue
+                trial = {**taken, y: x}
+                if tiny.overwrite_conflict(schedule, local, lambda v: trial.get(tiny.view_root(v), tiny.view_root(v))) is None:
+                    taken = trial
+                    break
+        return sum(analysis.aligned(tiny.buffer_type(y).nbytes) for y in taken)
+
+    source = block_chain(3) if name == "chain" else require_model(name)
+    module = tinyir.run_pipeline(tinyir.import_model(source), "fuse")
+    block = main_function(module).body.block
+    analysis = Analysis(block, family_of("cortex-m4"), 16)
+    written = []
+    for first, last, tiles, _ in rows.candidates(analysis):
+        ops = analysis.liveness.steps[first : last + 1]
+        local = rows.line_values(block, ops)
+        schedule = tiny.schedule_rows(ops, local, tiles, analysis.row_facts)
+        written.append(rows._written_over(analysis, ops, local, lambda: schedule))
+        assert written[-1] == whole_loop_check(analysis, ops, local, schedule), (first, last, tiles)
+    assert any(written) and not all(written)

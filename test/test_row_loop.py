@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from xdsl.dialects.builtin import IntegerAttr, i64
 
 import tinyir
 from tinyir.analysis.liveness import analyze, main_function
@@ -474,6 +475,26 @@ def test_retained_line_buffers_live_across_the_loop():
     steps = len(live.steps)
     assert (live.buffer_of(lines["conv"]).first, live.buffer_of(lines["conv"]).last) == (0, steps - 1)
     assert (live.buffer_of(lines["depthwise"]).first, live.buffer_of(lines["depthwise"]).last) == (1, 2)
+
+
+def test_kept_schedule_follows_the_body():
+    """A row loop keeps its schedule until its body or tile count change;
+    within tiny.bodies_unchanged (its verifier, scratch sizing) it checks the
+    body once and trusts it after, and outside again follows every change."""
+    text = chain(lambda n, x: n.conv2d(n.depthwise_conv2d(n.conv2d(x, 8, 1), 3), 4, 1), shape=(1, 8, 4, 4))
+    module = tinyir.parse_ir(text)
+    loop = to_row_loop(module, 0, 2, 4)
+    four = tiny.row_schedule(loop)
+    assert tiny.row_schedule(loop) is four  # kept
+    with tiny.bodies_unchanged(loop):
+        assert tiny.row_schedule(loop) is four
+        loop.properties["count"] = IntegerAttr(8, i64)
+        assert tiny.row_schedule(loop) is four  # trusted: nothing in the scope may change the body
+    eight = tiny.row_schedule(loop)
+    assert eight is not four and eight.count == 8
+    with tiny.bodies_unchanged(loop):
+        loop.properties["count"] = IntegerAttr(4, i64)  # changed before the first question: checked then
+        assert tiny.row_schedule(loop).count == 4
 
 
 def test_inplace_depthwise_leaves_row_loops_alone():
