@@ -1,13 +1,16 @@
-"""Instructions on Cortex-M4, counted in QEMU: each shared model split against unsplit.
+"""Instructions on Cortex-M, counted in QEMU: each shared model split against unsplit.
 
-    python bench/cortex_m_cost.py [--models DIR] [--split PIPELINE] [--jobs N] [--per-op] [--pareto DIR] [MODEL_NAME ...]
+    python bench/cortex_m_cost.py [--cpu CPU] [--models DIR] [--split PIPELINE] [--jobs N] [--per-op] [--pareto DIR] [MODEL_NAME ...]
     CMSIS_NN=/path/to/CMSIS-NN python bench/cortex_m_cost.py     # the figures that count
 
-Each model is planned twice for Cortex-M4: unsplit (`--fuse --arena-alloc`)
+Each model is planned twice for the CPU (`--cpu`, default cortex-m4; the
+boards of backends/cortex_m/build.BOARDS: cortex-m3 on mps2-an385, CMSIS-NN's
+pure C build; cortex-m4 on mps2-an386 and cortex-m7 on mps2-an500, its DSP
+build; cortex-m55 on mps3-an547, its MVE build): unsplit (`--fuse --arena-alloc`)
 and split (default `--fuse --partial-exec --reorder --arena-alloc`, the
 default pipeline), emitted as C, built by `build_model` against CMSIS-NN
 (upstream when $CMSIS_NN names a checkout, else tinyir's portable host
-runtime, whose costs are not CMSIS-NN's) and run in QEMU's mps2-an386. The
+runtime, whose costs are not CMSIS-NN's) and run in QEMU on the CPU's board. The
 count is every instruction executed from the entry of `tinyir_<model>_invoke`
 to its return (backends/cortex_m/count.py), on the seed-0 random input; both
 builds' outputs must equal the reference executor's, bit for bit, or the row
@@ -35,7 +38,7 @@ import numpy as np
 import tinyir
 from tinyir.analysis.arena import arena_size, lower_bound
 from tinyir.analysis.cost import module_cost
-from tinyir.analysis.target import Family
+from tinyir.analysis.target import family_of
 from tinyir.backends.cmsis_nn_host.sources import sources
 from tinyir.backends.cortex_m import build as cortex_m
 from tinyir.backends.cortex_m.count import count_invoke, per_op
@@ -48,8 +51,8 @@ SPLIT = "fuse,partial-exec,reorder,arena-alloc"
 LEAST_PEAK = "fuse,partial-exec{max-slowdown=0},reorder,arena-alloc"
 
 
-def measure(path: Path, pipeline: str, work: Path, profile: bool) -> dict:
-    module = tinyir.run_pipeline(tinyir.import_model(path, mcpu=cortex_m.RUN_CPU), pipeline)
+def measure(path: Path, pipeline: str, work: Path, profile: bool, cpu: str) -> dict:
+    module = tinyir.run_pipeline(tinyir.import_model(path, mcpu=cpu), pipeline)
     xs = tinyir.random_inputs(module, seed=0)
     x = b"".join(np.ascontiguousarray(a).tobytes() for a in xs)
     expected = b"".join(np.ascontiguousarray(y).tobytes() for y in tinyir.execute(module, xs))
@@ -57,29 +60,29 @@ def measure(path: Path, pipeline: str, work: Path, profile: bool) -> dict:
     exact = counted.run.returncode == 0 and counted.run.outputs.get("out.bin") == expected
     ops = per_op(module, count_invoke(cortex_m.build_model(module, work, path.stem, profile=True), x)) if profile else []
     return {"arena": arena_size(module), "bound": lower_bound(module), "instructions": counted.instructions,
-            "exact": exact, "ops": ops, "predicted": module_cost(module, Family.DSP)}  # fmt: skip
+            "exact": exact, "ops": ops, "predicted": module_cost(module, family_of(cpu))}  # fmt: skip
 
 
-def measure_model(job: tuple[Path, str, bool, Path | None]) -> tuple[str, dict, dict]:
-    path, split, profile, pareto = job
+def measure_model(job: tuple[Path, str, bool, Path | None, str]) -> tuple[str, dict, dict]:
+    path, split, profile, pareto, cpu = job
     with tempfile.TemporaryDirectory(prefix="tinyir-bench-") as tmp:
-        unsplit = measure(path, UNSPLIT, Path(tmp) / "unsplit", profile)
-        chosen = measure(path, split, Path(tmp) / "split", profile)
+        unsplit = measure(path, UNSPLIT, Path(tmp) / "unsplit", profile, cpu)
+        chosen = measure(path, split, Path(tmp) / "split", profile, cpu)
         if pareto is not None:
-            least = measure(path, LEAST_PEAK, Path(tmp) / "least", False)
-            draw_pareto(path, {"unsplit": unsplit, "default": chosen, "least peak": least}, pareto)
+            least = measure(path, LEAST_PEAK, Path(tmp) / "least", False, cpu)
+            draw_pareto(path, {"unsplit": unsplit, "default": chosen, "least peak": least}, pareto, cpu)
             chosen["exact"] &= least["exact"]
         return path.stem, unsplit, chosen
 
 
-def draw_pareto(path: Path, counted: dict[str, dict], folder: Path) -> None:
-    """partial-exec's predicted front for Cortex-M4 with the counted plans on it."""
-    module = tinyir.run_pipeline(tinyir.import_model(path, mcpu=cortex_m.RUN_CPU), "fuse")
+def draw_pareto(path: Path, counted: dict[str, dict], folder: Path, cpu: str) -> None:
+    """partial-exec's predicted front for the CPU with the counted plans on it."""
+    module = tinyir.run_pipeline(tinyir.import_model(path, mcpu=cpu), "fuse")
     front, unsplit = PartialExecPass().front(module)
     default = counted["default"]
     measured = [(r["bound"], r["instructions"], f"{label} (counted)") for label, r in counted.items()]
     plot_pareto(front, unsplit, (default["bound"], default["predicted"]), folder / f"{path.stem}.pareto.png",
-                title=f"{path.stem}, Cortex-M4", measured=measured)  # fmt: skip
+                title=f"{path.stem}, {cpu}", measured=measured)  # fmt: skip
 
 
 def per_op_table(name: str, unsplit: dict, split: dict) -> str:
@@ -105,6 +108,7 @@ def geomean(values: list[float]) -> float:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("names", nargs="*", help="model file names (default: every shared .tflite model)")
+    p.add_argument("--cpu", default=cortex_m.RUN_CPU, choices=list(cortex_m.BOARDS), help="default cortex-m4")
     p.add_argument("--models", type=Path, default=DEFAULT_MODELS)
     p.add_argument("--split", default=SPLIT, help=f"the pipeline to compare with {UNSPLIT} (default {SPLIT})")
     p.add_argument("--jobs", type=int, default=2, help="models measured at once (default 2)")
@@ -119,16 +123,17 @@ def main() -> int:
     if cortex_m.missing_tools():
         raise SystemExit(f"not on PATH: {', '.join(cortex_m.missing_tools())}")
     kernels = sources()
-    cortex_m.cmsis_nn_library(cortex_m.RUN_CPU, kernels)  # built once, before the jobs share it
+    cortex_m.cmsis_nn_library(args.cpu, kernels)  # built once, before the jobs share it
 
-    print(f"Instructions of invoke on Cortex-M4 (QEMU mps2-an386), CMSIS-NN: {kernels.kind}.")
+    board = cortex_m.BOARDS[args.cpu]
+    print(f"Instructions of invoke on {args.cpu} (QEMU {board.machine}), CMSIS-NN: {kernels.kind}.")
     print(f"unsplit: {UNSPLIT}; split: {args.split}. Arena in bytes.\n")
     print("| model | unsplit arena | split arena | unsplit instructions | split instructions | split / unsplit "
           "| predicted / counted, unsplit | split |")  # fmt: skip
     print("|---|---:|---:|---:|---:|---:|---:|---:|", flush=True)
     ratios, inexact, tables, errors = {}, [], [], []
     with ProcessPoolExecutor(args.jobs) as pool:
-        for name, unsplit, split in pool.map(measure_model, [(path, args.split, args.per_op, args.pareto) for path in paths]):
+        for name, unsplit, split in pool.map(measure_model, [(path, args.split, args.per_op, args.pareto, args.cpu) for path in paths]):
             ratios[name] = split["instructions"] / unsplit["instructions"]
             errors += [abs(r["predicted"] / r["instructions"] - 1) for r in (unsplit, split)]
             inexact += [name] if not (unsplit["exact"] and split["exact"]) else []
@@ -141,7 +146,7 @@ def main() -> int:
     worst = max(ratios, key=ratios.get)
     print(f"\nsplit / unsplit: geometric mean {geomean(list(ratios.values())):.3f} over {len(ratios)} models, "
           f"worst {ratios[worst]:.3f} ({worst}); {sum(r > 1.05 for r in ratios.values())} above 1.05.")  # fmt: skip
-    print(f"cost model (tinyir.analysis.cost, DSP): predicted / counted within {max(errors):.1%} on every build, "
+    print(f"cost model (tinyir.analysis.cost, {family_of(args.cpu).name}): predicted / counted within {max(errors):.1%} on every build, "
           f"mean {sum(errors) / len(errors):.1%}.")  # fmt: skip
     print("outputs bit-exact with the reference executor: " + (f"NOT for {', '.join(inexact)}" if inexact else "all"))
     print("".join(tables))

@@ -313,10 +313,10 @@ class Model:
         return outputs
 
     def check_in_qemu(self, built) -> None:
-        """`built` (a Cortex-M4 ELF) gives in QEMU, on every input set, the
+        """`built` gives in QEMU (on its CPU's board), on every input set, the
         reference executor's output and the host build's, to the bit."""
         for (x, expected), host in zip(self.cases, self.host_outputs, strict=True):
-            result = cortex_m.run(built.elf, inputs={"in.bin": x}, outputs=["out.bin"], timeout=300)
+            result = cortex_m.run(built.elf, inputs={"in.bin": x}, outputs=["out.bin"], timeout=300, cpu=built.cpu)
             assert result.returncode == 0, result.stderr.decode()
             stack = int(result.stderr.split()[1])  # "stack N heap M": the harness's report
             assert 0 < stack < cortex_m.MODEL_STACK
@@ -357,8 +357,18 @@ def test_model_builds_for_every_cpu_into_its_arena(model, cpu, request):
     assert cortex_m.symbol_sizes(built.model_object, arrays) == arrays
 
 
+OTHER_BOARDS = [cpu for cpu in cortex_m.BOARDS if cpu != cortex_m.RUN_CPU]
+
+
 def test_model_runs_in_qemu_bit_exact(model):
     _, built = model.build(cortex_m.RUN_CPU)
+    model.check_in_qemu(built)
+
+
+def test_model_runs_on_another_board_bit_exact(model):
+    """Each model also runs on one other board in turn: Cortex-M3 (mps2-an385),
+    M7 (mps2-an500) or M55 (mps3-an547), planned for that CPU's family."""
+    _, built = model.build(cpu_share(model.path, OTHER_BOARDS))
     model.check_in_qemu(built)
 
 
@@ -374,8 +384,12 @@ def test_split_model_runs_in_qemu_bit_exact(model):
 
 @pytest.mark.skipif(not UPSTREAM, reason="set CMSIS_NN to a CMSIS-NN checkout to run the models on upstream CMSIS-NN")
 @pytest.mark.parametrize("passes", [UNSPLIT, SPLIT])
-def test_model_runs_on_upstream_cmsis_nn_built_for_cortex_m4(model, passes):
-    _, built = model.build(cortex_m.RUN_CPU, UPSTREAM, passes)
+@pytest.mark.parametrize("board", ["cortex-m4", "another"])
+def test_model_runs_on_upstream_cmsis_nn(model, passes, board):
+    """Upstream CMSIS-NN's DSP build on Cortex-M4, and on one other board in
+    turn its pure C build (M3), its DSP build for M7 or its MVE build (M55)."""
+    cpu = cortex_m.RUN_CPU if board == "cortex-m4" else cpu_share(model.path, OTHER_BOARDS)
+    _, built = model.build(cpu, UPSTREAM, passes)
     assert built.cmsis_nn.is_real_cmsis_nn
     model.check_in_qemu(built)
 

@@ -48,22 +48,24 @@ LOOP_C = textwrap.dedent(
 )
 
 
-def loop_elf(tmp_path, n: int, calls: int = 1):
+def loop_elf(tmp_path, n: int, calls: int = 1, cpu: str = cortex_m.RUN_CPU):
     source = tmp_path / "loop.c"
     source.write_text(LOOP_C)
-    return cortex_m.build([source], tmp_path / f"loop-{n}-{calls}.elf", defines=[f"N={n}", f"CALLS={calls}"])
+    elf = tmp_path / f"loop-{n}-{calls}-{cpu}.elf"
+    return cortex_m.build([source], elf, cpu, defines=[f"N={n}", f"CALLS={calls}"])
 
 
-def test_counts_a_loop_of_known_length_exactly(tmp_path):
+@pytest.mark.parametrize("cpu", list(cortex_m.BOARDS))
+def test_counts_a_loop_of_known_length_exactly(tmp_path, cpu):
     counts = {}
     for n in (1000, 123457):
-        counted = count_call(loop_elf(tmp_path, n), "spin")
+        counted = count_call(loop_elf(tmp_path, n, cpu=cpu), "spin", cpu=cpu)
         assert counted.run.returncode == 0 and counted.calls == 1
         counts[n] = counted.instructions
     assert counts[123457] - counts[1000] == 2 * (123457 - 1000)
     overhead = counts[1000] - 2 * 1000
     assert 1 <= overhead <= 4  # the return, and whatever moves n into place
-    three = count_call(loop_elf(tmp_path, 1000, calls=3), "spin")
+    three = count_call(loop_elf(tmp_path, 1000, calls=3, cpu=cpu), "spin", cpu=cpu)
     assert (three.calls, three.instructions) == (3, 3 * counts[1000])
 
 
@@ -77,9 +79,11 @@ def test_a_function_must_be_called_from_one_place(tmp_path):
         call_span(elf, "nothing")
 
 
-def test_a_models_invoke_is_counted_in_its_bit_exact_run(tmp_path):
+@pytest.mark.parametrize("cpu", list(cortex_m.BOARDS))
+def test_a_models_invoke_is_counted_in_its_bit_exact_run(tmp_path, cpu):
+    """On every board: Cortex-M3 (mps2-an385), M4 (an386), M7 (an500), M55 (mps3-an547)."""
     path = require_model("mlperf_kws_dscnn_int8.tflite")
-    module = tinyir.run_pipeline(tinyir.import_model(path), "fuse,arena-alloc")
+    module = tinyir.run_pipeline(tinyir.import_model(path, mcpu=cpu), "fuse,arena-alloc")
     xs = tinyir.random_inputs(module, seed=0)
     expected = b"".join(np.ascontiguousarray(y).tobytes() for y in tinyir.execute(module, xs))
     built = cortex_m.build_model(module, tmp_path, "kws", cmsis_nn=host_runtime())

@@ -15,7 +15,7 @@ import pytest
 from conftest import require_model
 
 import tinyir
-from tinyir.analysis.cost import DATA_DIR, FEATURES, kernel_of, module_cost, op_features
+from tinyir.analysis.cost import DATA_DIR, FEATURES, coefficients, kernel_of, module_cost, op_features
 from tinyir.analysis.liveness import main_function, walk
 from tinyir.analysis.target import Family
 from tinyir.dialects import tiny
@@ -53,29 +53,44 @@ def test_predictions_rise_with_the_plans_extra_calls():
     assert 0 < module_cost(whole, Family.DSP) < module_cost(split, Family.DSP)
 
 
-def test_the_kept_measurements_refit_to_the_kept_coefficients():
+@pytest.mark.parametrize("family", list(Family))
+def test_no_kernel_is_free_in_any_family(family):
+    """A kernel a family's calibration never ran borrows the DSP family's
+    coefficients: priced at 0, the search took it for free (on Cortex-M55 it
+    split models into channel tiles whose copies cost 1.6 x the model)."""
+    kernels = coefficients(family)
+    assert coefficients(Family.DSP).keys() <= kernels.keys()
+    assert all(any(c > 0 for c in kernels[k].values()) for k in kernels)
+    split = tinyir.run_pipeline(tinyir.import_model(require_model(KWS)), "fuse,partial-exec{max-slowdown=0}")
+    assert all(kernel_of(op, family) in kernels for op in compute_ops(split))
+
+
+@pytest.mark.parametrize("family", list(Family))
+def test_the_kept_measurements_refit_to_the_kept_coefficients(family):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
     import calibrate_cost
 
-    with open(DATA_DIR / "cost_dsp.tsv", newline="") as f:
+    with open(DATA_DIR / f"cost_{family.value}.tsv", newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
     with redirect_stdout(io.StringIO()):
         refit = calibrate_cost.fit(rows)
-    kept = json.loads((DATA_DIR / "cost_dsp.json").read_text())["kernels"]
+    kept = json.loads((DATA_DIR / f"cost_{family.value}.json").read_text())["kernels"]
     assert refit.keys() == kept.keys()
-    for kernel, coefficients in kept.items():
-        assert refit[kernel] == pytest.approx(coefficients, rel=1e-6), kernel
+    for kernel, fitted in kept.items():
+        assert refit[kernel] == pytest.approx(fitted, rel=1e-6), kernel
 
 
 @pytest.mark.skipif(not os.environ.get("CMSIS_NN"), reason="set CMSIS_NN to a CMSIS-NN checkout to count upstream's instructions")
 @pytest.mark.parametrize("pipeline", ["fuse,arena-alloc", "fuse,partial-exec,reorder,arena-alloc"])
-def test_predicted_within_5_percent_of_upstream_counted_in_qemu(pipeline, tmp_path):
+@pytest.mark.parametrize("cpu", ["cortex-m3", "cortex-m4", "cortex-m55"])  # one per family: C, DSP, MVE
+def test_predicted_within_5_percent_of_upstream_counted_in_qemu(pipeline, cpu, tmp_path):
+    from tinyir.analysis.target import family_of
     from tinyir.backends.cortex_m import build as cortex_m
     from tinyir.backends.cortex_m.count import count_invoke
 
     if cortex_m.missing_tools():
         pytest.skip(f"not on PATH: {', '.join(cortex_m.missing_tools())}")
-    module = tinyir.run_pipeline(tinyir.import_model(require_model(KWS)), pipeline)
+    module = tinyir.run_pipeline(tinyir.import_model(require_model(KWS), mcpu=cpu), pipeline)
     x = b"".join(np.ascontiguousarray(a).tobytes() for a in tinyir.random_inputs(module, seed=0))
     counted = count_invoke(cortex_m.build_model(module, tmp_path, "kws", cmsis_nn=os.environ["CMSIS_NN"]), x)
-    assert module_cost(module, Family.DSP) == pytest.approx(counted.instructions, rel=0.05)
+    assert module_cost(module, family_of(cpu)) == pytest.approx(counted.instructions, rel=0.05)

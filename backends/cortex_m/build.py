@@ -1,20 +1,21 @@
-"""Cross-compile C for Cortex-M, link it for QEMU's mps2-an386, measure it, run it.
+"""Cross-compile C for Cortex-M, link it for a QEMU board, measure it, run it.
 
 The pieces, each a function:
 
 - `compile_sources(sources, cpu, out_dir)`: arm-none-eabi-gcc with the flags of
   `CPU_FLAGS[cpu]` and `CFLAGS` (``-O2 -Wall -Wextra -Werror``), one object per
   source.
-- `link(objects, elf, ram_size=...)`: a bare-metal ELF for mps2-an386 with this
-  folder's startup.c and mps2_an386.ld; newlib-nano with semihosting (librdimon).
+- `link(objects, elf, cpu, ram_size=...)`: a bare-metal ELF for the CPU's
+  board (`BOARDS`) with this folder's startup.c and the board's linker script
+  (mps2_an386.ld, mps3_an547.ld); newlib-nano with semihosting (librdimon).
   The RAM region is exactly `ram_size` bytes and holds .data, .bss, the heap and
   the stack, so a program whose arena does not fit fails to link
   (`BuildError`, "region `RAM' overflowed").
 - `build(sources, elf, ...)`: both, with startup.c added.
 - `elf_sizes(elf)`: flash (text + rodata + the initial bytes of .data) and RAM
   (data + bss + heap + stack), read from the ELF's section headers.
-- `run(elf, inputs={...}, outputs=[...])`: runs the ELF in
-  ``qemu-system-arm -M mps2-an386 -cpu cortex-m4`` with semihosting, with a
+- `run(elf, inputs={...}, outputs=[...], cpu=...)`: runs the ELF in
+  ``qemu-system-arm -M <board> -cpu <cpu>`` with semihosting, with a
   timeout, and returns its exit status, stdout and stderr.
 - `build_model(module, directory, name, cpu, cmsis_nn)`: the C backend's code
   for an allocated module with a harness main (`harness_c`: in.bin -> invoke
@@ -33,8 +34,10 @@ on the host (`compile_host` / `run_host` do the same dance with the host's gcc).
 stdout and stderr are the program's own (semihosting console), separate and
 byte-exact; stdin is not wired (QEMU's console would need escaping).
 
-Only Cortex-M4 runs (mps2-an386 is a Cortex-M4 board); every CPU of `CPU_FLAGS`
-compiles and links, so sizes can be compared across CPUs.
+Four CPUs run, one per CMSIS-NN build and then some (`BOARDS`): Cortex-M3 on
+mps2-an385 (pure C), M4 on mps2-an386 and M7 on mps2-an500 (DSP), M55 on
+mps3-an547 (MVE). Every CPU of `CPU_FLAGS` compiles and links (those without a
+board for mps2-an386), so sizes can be compared across CPUs.
 
 Also a command line:
     python -m tinyir.backends.cortex_m.build ELF SOURCES... [--cpu C] [--ram N] [--run]
@@ -60,7 +63,6 @@ from tinyir.analysis.target import CPUS
 
 HERE = Path(__file__).resolve().parent
 STARTUP_C = HERE / "startup.c"
-LINKER_SCRIPT = HERE / "mps2_an386.ld"
 
 CC = "arm-none-eabi-gcc"
 QEMU = "qemu-system-arm"
@@ -83,10 +85,37 @@ LINK_FLAGS: tuple[str, ...] = (
     "-Wl,--fatal-warnings",
 )
 
-RUN_CPU = "cortex-m4"  # the CPU of mps2-an386
-MACHINE = "mps2-an386"
-FLASH_MAX = 4 << 20  # ZBT SSRAM1 at 0x00000000
-RAM_MAX = 4 << 20  # ZBT SSRAM2&3 at 0x20000000
+
+
+@dataclass(frozen=True)
+class Board:
+    """A QEMU machine that runs one CPU's builds, and how ELFs are linked for it."""
+
+    machine: str
+    cpu: str
+    linker_script: Path
+    flash_max: int
+    ram_max: int
+
+
+# The MPS2 boards share one memory map: 4 MB of ZBT SSRAM1 at 0x00000000 (flash),
+# 4 MB of SSRAM2&3 at 0x20000000 (SRAM).
+_MPS2 = dict(linker_script=HERE / "mps2_an386.ld", flash_max=4 << 20, ram_max=4 << 20)
+BOARDS: dict[str, Board] = {
+    board.cpu: board
+    for board in (
+        Board("mps2-an385", "cortex-m3", **_MPS2),  # CMSIS-NN's pure C build
+        Board("mps2-an386", "cortex-m4", **_MPS2),  # its DSP build
+        Board("mps2-an500", "cortex-m7", **_MPS2),
+        Board("mps3-an547", "cortex-m55", HERE / "mps3_an547.ld", flash_max=8 << 20, ram_max=4 << 20),  # MVE
+    )
+}
+"""The CPU each board runs, by CPU; a CPU without one links for mps2-an386
+(sizes only: it cannot run)."""
+
+RUN_CPU = "cortex-m4"  # the default CPU, on mps2-an386
+FLASH_MAX = BOARDS[RUN_CPU].flash_max
+RAM_MAX = BOARDS[RUN_CPU].ram_max
 DEFAULT_STACK = 8 << 10
 DEFAULT_HEAP = 8 << 10  # newlib-nano stdio: a FILE and a 1 KB buffer per open file
 
@@ -98,6 +127,16 @@ class BuildError(RuntimeError):
 def missing_tools() -> list[str]:
     """The commands this module needs that are not on PATH."""
     return [tool for tool in (CC, QEMU) if shutil.which(tool) is None]
+
+
+def board_of(cpu: str) -> Board:
+    """The board `cpu`'s builds link for (mps2-an386 where none runs it)."""
+    return BOARDS.get(cpu, BOARDS[RUN_CPU])
+
+
+def runs(cpu: str) -> bool:
+    """Whether QEMU has a board for `cpu`."""
+    return cpu in BOARDS
 
 
 def cpu_flags(cpu: str) -> tuple[str, ...]:
@@ -158,16 +197,17 @@ def link(
     heap_size: int = DEFAULT_HEAP,
     extra_flags: Iterable[str] = (),
 ) -> Path:
-    """Link a bare-metal ELF for mps2-an386 whose RAM region is `ram_size` bytes.
+    """Link a bare-metal ELF for the board of `cpu` whose RAM region is `ram_size` bytes.
 
     RAM holds .data + .bss (the arena, when it is a static array) + `heap_size`
     + `stack_size`; flash holds code, constants and .data's initial bytes. Too
     little of either is a `BuildError` from the linker ("region ... overflowed").
     The objects must include startup.c's (`build` adds it).
     """
-    for name, value, limit in (("ram_size", ram_size, RAM_MAX), ("flash_size", flash_size, FLASH_MAX)):
+    board = board_of(cpu)
+    for name, value, limit in (("ram_size", ram_size, board.ram_max), ("flash_size", flash_size, board.flash_max)):
         if not 0 < value <= limit:
-            raise ValueError(f"{name} {value} outside 1..{limit} (mps2-an386)")
+            raise ValueError(f"{name} {value} outside 1..{limit} ({board.machine})")
     for name, value in (("stack_size", stack_size), ("heap_size", heap_size)):
         if value < 0 or value % 8:
             raise ValueError(f"{name} {value} must be a non-negative multiple of 8")
@@ -184,7 +224,7 @@ def link(
         *cpu_flags(cpu),
         *LINK_FLAGS,
         "-T",
-        str(LINKER_SCRIPT),
+        str(board.linker_script),
         *(f"-Wl,--defsym={k}={v}" for k, v in defsyms.items()),
         *map(str, objects),
         *extra_flags,
@@ -310,11 +350,13 @@ def _run_in_dir(
         return RunResult(proc.returncode, proc.stdout, proc.stderr, written, seconds)
 
 
-def qemu_command(elf: str | Path, qemu_args: Sequence[str] = ()) -> list[str]:
+def qemu_command(elf: str | Path, qemu_args: Sequence[str] = (), cpu: str = RUN_CPU) -> list[str]:
+    if not runs(cpu):
+        raise ValueError(f"no QEMU board runs {cpu} (boards for: {', '.join(BOARDS)})")
     return [
         QEMU,
-        "-M", MACHINE,
-        "-cpu", RUN_CPU,
+        "-M", BOARDS[cpu].machine,
+        "-cpu", cpu,
         "-nographic",  # no window; the (unused) UART and monitor on stdio
         "-semihosting-config", "enable=on,target=native",
         *qemu_args,
@@ -329,8 +371,9 @@ def run(
     timeout: float = 60.0,
     workdir: str | Path | None = None,
     qemu_args: Sequence[str] = (),
+    cpu: str = RUN_CPU,
 ) -> RunResult:
-    """Run a Cortex-M4 ELF in QEMU's mps2-an386 until it exits (or `timeout` s).
+    """Run an ELF built for `cpu` in QEMU, on its board (`BOARDS`), until it exits (or `timeout` s).
 
     Files named in `inputs` are written to the working directory first (a fresh
     temporary one unless `workdir` is given), where the program's semihosting
@@ -340,7 +383,7 @@ def run(
     bottom of .stack is overwritten) with 125. `qemu_args` go to QEMU (e.g.
     count.py's plugin).
     """
-    return _run_in_dir(qemu_command(elf, qemu_args), inputs, outputs, timeout, workdir)
+    return _run_in_dir(qemu_command(elf, qemu_args, cpu), inputs, outputs, timeout, workdir)
 
 
 def compile_host(
@@ -384,7 +427,8 @@ def run_host(
 # object file (the model, the kernels, CMSIS-NN) puts in flash and RAM.
 
 AR = "arm-none-eabi-ar"
-MODEL_STACK = 1024  # peak use measured in QEMU: under 500 bytes for every shared model
+MODEL_STACK = 2048  # peak use measured in QEMU, every shared model: under 900 bytes on Cortex-M4, 1,100 with upstream
+# CMSIS-NN's MVE kernels on Cortex-M55
 MODEL_HEAP = 2048  # newlib-nano stdio for the harness's two files: 1468 bytes
 MODEL_STATE = 512  # startup.c's and newlib's variables (about 320 bytes) and alignment
 
@@ -611,7 +655,7 @@ def map_sizes(map_file: str | Path) -> dict[tuple[str, str], int]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tinyir.backends.cortex_m.build",
-        description="Build C sources into a bare-metal ELF for QEMU's mps2-an386; "
+        description="Build C sources into a bare-metal ELF for a QEMU board of the CPU; "
         "print its sizes; optionally run it.",
     )
     parser.add_argument("elf", type=Path)
@@ -622,7 +666,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--stack", type=int, default=DEFAULT_STACK)
     parser.add_argument("--heap", type=int, default=DEFAULT_HEAP)
     parser.add_argument("-I", dest="include_dirs", action="append", default=[])
-    parser.add_argument("--run", action="store_true", help="run it in QEMU (cortex-m4 only)")
+    parser.add_argument("--run", action="store_true", help="run it in QEMU (the CPUs of BOARDS)")
     args = parser.parse_args(argv)
     try:
         elf = build(
@@ -638,10 +682,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"RAM {s.ram} (data {s.data}, bss {s.bss}, heap {s.heap}, stack {s.stack})"
     )
     if args.run:
-        if args.cpu != RUN_CPU:
-            print(f"error: only {RUN_CPU} runs on {MACHINE}", file=sys.stderr)
+        if not runs(args.cpu):
+            print(f"error: no QEMU board runs {args.cpu} (boards for: {', '.join(BOARDS)})", file=sys.stderr)
             return 1
-        result = run(elf, workdir=Path.cwd())
+        result = run(elf, workdir=Path.cwd(), cpu=args.cpu)
         sys.stdout.buffer.write(result.stdout)
         sys.stderr.buffer.write(result.stderr)
         return result.returncode

@@ -11,7 +11,7 @@ and for a `profile` build `per_op` says which op executed how many.
 
 These are instructions, not cycles: QEMU models no pipeline, no flash wait
 states and no caches, and counts a 1-cycle ADD like a 2-cycle load or an
-SMLAD. Only Cortex-M4 runs (mps2-an386).
+SMLAD. The CPUs of `build.BOARDS` run (Cortex-M3, M4, M7, M55).
 
     python -m tinyir.backends.cortex_m.count ELF FUNCTION    # after build.py's ELF
 """
@@ -61,7 +61,7 @@ def call_span(elf: str | Path, function: str, listing: str | None = None) -> tup
     `listing`: the ELF's disassembly, when the caller has it already."""
     listing = listing or _listing(elf)
     entry = _entry(listing, elf, function)
-    instructions = re.findall(r"^\s+([0-9a-f]+):\s+(\S+)\s*(.*)$", listing, re.M)
+    instructions = re.findall(r"^\s*([0-9a-f]+):\s+(\S+)\s*(.*)$", listing, re.M)
     after = [
         int(instructions[i + 1][0], 16)
         for i, (_, mnemonic, operands) in enumerate(instructions[:-1])
@@ -87,15 +87,17 @@ def count_call(
     outputs: Iterable[str] = (),
     timeout: float = 300.0,
     lap: str | None = None,
+    cpu: str = cortex_m.RUN_CPU,
 ) -> Counted:
-    """Run `elf` in QEMU (`build.run`) counting the instructions `function`
-    executes; with `lap`, also cut at each entry of that function."""
+    """Run `elf` (built for `cpu`) in QEMU (`build.run`) counting the
+    instructions `function` executes; with `lap`, also cut at each entry of
+    that function."""
     listing = _listing(elf)
     start, end = call_span(elf, function, listing)
     spec = f"{plugin()},start={start:#x},end={end:#x},out={COUNT_FILE}"
     if lap is not None:
         spec += f",lap={_entry(listing, elf, lap):#x}"
-    run = cortex_m.run(elf, inputs, [*outputs, COUNT_FILE], timeout, qemu_args=["-plugin", spec])
+    run = cortex_m.run(elf, inputs, [*outputs, COUNT_FILE], timeout, qemu_args=["-plugin", spec], cpu=cpu)
     lines = [line.split() for line in run.outputs.pop(COUNT_FILE, b"").decode().splitlines()]
     counts = {key: int(value) for key, value in lines if key != "lap"}
     if "insns" not in counts:
@@ -109,7 +111,8 @@ def count_invoke(built: cortex_m.ModelBuild, inputs: bytes, timeout: float = 300
     `.run.outputs["out.bin"]` holds the outputs' bytes. A `profile` build's
     count is cut where each op begins (`.laps`; see `per_op`)."""
     lap = "tinyir_op_mark" if built.profile else None
-    return count_call(built.elf, f"tinyir_{built.ident}_invoke", {"in.bin": inputs}, ["out.bin"], timeout, lap)
+    function = f"tinyir_{built.ident}_invoke"
+    return count_call(built.elf, function, {"in.bin": inputs}, ["out.bin"], timeout, lap, built.cpu)
 
 
 @dataclass(frozen=True)
@@ -143,9 +146,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tinyir.backends.cortex_m.count", description=__doc__.splitlines()[0])
     parser.add_argument("elf", type=Path)
     parser.add_argument("function", help="a function called from one place")
+    parser.add_argument("--cpu", default=cortex_m.RUN_CPU, choices=list(cortex_m.BOARDS), help="the ELF's CPU")
     args = parser.parse_args(argv)
     try:
-        counted = count_call(args.elf, args.function)
+        counted = count_call(args.elf, args.function, cpu=args.cpu)
     except (ValueError, RuntimeError, TimeoutError, cortex_m.BuildError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -26,8 +26,9 @@ them (`op_features`):
 
 The coefficients per kernel are fitted, per CPU family, to instruction
 counts of upstream CMSIS-NN in QEMU (scripts/calibrate_cost.py writes
-cost_<family>.json beside this module; bench/cortex_m_cost.py shows the
-error on every shared model). Instructions are not cycles: QEMU counts a
+cost_<family>.json beside this module: pure C counted on Cortex-M3, DSP on
+Cortex-M4, MVE on Cortex-M55; bench/cortex_m_cost.py shows the error on every
+shared model). Instructions are not cycles: QEMU counts a
 load like an add.
 """
 
@@ -121,13 +122,15 @@ def op_features(op: tiny.ComputeOp) -> dict[str, float]:
 
 @functools.cache
 def coefficients(family: Family) -> dict[str, dict[str, float]]:
-    """{kernel: {feature: instructions per unit}} for a CPU family; a family
-    not calibrated yet (QEMU runs only Cortex-M4) borrows the DSP family's,
-    which rank plans, if not price them, alike."""
+    """{kernel: {feature: instructions per unit}} for a CPU family. A kernel
+    its calibration never ran (no plan of scripts/calibrate_cost.py called
+    it; or no calibration file at all) borrows the DSP family's coefficients,
+    which rank plans, if not price them, alike: it must not look free."""
+    kernels = json.loads((DATA_DIR / "cost_dsp.json").read_text())["kernels"]
     path = DATA_DIR / f"cost_{family.name.lower()}.json"
-    if not path.is_file():
-        path = DATA_DIR / "cost_dsp.json"
-    return json.loads(path.read_text())["kernels"]
+    if family is not Family.DSP and path.is_file():
+        kernels = {**kernels, **json.loads(path.read_text())["kernels"]}
+    return kernels
 
 
 def calls_cost(kernel: str, features: dict[str, float], family: Family) -> float:
