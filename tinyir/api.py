@@ -17,6 +17,7 @@ Every function raises `tinyir.TinyIRError` with a one-line message on bad input.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Sequence
 from io import StringIO
 from pathlib import Path
@@ -30,7 +31,7 @@ from xdsl.printer import Printer
 from xdsl.utils.exceptions import ParseError
 
 from tinyir.dialects.tiny import Tiny
-from tinyir.errors import TinyIRError
+from tinyir.errors import TinyIRError, stage
 from tinyir.passes import get_all_passes
 from tinyir.verifier import verify_module
 
@@ -82,31 +83,37 @@ def import_model(
     if quantize is not None and format != "onnx":
         raise TinyIRError(f"{name}: --quantize takes a float ONNX model, not .{format}")
     if format == "mlir":
-        module = parse_ir(decode_ir(data, name), name=name)
+        with stage(f"the parser ({name})"):
+            module = parse_ir(decode_ir(data, name), name=name)
         if mcpu is not None:
             set_target_cpu(module, mcpu)
         return module
     try:
-        if format == "onnx":
-            from tinyir.frontends.onnx import import_onnx
-
-            if quantize is not None:
-                from tinyir.frontends.onnx.calibrate import quantize_onnx
-
-                data, base_dir = quantize_onnx(data, quantize, base_dir=base_dir), None
-            module = import_onnx(data, base_dir=base_dir)
-        elif format == "tflite":
-            from tinyir.frontends.tflite import import_tflite
-
-            module = import_tflite(data)
-        else:
-            raise TinyIRError(f"unknown input format '{format}' (expected one of: {', '.join(FORMATS)})")
+        with stage(f"the {format} frontend ({name})"):
+            module = _import(data, format, quantize, base_dir)
+        with stage(f"the verifier ({name})"):
+            verify_module(module)
     except TinyIRError as e:  # say which file
         raise TinyIRError(f"{name}: {e}") from None
-    verify_module(module)
     if mcpu is not None:
         set_target_cpu(module, mcpu)
     return module
+
+
+def _import(data: bytes, format: str, quantize, base_dir: Path | None) -> ModuleOp:
+    if format == "onnx":
+        from tinyir.frontends.onnx import import_onnx
+
+        if quantize is not None:
+            from tinyir.frontends.onnx.calibrate import quantize_onnx
+
+            data, base_dir = quantize_onnx(data, quantize, base_dir=base_dir), None
+        return import_onnx(data, base_dir=base_dir)
+    if format == "tflite":
+        from tinyir.frontends.tflite import import_tflite
+
+        return import_tflite(data)
+    raise TinyIRError(f"unknown input format '{format}' (expected one of: {', '.join(FORMATS)})")
 
 
 def set_target_cpu(module: ModuleOp, cpu: str) -> None:
@@ -138,13 +145,40 @@ def parse_ir(text: str, *, name: str = "<input>") -> ModuleOp:
 
     if not text.strip():  # like MLIR, an empty file is an empty module
         return ModuleOp([])
+    _check_string_literals(text, name)
     try:
         module = Parser(context(), text, name).parse_module()
     except ParseError as e:
         location = e.span.get_location()
         raise TinyIRError(f"{name}:{location.line}:{location.col}: {e.msg}") from None
-    verify_module(module)
+    try:
+        verify_module(module)
+    except TinyIRError as e:  # say which file
+        raise TinyIRError(f"{name}: {e}") from None
     return module
+
+
+# A comment, or where a string literal begins.
+_COMMENT_OR_QUOTE = re.compile(r'//[^\n]*|"')
+# xDSL's string literal (mlir_lexer), unrolled so that it never backtracks.
+_STRING_LITERAL = re.compile(r'"[^"\\\n\v\f]*(?:\\(?:["nt\\]|[0-9A-Fa-f]{2})[^"\\\n\v\f]*)*"')
+
+
+def _check_string_literals(text: str, name: str) -> None:
+    """Refuse a string literal that is not closed, or holds a bad escape,
+    before xDSL's lexer sees it: its pattern backtracks exponentially on one
+    (a 41-byte file never finished)."""
+    pos = 0
+    while (found := _COMMENT_OR_QUOTE.search(text, pos)) is not None:
+        pos = found.end()
+        if found.group() != '"':
+            continue  # a comment: its quotes are not strings
+        literal = _STRING_LITERAL.match(text, found.start())
+        if literal is None:
+            line = text.count("\n", 0, found.start()) + 1
+            col = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+            raise TinyIRError(f"{name}:{line}:{col}: string literal not closed on its line, or with an invalid escape")
+        pos = literal.end()
 
 
 def print_ir(module: ModuleOp) -> str:
@@ -174,15 +208,33 @@ def build_pipeline(
         raise TinyIRError(f"pass pipeline '{pipeline}': {reason}") from None
 
 
-def run_pipeline(module: ModuleOp, pipeline: str) -> ModuleOp:
-    """Apply a pass pipeline in place, verifying after every pass; returns the module."""
+def run_pipeline(
+    module: ModuleOp,
+    pipeline: str,
+    between: Callable[[ModulePass | None, ModuleOp, ModulePass | None], None] | None = None,
+) -> ModuleOp:
+    """Apply a pass pipeline in place, verifying after every pass; returns the
+    module. `between(previous, module, next)` is called before the first
+    pass, after each verification and after the last (previous or next None)."""
+    running = ["the pass pipeline"]
 
     def check(previous: ModulePass | None, module: ModuleOp, next: ModulePass | None) -> None:
         if previous is not None:
+            running[0] = f"the verifier after {previous.name}"
             verify_module(module)
+        if between is not None:
+            running[0] = "the tool between passes"
+            between(previous, module, next)
+        if next is not None:
+            running[0] = f"pass {next.name}"
 
     if pipeline:
-        build_pipeline(pipeline, check).apply(context(), module)
+        passes = build_pipeline(pipeline, check)
+        try:
+            passes.apply(context(), module)
+        except Exception:
+            with stage(running[0]):  # an internal error says which pass
+                raise
     return module
 
 
@@ -206,7 +258,8 @@ def execute(module: ModuleOp, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
     """Run a module on the reference executor (bit-exact with TFLite Micro)."""
     from tinyir.numerics.executor import execute
 
-    return execute(module, inputs)
+    with stage("the executor"):
+        return execute(module, inputs)
 
 
 def random_inputs(module: ModuleOp, seed: int = 0) -> list[np.ndarray]:
@@ -234,9 +287,10 @@ def emit_c(
     from tinyir.backends.c import emit_c as emit
     from tinyir.backends.c import write_c
 
-    if directory is not None:
-        write_c(module, directory, name, external_arena=external_arena)
-    return emit(module, name, external_arena=external_arena)
+    with stage("the C backend"):
+        if directory is not None:
+            write_c(module, directory, name, external_arena=external_arena)
+        return emit(module, name, external_arena=external_arena)
 
 
 def execute_c(module: ModuleOp, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:

@@ -10,7 +10,7 @@ import textwrap
 from collections.abc import Callable
 
 from tinyir.api import available_passes
-from tinyir.errors import TinyIRError
+from tinyir.errors import TinyIRError, stage_of
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -38,6 +38,9 @@ def new_parser(prog: str, description: str) -> argparse.ArgumentParser:
         number = "unknown"
     p = argparse.ArgumentParser(prog=prog, description=description, formatter_class=HelpFormatter)
     p.add_argument("--version", action="version", version=f"%(prog)s {number} (xDSL {version('xdsl')})")
+    p.add_argument(
+        "--traceback", action="store_true", help="on an internal error, print Python's traceback (for a bug report)"
+    )
     return p
 
 
@@ -150,7 +153,10 @@ def pipeline_of(args: argparse.Namespace) -> str:
 
 
 def run_tool(main: Callable[[], int]) -> Callable[[], int]:
-    """Wrap a tool's main: bad input becomes `error: ...` on stderr and exit code 1."""
+    """Wrap a tool's main: bad input becomes `error: ...` on stderr and exit
+    code 1; any other exception (tinyir's fault, not the input's) one line
+    `error: internal error in <stage>: ...` and exit code 2, or its traceback
+    with --traceback."""
 
     def wrapped() -> int:
         try:
@@ -162,6 +168,13 @@ def run_tool(main: Callable[[], int]) -> Callable[[], int]:
             return 0
         except KeyboardInterrupt:
             return 130
+        except Exception as e:
+            if "--traceback" in sys.argv[1:]:
+                raise
+            message = " ".join(str(e).split())[:300]
+            print(f"error: internal error in {stage_of(e) or 'tinyir'}: {type(e).__name__}: {message} "
+                  "(rerun with --traceback to see where)", file=sys.stderr)  # fmt: skip
+            return 2
 
     return wrapped
 

@@ -99,19 +99,15 @@ def _process(name: str, source: ModuleOp | str, args: argparse.Namespace) -> tup
 
     fronts = []  # partial-exec's trade-off, taken just before it runs (--report-pareto)
 
-    def after_pass(previous: ModulePass | None, module: ModuleOp, next: ModulePass | None) -> None:
+    def between(previous: ModulePass | None, module: ModuleOp, next: ModulePass | None) -> None:
         if args.report_pareto is not None and next is not None and next.name == "partial-exec":
             fronts.append(next.front(module))
-        if previous is None:
-            return
-        api.verify_module(module)
-        if args.print_ir_after_all:
+        if previous is not None and args.print_ir_after_all:
             print(f"// -----// IR after {previous.name} //----- //", file=sys.stderr)
             print(api.print_ir(module), file=sys.stderr)
 
     pipeline = pipeline_of(args)
-    if pipeline:
-        api.build_pipeline(pipeline, after_pass).apply(api.context(), module)
+    api.run_pipeline(module, pipeline, between)
     if args.max_arena is not None:
         _check_arena_fits(module, args.max_arena, "partial-exec" in pipeline)
     if args.report_pareto is not None:

@@ -84,6 +84,7 @@ from tinyir.dialects.tiny.tiles import (
     check_tile_operand,
 )
 from tinyir.dialects.tiny.types import (
+    MAX_BUFFER_BYTES,
     BufferType,
     buffer_type,
     element_bytes,
@@ -145,6 +146,7 @@ __all__ = [
     "AvgPool2DOp",
     "BinaryOp",
     "BufferType",
+    "MAX_BUFFER_BYTES",
     "ClampOp",
     "ComputeOp",
     "ConcatOp",

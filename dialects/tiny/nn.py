@@ -16,6 +16,7 @@ from xdsl.irdl import (
 
 from tinyir.dialects.tiny.base import ComputeOp, compute_op_definition
 from tinyir.dialects.tiny.tiles import TiledOp
+from tinyir.dialects.tiny.types import MAX_BUFFER_BYTES
 from tinyir.numerics import quantization
 from tinyir.numerics.quantization import QParams
 
@@ -39,6 +40,9 @@ class WindowOp(ComputeOp):
             raise self.fail(f"input and output must be NHWC, got {list(x.shape)} -> {list(y.shape)}")
         stride = self.check_array("stride", 2, minimum=1)
         top, bottom, left, right = self.check_array("pad", 4, minimum=0)
+        padded = x.shape[0] * (x.shape[1] + top + bottom) * (x.shape[2] + left + right) * x.shape[3] * x.element_bytes
+        if padded > MAX_BUFFER_BYTES:  # the reference kernels pad a copy of the input
+            raise self.fail(f"padding {[top, bottom, left, right]} makes the input {padded} bytes, more than 2 GiB")
         expected = (
             window_output_size(x.shape[1], kernel[0], stride[0], dilation[0], top, bottom),
             window_output_size(x.shape[2], kernel[1], stride[1], dilation[1], left, right),

@@ -27,6 +27,9 @@ from tinyir.numerics.quantization import QParams
 # The buffer type
 # ---------------------------------------------------------------------------
 
+MAX_BUFFER_BYTES = 2**31 - 1
+"""The most bytes a buffer may hold (CMSIS-NN and the C backend index with int32)."""
+
 
 def format_scale(scale: float) -> str:
     """The shortest text that reads back as the same float32 (always with a '.')."""
@@ -123,6 +126,8 @@ class BufferType(ParametrizedAttribute, TypeAttribute):
             shape = "x".join("?" if d < 0 else str(d) for d in self.shape)
             raise VerifyException(f"tiny.buffer: dimensions must be static and positive, got {shape}")
         element_bytes(self.element_type)  # raises on an unsupported element type
+        if self.nbytes > MAX_BUFFER_BYTES:  # before anything allocates it
+            raise VerifyException(f"tiny.buffer: {self.nbytes} bytes, more than the 2 GiB a buffer may hold")
         n_scales, n_zps = len(self.scales.data), len(self.zero_points.data)
         if n_scales != n_zps:
             raise VerifyException(f"tiny.buffer: {n_scales} scales but {n_zps} zero points")
@@ -141,6 +146,11 @@ class BufferType(ParametrizedAttribute, TypeAttribute):
         # negative ones (hanlab_mcunet-320kb-1mb); TFLite accepts any finite scale.
         if not all(math.isfinite(s.data) for s in self.scales.data):
             raise VerifyException("tiny.buffer: scales must be finite")
+        if isinstance(self.element_type, IntegerType) and self.zero_points.data:
+            info = np.iinfo(self.dtype)
+            if not all(info.min <= z.data <= info.max for z in self.zero_points.data):
+                zps = [z.data for z in self.zero_points.data]
+                raise VerifyException(f"tiny.buffer: zero point {zps} out of range for {self.element_type}")
 
     @classmethod
     def parse_parameters(cls, parser: AttrParser) -> list[Attribute]:

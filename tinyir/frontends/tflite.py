@@ -9,8 +9,8 @@ Anything outside the supported set fails with one line naming the operator.
 
 from __future__ import annotations
 
+import math
 import re
-import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -76,17 +76,44 @@ def import_tflite(data: bytes) -> ModuleOp:
     """Lower a TFLite model (the bytes of a .tflite file) to a tiny IR module."""
     if len(data) < 8 or data[4:8] != b"TFL3":
         raise TinyIRError("not a TFLite model: the file lacks the 'TFL3' identifier")
+    return _Importer(bytes(data)).run()
+
+
+class _Checked:
+    """A flatbuffer table of the model whose every read either succeeds or
+    raises TinyIRError naming the table and the field. The `tflite` package
+    reads wherever an offset points: in a corrupt or cut file, past the end
+    (struct.error, IndexError), a negative number (TypeError), a missing
+    table (AttributeError on None), an invalid string (UnicodeDecodeError)."""
+
+    def __init__(self, table, what: str):
+        self._table, self._what = table, what
+
+    def __getattr__(self, field: str):
+        read = getattr(self._table, field)
+
+        def checked(*args):
+            where = f"{self._what}.{field}({', '.join(map(str, args))})"
+            found = _read(where, read, *args)
+            return _Checked(found, where) if hasattr(found, "_tab") else found  # a table: its reads are checked too
+
+        return checked
+
+
+def _read(what: str, read: Callable, *args):
+    """read(*args), or TinyIRError naming `what` when the flatbuffer does not hold it."""
     try:
-        return _Importer(bytes(data)).run()
-    except (struct.error, IndexError, ValueError, UnicodeDecodeError, OverflowError) as e:
-        # flatbuffers reads past the end of a cut file in all of these ways.
-        raise TinyIRError(f"corrupt or truncated TFLite file ({type(e).__name__}: {e})") from None
+        return read(*args)
+    except TinyIRError:
+        raise
+    except Exception:  # flatbuffers followed an offset out of the file, or to what is not there
+        raise TinyIRError(f"corrupt or truncated TFLite file: cannot read {what}") from None
 
 
 class _Importer:
     def __init__(self, data: bytes):
         self.data = data
-        self.model = tflite.Model.GetRootAsModel(data, 0)
+        self.model = _Checked(tflite.Model.GetRootAsModel(data, 0), "model")
         if self.model.SubgraphsLength() < 1:
             raise TinyIRError("TFLite model has no subgraph")
         if self.model.SubgraphsLength() > 1:
@@ -102,17 +129,19 @@ class _Importer:
 
     def _read_tensor(self, index: int) -> _Tensor:
         t = self.graph.Tensors(index)
-        name = (t.Name() or b"").decode()
+        name = (t.Name() or b"").decode(errors="replace")
         type_name = _TENSOR_TYPES.get(t.Type(), f"type {t.Type()}")
         shape = tuple(int(d) for d in t.ShapeAsNumpy()) if t.ShapeLength() else ()
         if any(d < 1 for d in shape):
             raise TinyIRError(f"tensor '{name}' (#{index}) has a dynamic or empty shape {list(shape)}")
+        if math.prod(shape) > tiny.MAX_BUFFER_BYTES:
+            raise TinyIRError(f"tensor '{name}' (#{index}) of shape {list(shape)} is larger than 2 GiB")
         quant = None
         q = t.Quantization()
         if q is not None and q.ScaleLength() > 0:
             scales = tuple(float(s) for s in q.ScaleAsNumpy())
-            zps = tuple(int(z) for z in q.ZeroPointAsNumpy()) if q.ZeroPointLength() else (0,) * len(scales)
-            if len(zps) != len(scales):
+            zps = tuple(int(z) for z in q.ZeroPointAsNumpy()) if q.ZeroPointLength() else ()
+            if len(zps) != len(scales):  # TFLite takes a tensor with scales and no zero points as not quantized
                 raise TinyIRError(f"tensor '{name}' (#{index}) has {len(scales)} scales but {len(zps)} zero points")
             axis = q.QuantizedDimension() if len(scales) > 1 else None
             quant = QParams(scale=scales, zero_point=zps, axis=axis)
@@ -131,17 +160,28 @@ class _Importer:
             return None
         return buffer.DataAsNumpy().tobytes()
 
-    def _operator_name(self, op: tflite.Operator) -> str:
-        code = self.model.OperatorCodes(op.OpcodeIndex())
+    def _operator_name(self, op: tflite.Operator, index: int) -> str:
+        code = op.OpcodeIndex()
+        if code >= self.model.OperatorCodesLength():
+            raise TinyIRError(
+                f"operator #{index} has opcode index {code}, the model has {self.model.OperatorCodesLength()} operator codes"
+            )
+        code = self.model.OperatorCodes(code)
         number = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
         return _OPERATOR_NAMES.get(number, f"#{number}")
+
+    def _tensor(self, index: int, what: str) -> _Tensor:
+        """Tensor #index, which `what` names (an operator's input, a graph output)."""
+        if not 0 <= index < len(self.tensors):
+            raise TinyIRError(f"{what} is tensor #{index}, the model has {len(self.tensors)} tensors")
+        return self.tensors[index]
 
     # -- building IR -----------------------------------------------------------
 
     def run(self) -> ModuleOp:
         graph = self.graph
-        inputs = [self.tensors[graph.Inputs(i)] for i in range(graph.InputsLength())]
-        outputs = [self.tensors[graph.Outputs(i)] for i in range(graph.OutputsLength())]
+        inputs = [self._tensor(graph.Inputs(i), f"graph input {i}") for i in range(graph.InputsLength())]
+        outputs = [self._tensor(graph.Outputs(i), f"graph output {i}") for i in range(graph.OutputsLength())]
         block = Block(arg_types=[self._type(t) for t in inputs])
         for arg, t in zip(block.args, inputs):
             arg.name_hint = value_name(t.name)
@@ -150,12 +190,15 @@ class _Importer:
 
         for i in range(graph.OperatorsLength()):
             op = graph.Operators(i)
-            name = self._operator_name(op)
+            name = self._operator_name(op, i)
             lower = _LOWERINGS.get(name)
             if lower is None:
                 raise TinyIRError(f"unsupported TFLite operator {name} (operator #{i})")
-            ins = [self.tensors[j] if j >= 0 else None for j in op.InputsAsNumpy()] if op.InputsLength() else []
-            outs = [self.tensors[j] for j in op.OutputsAsNumpy()] if op.OutputsLength() else []
+            where = f"{name} (operator #{i})"
+            ins = [None if j == -1 else self._tensor(int(j), f"{where} input {k}")  # -1: an optional input left out
+                   for k, j in enumerate(op.InputsAsNumpy() if op.InputsLength() else [])]  # fmt: skip
+            outs = [self._tensor(int(j), f"{where} output {k}")
+                    for k, j in enumerate(op.OutputsAsNumpy() if op.OutputsLength() else [])]  # fmt: skip
             lower(_OpContext(self, i, name, op, ins, outs))
 
         results = [self.value(t, "graph output") for t in outputs]
@@ -220,8 +263,15 @@ class _OpContext:
         options = cls()
         if table is None:
             raise self.error(f"missing {cls.__name__}")
-        options.Init(table.Bytes, table.Pos)
-        return options
+        what = f"{self.name} (operator #{self.index}) {cls.__name__}"
+        _read(what, options.Init, table.Bytes, table.Pos)
+        return _Checked(options, what)
+
+    def positive(self, **values: int) -> None:
+        """Refuse a stride, dilation or window size below 1 (TFLite's kernels divide by them)."""
+        for name, value in values.items():
+            if value < 1:
+                raise self.error(f"{name} must be at least 1, got {value}")
 
     def input(self, i: int) -> _Tensor:
         if i >= len(self.ins) or self.ins[i] is None:
@@ -263,6 +313,8 @@ def _padding(ctx: _OpContext, options, kernel: tuple[int, int], dilation: tuple[
     """Explicit (top, bottom, left, right) padding from TFLite's SAME/VALID."""
     x = ctx.input(0)
     stride = (options.StrideH(), options.StrideW())
+    ctx.positive(stride_h=stride[0], stride_w=stride[1], dilation_h=dilation[0], dilation_w=dilation[1])
+    ctx.positive(window_h=kernel[0], window_w=kernel[1])
     if options.Padding() == tflite.Padding.VALID:
         return tiny.i64_array((0, 0, 0, 0))
     if options.Padding() != tflite.Padding.SAME:

@@ -8,5 +8,5 @@ func.func @main(%x: !tiny.buffer<1x4xi8, 0.1:0>) {
   tiny.fully_connected %x, %w -> %y {clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK: {{\A}}error: tiny.fully_connected: {{.*}}
+// CHECK: {{\A}}error: {{.*}}.mlir: tiny.fully_connected: {{.*}}
 // CHECK-NOT: {{.}}

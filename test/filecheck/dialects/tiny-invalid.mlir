@@ -99,7 +99,7 @@ func.func @main() {
   %c = tiny.const dense<"0x010203"> : !tiny.buffer<2xi16>
   func.return
 }
-// CHECK-NEXT: error: tiny.const: 3 bytes of data for a buffer of 4 bytes [operation #2 (%c)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.const: 3 bytes of data for a buffer of 4 bytes [operation #2 (%c)]
 
 // -----
 
@@ -108,7 +108,7 @@ func.func @main() {
   %b = tiny.const dense<"0x01020304"> : !tiny.buffer<4xi32>
   func.return
 }
-// CHECK-NEXT: error: tiny.const: 4 bytes of data for a buffer of 16 bytes [operation #2 (%b)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.const: 4 bytes of data for a buffer of 16 bytes [operation #2 (%b)]
 
 // -----
 
@@ -118,7 +118,7 @@ func.func @main(%x: !tiny.buffer<1x4xi8, 0.1:0>) {
   tiny.logistic %x -> %y {beta = 1.0 : f32}
   func.return
 }
-// CHECK-NEXT: error: tiny.logistic: property 'beta' is not defined by the operation 'tiny.logistic'. Use the dictionary attribute to add arbitrary information to the operation. [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.logistic: property 'beta' is not defined by the operation 'tiny.logistic'. Use the dictionary attribute to add arbitrary information to the operation. [operation #3 (%y)]
 
 // -----
 
@@ -128,7 +128,7 @@ func.func @main(%x: !tiny.buffer<1x4xi8, 0.1:0>) {
   tiny.add %x, %x -> %y
   func.return
 }
-// CHECK-NEXT: error: tiny.add: property 'clamp' expected in operation 'tiny.add' [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.add: property 'clamp' expected in operation 'tiny.add' [operation #3 (%y)]
 
 // -----
 
@@ -138,7 +138,7 @@ func.func @main(%x: !tiny.buffer<1x4xi8, 0.1:0>) {
   tiny.pad %x -> %y {paddings = array<i64: 0, 0, 1, 1>, value = 0.0 : f32}
   func.return
 }
-// CHECK-NEXT: error: tiny.pad: 0.000000e+00 : f32 should be of base attribute integer [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.pad: 0.000000e+00 : f32 should be of base attribute integer [operation #3 (%y)]
 
 // -----
 
@@ -147,7 +147,7 @@ func.func @main(%x: !tiny.buffer<1x4xi8, 0.1:0>) -> !tiny.buffer<1x4xi8, 0.1:0> 
   %y = tiny.alloc : !tiny.buffer<1x4xi8, 0.2:0>
   func.return %y : !tiny.buffer<1x4xi8, 0.2:0>
 }
-// CHECK-NEXT: error: func.return: Expected arguments to have the same types as the function output types: expected [!tiny.buffer<1x4xi8, 0.1:0>], got [!tiny.buffer<1x4xi8, 0.2:0>] [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: func.return: Expected arguments to have the same types as the function output types: expected [!tiny.buffer<1x4xi8, 0.1:0>], got [!tiny.buffer<1x4xi8, 0.2:0>] [operation #3 (%y)]
 
 // -----
 
@@ -157,7 +157,7 @@ func.func @main(%x: !tiny.buffer<1x4xi8, 0.1:0>) {
   func.return
   tiny.logistic %x -> %y
 }
-// CHECK-NEXT: error: func.return: 'func.return' must be the last operation in its parent block [operation #3]
+// CHECK-NEXT: error: {{.*}}.mlir: func.return: 'func.return' must be the last operation in its parent block [operation #3]
 
 // -----
 
@@ -166,7 +166,7 @@ func.func @main(%x: !tiny.buffer<1x2x2x4xi8, 0.1:0>) {
   %v = tiny.reshape %x : !tiny.buffer<1x15xi8, 0.1:0>
   func.return
 }
-// CHECK-NEXT: error: tiny.reshape: [1, 2, 2, 4] and [1, 15] have different element counts [operation #2 (%v)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.reshape: [1, 2, 2, 4] and [1, 15] have different element counts [operation #2 (%v)]
 
 // -----
 
@@ -175,7 +175,7 @@ func.func @main(%x: !tiny.buffer<1x2x2x4xi8, 0.1:0>) {
   %v = tiny.reshape %x : !tiny.buffer<4x4xi16, 0.1:0>
   func.return
 }
-// CHECK-NEXT: error: tiny.reshape: the element type must not change [operation #2 (%v)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.reshape: the element type must not change [operation #2 (%v)]
 
 // -----
 
@@ -184,7 +184,7 @@ func.func @main(%x: !tiny.buffer<1x2x2x4xi8, 0.1:0>) {
   %v = tiny.view %x : !tiny.buffer<1x17xi8, 0.1:0>
   func.return
 }
-// CHECK-NEXT: error: tiny.view: a view of 17 bytes [1, 17] does not fit its source of 16 bytes [1, 2, 2, 4] [operation #2 (%v)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.view: a view of 17 bytes [1, 17] does not fit its source of 16 bytes [1, 2, 2, 4] [operation #2 (%v)]
 
 // -----
 
@@ -193,7 +193,7 @@ func.func @main(%x: !tiny.buffer<1x2x2x4xi8, 0.1:0>) {
   %v = tiny.view %x : !tiny.buffer<2xi32>
   func.return
 }
-// CHECK-NEXT: error: tiny.view: the element type must not change [operation #2 (%v)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.view: the element type must not change [operation #2 (%v)]
 
 // -----
 
@@ -203,7 +203,7 @@ func.func @main(%x: !tiny.buffer<1x6x6x1xi8, 0.02:-128>) {
   tiny.conv_2d %x -> %y {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.conv_2d: expects inputs (input, filter, bias?), got 1 [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.conv_2d: expects inputs (input, filter, bias?), got 1 [operation #3 (%y)]
 
 // -----
 
@@ -213,7 +213,7 @@ func.func @main(%x: !tiny.buffer<1x4xi8, 0.1:0>) {
   tiny.logistic %x, %x -> %y
   func.return
 }
-// CHECK-NEXT: error: tiny.logistic: expects inputs (input), got 2 [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.logistic: expects inputs (input), got 2 [operation #3 (%y)]
 
 // -----
 
@@ -223,7 +223,7 @@ func.func @main(%x: !tiny.buffer<1x4xi8, 0.1:0>) {
   tiny.add %x -> %y {clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.add: expects inputs (lhs, rhs), got 1 [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.add: expects inputs (lhs, rhs), got 1 [operation #3 (%y)]
 
 // -----
 
@@ -234,7 +234,7 @@ func.func @main(%x: !tiny.buffer<1x6x6x1xi8, 0.02:-128>) {
   tiny.conv_2d %x, %w -> %y {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.conv_2d: filter must have rank 4, got [1, 3, 3] [operation #4 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.conv_2d: filter must have rank 4, got [1, 3, 3] [operation #4 (%y)]
 
 // -----
 
@@ -245,7 +245,7 @@ func.func @main(%x: !tiny.buffer<1x6x6x1xf32>) {
   tiny.conv_2d %x, %w -> %y {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.conv_2d: buffer [1, 6, 6, 1] of f32 needs quantization [operation #4 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.conv_2d: buffer [1, 6, 6, 1] of f32 needs quantization [operation #4 (%y)]
 
 // -----
 
@@ -256,7 +256,7 @@ func.func @main(%x: !tiny.buffer<1x6x6x1xi8, 0.02:-128>) {
   tiny.conv_2d %x, %w -> %y {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1, 1>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.conv_2d: 'dilation' needs 2 values, got 3 [operation #4 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.conv_2d: 'dilation' needs 2 values, got 3 [operation #4 (%y)]
 
 // -----
 
@@ -267,7 +267,7 @@ func.func @main(%x: !tiny.buffer<1x6x6x1xi8, 0.02:-128>) {
   tiny.conv_2d %x, %w -> %y {stride = array<i64: 1, 1>, dilation = array<i64: 0, 1>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.conv_2d: 'dilation' values must be >= 1, got [0, 1] [operation #4 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.conv_2d: 'dilation' values must be >= 1, got [0, 1] [operation #4 (%y)]
 
 // -----
 
@@ -278,7 +278,7 @@ func.func @main(%x: !tiny.buffer<6x6x1xi8, 0.02:-128>) {
   tiny.conv_2d %x, %w -> %y {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.conv_2d: input and output must be NHWC, got [6, 6, 1] -> [1, 4, 4, 1] [operation #4 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.conv_2d: input and output must be NHWC, got [6, 6, 1] -> [1, 4, 4, 1] [operation #4 (%y)]
 
 // -----
 
@@ -289,7 +289,7 @@ func.func @main(%x: !tiny.buffer<1x6x6x1xi8, 0.02:-128>) {
   tiny.conv_2d %x, %w -> %y {stride = array<i64: 1, 0>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.conv_2d: 'stride' values must be >= 1, got [1, 0] [operation #4 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.conv_2d: 'stride' values must be >= 1, got [1, 0] [operation #4 (%y)]
 
 // -----
 
@@ -300,7 +300,7 @@ func.func @main(%x: !tiny.buffer<1x6x6x1xi8, 0.02:-128>) {
   tiny.conv_2d %x, %w -> %y {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 1, -1, 0, 0>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.conv_2d: 'pad' values must be >= 0, got [1, -1, 0, 0] [operation #4 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.conv_2d: 'pad' values must be >= 0, got [1, -1, 0, 0] [operation #4 (%y)]
 
 // -----
 
@@ -311,7 +311,7 @@ func.func @main(%x: !tiny.buffer<1x6x6x1xi8, 0.02:-128>) {
   tiny.conv_2d %x, %w -> %y {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.conv_2d: 'pad' needs 4 values, got 2 [operation #4 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.conv_2d: 'pad' needs 4 values, got 2 [operation #4 (%y)]
 
 // -----
 
@@ -322,7 +322,7 @@ func.func @main(%x: !tiny.buffer<1x6x6x1xi8, 0.02:-128>) {
   tiny.conv_2d %x, %w -> %y {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.conv_2d: output [1, 6, 6, 1] does not match input [1, 6, 6, 1] with kernel [3, 3], stride [1, 1], pad [0, 0, 0, 0]: expected spatial size [4, 4] [operation #4 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.conv_2d: output [1, 6, 6, 1] does not match input [1, 6, 6, 1] with kernel [3, 3], stride [1, 1], pad [0, 0, 0, 0]: expected spatial size [4, 4] [operation #4 (%y)]
 
 // -----
 
@@ -333,7 +333,7 @@ func.func @main(%x: !tiny.buffer<1x6x6x1xi8, 0.02:-128>) {
   tiny.conv_2d %x, %w -> %y {stride = array<i64: 1, 1>, dilation = array<i64: 2, 2>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.conv_2d: output [1, 4, 4, 1] does not match input [1, 6, 6, 1] with kernel [3, 3], stride [1, 1], pad [0, 0, 0, 0]: expected spatial size [2, 2] [operation #4 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.conv_2d: output [1, 4, 4, 1] does not match input [1, 6, 6, 1] with kernel [3, 3], stride [1, 1], pad [0, 0, 0, 0]: expected spatial size [2, 2] [operation #4 (%y)]
 
 // -----
 
@@ -344,7 +344,7 @@ func.func @main(%x: !tiny.buffer<1x6x6x1xi8, 0.02:-128>) {
   tiny.conv_2d %x, %w -> %y {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.conv_2d: batch of output [2, 4, 4, 1] differs from input [1, 6, 6, 1] [operation #4 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.conv_2d: batch of output [2, 4, 4, 1] differs from input [1, 6, 6, 1] [operation #4 (%y)]
 
 // -----
 
@@ -355,7 +355,7 @@ func.func @main(%x: !tiny.buffer<1x6x6x1xi8, 0.02:-128>) {
   tiny.conv_2d %x, %w -> %y {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.conv_2d: output has 2 channels, filter [1, 3, 3, 1] gives 1 [operation #4 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.conv_2d: output has 2 channels, filter [1, 3, 3, 1] gives 1 [operation #4 (%y)]
 
 // -----
 
@@ -366,7 +366,7 @@ func.func @main(%x: !tiny.buffer<1x6x6x2xi8, 0.02:-128>) {
   tiny.conv_2d %x, %w -> %y {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.conv_2d: filter [1, 3, 3, 1] expects 1 input channels, input has 2 [operation #4 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.conv_2d: filter [1, 3, 3, 1] expects 1 input channels, input has 2 [operation #4 (%y)]
 
 // -----
 
@@ -378,7 +378,7 @@ func.func @main(%x: !tiny.buffer<1x6x6x1xi8, 0.02:-128>) {
   tiny.conv_2d %x, %w, %b -> %y {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.conv_2d: bias must be 1 x i32, got [2] x i32 [operation #5 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.conv_2d: bias must be 1 x i32, got [2] x i32 [operation #5 (%y)]
 
 // -----
 
@@ -390,7 +390,7 @@ func.func @main(%x: !tiny.buffer<1x6x6x1xi8, 0.02:-128>) {
   tiny.conv_2d %x, %w, %b -> %y {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.conv_2d: bias must be 1 x i32, got [1] x i8 [operation #5 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.conv_2d: bias must be 1 x i32, got [1] x i8 [operation #5 (%y)]
 
 // -----
 
@@ -401,7 +401,7 @@ func.func @main(%x: !tiny.buffer<1x6x6x1xi8, 0.02:-128>) {
   tiny.conv_2d %x, %w -> %y {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: 10, -10>}
   func.return
 }
-// CHECK-NEXT: error: tiny.conv_2d: clamp [10, -10] is not a range of i8 [operation #4 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.conv_2d: clamp [10, -10] is not a range of i8 [operation #4 (%y)]
 
 // -----
 
@@ -412,7 +412,7 @@ func.func @main(%x: !tiny.buffer<1x6x6x1xi8, 0.02:-128>) {
   tiny.conv_2d %x, %w -> %y {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -129, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.conv_2d: clamp [-129, 127] is not a range of i8 [operation #4 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.conv_2d: clamp [-129, 127] is not a range of i8 [operation #4 (%y)]
 
 // -----
 
@@ -423,7 +423,7 @@ func.func @main(%x: !tiny.buffer<1x6x6x1xi8, 0.02:-128>) {
   tiny.conv_2d %x, %w -> %y {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.conv_2d: 'clamp' needs 2 values, got 1 [operation #4 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.conv_2d: 'clamp' needs 2 values, got 1 [operation #4 (%y)]
 
 // -----
 
@@ -434,7 +434,7 @@ func.func @main(%x: !tiny.buffer<1x5x5x2xi8, 0.1:0>) {
   tiny.depthwise_conv_2d %x, %w -> %y {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.depthwise_conv_2d: filter [2, 3, 3, 2] is not [1, KH, KW, k x 2] [operation #4 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.depthwise_conv_2d: filter [2, 3, 3, 2] is not [1, KH, KW, k x 2] [operation #4 (%y)]
 
 // -----
 
@@ -445,7 +445,7 @@ func.func @main(%x: !tiny.buffer<1x5x5x2xi8, 0.1:0>) {
   tiny.depthwise_conv_2d %x, %w -> %y {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.depthwise_conv_2d: filter [1, 3, 3, 3] is not [1, KH, KW, k x 2] [operation #4 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.depthwise_conv_2d: filter [1, 3, 3, 3] is not [1, KH, KW, k x 2] [operation #4 (%y)]
 
 // -----
 
@@ -456,7 +456,7 @@ func.func @main(%x: !tiny.buffer<1x5x5x2xi8, 0.1:0>) {
   tiny.depthwise_conv_2d %x, %w -> %y {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.depthwise_conv_2d: output has 2 channels, filter [1, 3, 3, 4] gives 4 [operation #4 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.depthwise_conv_2d: output has 2 channels, filter [1, 3, 3, 4] gives 4 [operation #4 (%y)]
 
 // -----
 
@@ -468,7 +468,7 @@ func.func @main(%x: !tiny.buffer<1x5x5x2xi8, 0.1:0>) {
   tiny.depthwise_conv_2d %x, %w, %b -> %y {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.depthwise_conv_2d: bias must be 2 x i32, got [1] x i32 [operation #5 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.depthwise_conv_2d: bias must be 2 x i32, got [1] x i32 [operation #5 (%y)]
 
 // -----
 
@@ -479,7 +479,7 @@ func.func @main(%x: !tiny.buffer<1x5x5x2xi8, 0.1:0>) {
   tiny.depthwise_conv_2d %x, %w -> %y {stride = array<i64: 2, 2>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.depthwise_conv_2d: output [1, 3, 3, 2] does not match input [1, 5, 5, 2] with kernel [3, 3], stride [2, 2], pad [0, 0, 0, 0]: expected spatial size [2, 2] [operation #4 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.depthwise_conv_2d: output [1, 3, 3, 2] does not match input [1, 5, 5, 2] with kernel [3, 3], stride [2, 2], pad [0, 0, 0, 0]: expected spatial size [2, 2] [operation #4 (%y)]
 
 // -----
 
@@ -490,7 +490,7 @@ func.func @main(%x: !tiny.buffer<1x4xi8, 0.1:0>) {
   tiny.fully_connected %x, %w -> %y {clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.fully_connected: filter must be [C_out, K], got [2, 1, 4] [operation #4 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.fully_connected: filter must be [C_out, K], got [2, 1, 4] [operation #4 (%y)]
 
 // -----
 
@@ -501,7 +501,7 @@ func.func @main(%x: !tiny.buffer<1x10xi8, 0.1:0>) {
   tiny.fully_connected %x, %w -> %y {clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.fully_connected: input [1, 10] is not a whole number of rows of 4 [operation #4 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.fully_connected: input [1, 10] is not a whole number of rows of 4 [operation #4 (%y)]
 
 // -----
 
@@ -512,7 +512,7 @@ func.func @main(%x: !tiny.buffer<2x4xi8, 0.1:0>) {
   tiny.fully_connected %x, %w -> %y {clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.fully_connected: output [1, 2] should hold 2 rows of 2 [operation #4 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.fully_connected: output [1, 2] should hold 2 rows of 2 [operation #4 (%y)]
 
 // -----
 
@@ -523,7 +523,7 @@ func.func @main(%x: !tiny.buffer<1x4xi8, 0.1:0>) {
   tiny.fully_connected %x, %w -> %y {clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.fully_connected: output [1, 4] should hold 1 rows of 2 [operation #4 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.fully_connected: output [1, 4] should hold 1 rows of 2 [operation #4 (%y)]
 
 // -----
 
@@ -535,7 +535,7 @@ func.func @main(%x: !tiny.buffer<1x4xi8, 0.1:0>) {
   tiny.fully_connected %x, %w, %b -> %y {clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.fully_connected: bias must be 2 x i32, got [3] x i32 [operation #5 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.fully_connected: bias must be 2 x i32, got [3] x i32 [operation #5 (%y)]
 
 // -----
 
@@ -547,7 +547,7 @@ func.func @main(%x: !tiny.buffer<1x4xi8, 0.1:0>) {
   tiny.fully_connected %x, %w, %b -> %y {clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.fully_connected: bias must be 2 x i32, got [2] x i64 [operation #5 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.fully_connected: bias must be 2 x i32, got [2] x i64 [operation #5 (%y)]
 
 // -----
 
@@ -558,7 +558,7 @@ func.func @main(%x: !tiny.buffer<1x4xi8, 0.1:0>) {
   tiny.fully_connected %x, %w -> %y {clamp = array<i64: 0, 255>}
   func.return
 }
-// CHECK-NEXT: error: tiny.fully_connected: clamp [0, 255] is not a range of i8 [operation #4 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.fully_connected: clamp [0, 255] is not a range of i8 [operation #4 (%y)]
 
 // -----
 
@@ -569,7 +569,7 @@ func.func @main(%x: !tiny.buffer<1x4xi8, 0.1:0>) {
   tiny.fully_connected %x, %w -> %y {clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.fully_connected: buffer [2, 4] of i8 needs quantization [operation #4 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.fully_connected: buffer [2, 4] of i8 needs quantization [operation #4 (%y)]
 
 // -----
 
@@ -579,7 +579,7 @@ func.func @main(%a: !tiny.buffer<1x4x4x3xi8, 0.1:0>, %b: !tiny.buffer<1x4x4x2xi8
   tiny.add %a, %b -> %y {clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.add: shapes [1, 4, 4, 3] and [1, 4, 4, 2] do not broadcast [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.add: shapes [1, 4, 4, 3] and [1, 4, 4, 2] do not broadcast [operation #3 (%y)]
 
 // -----
 
@@ -589,7 +589,7 @@ func.func @main(%a: !tiny.buffer<1x4x4x3xi8, 0.1:0>, %b: !tiny.buffer<1x1x1x3xi8
   tiny.add %a, %b -> %y {clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.add: output [1, 1, 1, 3] is not the broadcast shape [1, 4, 4, 3] [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.add: output [1, 1, 1, 3] is not the broadcast shape [1, 4, 4, 3] [operation #3 (%y)]
 
 // -----
 
@@ -599,7 +599,7 @@ func.func @main(%a: !tiny.buffer<1x4xi8, 0.1:0>) {
   tiny.add %a, %a -> %y {clamp = array<i64: -128, 128>}
   func.return
 }
-// CHECK-NEXT: error: tiny.add: clamp [-128, 128] is not a range of i8 [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.add: clamp [-128, 128] is not a range of i8 [operation #3 (%y)]
 
 // -----
 
@@ -609,7 +609,7 @@ func.func @main(%a: !tiny.buffer<1x4xi8, 0.1:0>) {
   tiny.mul %a, %a -> %y {clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.mul: buffer [1, 4] of f32 needs quantization [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.mul: buffer [1, 4] of f32 needs quantization [operation #3 (%y)]
 
 // -----
 
@@ -619,7 +619,7 @@ func.func @main(%a: !tiny.buffer<2x4xi8, 0.1:0>, %b: !tiny.buffer<3x1xi8, 0.1:0>
   tiny.mul %a, %b -> %y {clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.mul: shapes [2, 4] and [3, 1] do not broadcast [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.mul: shapes [2, 4] and [3, 1] do not broadcast [operation #3 (%y)]
 
 // -----
 
@@ -629,7 +629,7 @@ func.func @main(%x: !tiny.buffer<1x4x4x3xi8, 0.05:2>) {
   tiny.avg_pool_2d %x -> %y {kernel = array<i64: 0, 2>, stride = array<i64: 2, 2>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.avg_pool_2d: 'kernel' values must be >= 1, got [0, 2] [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.avg_pool_2d: 'kernel' values must be >= 1, got [0, 2] [operation #3 (%y)]
 
 // -----
 
@@ -639,7 +639,7 @@ func.func @main(%x: !tiny.buffer<1x4x4x3xi8, 0.05:2>) {
   tiny.avg_pool_2d %x -> %y {kernel = array<i64: 2, 2, 1>, stride = array<i64: 2, 2>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.avg_pool_2d: 'kernel' needs 2 values, got 3 [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.avg_pool_2d: 'kernel' needs 2 values, got 3 [operation #3 (%y)]
 
 // -----
 
@@ -649,7 +649,7 @@ func.func @main(%x: !tiny.buffer<1x4x4x3xi8, 0.05:2>) {
   tiny.avg_pool_2d %x -> %y {kernel = array<i64: 2, 2>, stride = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.avg_pool_2d: output [1, 2, 2, 3] does not match input [1, 4, 4, 3] with kernel [2, 2], stride [1, 1], pad [0, 0, 0, 0]: expected spatial size [3, 3] [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.avg_pool_2d: output [1, 2, 2, 3] does not match input [1, 4, 4, 3] with kernel [2, 2], stride [1, 1], pad [0, 0, 0, 0]: expected spatial size [3, 3] [operation #3 (%y)]
 
 // -----
 
@@ -659,7 +659,7 @@ func.func @main(%x: !tiny.buffer<1x4x4x3xi8, 0.05:2>) {
   tiny.avg_pool_2d %x -> %y {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.avg_pool_2d: input has 3 channels, output 4 [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.avg_pool_2d: input has 3 channels, output 4 [operation #3 (%y)]
 
 // -----
 
@@ -669,7 +669,7 @@ func.func @main(%x: !tiny.buffer<1x4x4x3xi8, 0.05:2>) {
   tiny.avg_pool_2d %x -> %y {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.avg_pool_2d: input and output element type and quantization must be equal [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.avg_pool_2d: input and output element type and quantization must be equal [operation #3 (%y)]
 
 // -----
 
@@ -679,7 +679,7 @@ func.func @main(%x: !tiny.buffer<4x4x3xi8, 0.05:2>) {
   tiny.max_pool_2d %x -> %y {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.max_pool_2d: input and output must be NHWC, got [4, 4, 3] -> [1, 2, 2, 3] [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.max_pool_2d: input and output must be NHWC, got [4, 4, 3] -> [1, 2, 2, 3] [operation #3 (%y)]
 
 // -----
 
@@ -689,7 +689,7 @@ func.func @main(%x: !tiny.buffer<1x4x4x3xi8, 0.05:2>) {
   tiny.max_pool_2d %x -> %y {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: 127, -128>}
   func.return
 }
-// CHECK-NEXT: error: tiny.max_pool_2d: clamp [127, -128] is not a range of i8 [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.max_pool_2d: clamp [127, -128] is not a range of i8 [operation #3 (%y)]
 
 // -----
 
@@ -699,7 +699,7 @@ func.func @main(%x: !tiny.buffer<1x4x4x3xi8, 0.05:2>) {
   tiny.max_pool_2d %x -> %y {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>, pad = array<i64: 0, 0, 0, 0, 0>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.max_pool_2d: 'pad' needs 4 values, got 5 [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.max_pool_2d: 'pad' needs 4 values, got 5 [operation #3 (%y)]
 
 // -----
 
@@ -709,7 +709,7 @@ func.func @main(%x: !tiny.buffer<1x4x4x3xi8>) {
   tiny.max_pool_2d %x -> %y {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.max_pool_2d: buffer [1, 4, 4, 3] of i8 needs quantization [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.max_pool_2d: buffer [1, 4, 4, 3] of i8 needs quantization [operation #3 (%y)]
 
 // -----
 
@@ -719,7 +719,7 @@ func.func @main(%x: !tiny.buffer<1x4x4x3xi8, 0.05:2>) {
   tiny.mean %x -> %y {axes = array<i64>}
   func.return
 }
-// CHECK-NEXT: error: tiny.mean: axes [] are not distinct dimensions of [1, 4, 4, 3] [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.mean: axes [] are not distinct dimensions of [1, 4, 4, 3] [operation #3 (%y)]
 
 // -----
 
@@ -729,7 +729,7 @@ func.func @main(%x: !tiny.buffer<1x4x4x3xi8, 0.05:2>) {
   tiny.mean %x -> %y {axes = array<i64: 4>}
   func.return
 }
-// CHECK-NEXT: error: tiny.mean: axes [4] are not distinct dimensions of [1, 4, 4, 3] [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.mean: axes [4] are not distinct dimensions of [1, 4, 4, 3] [operation #3 (%y)]
 
 // -----
 
@@ -739,7 +739,7 @@ func.func @main(%x: !tiny.buffer<1x4x4x3xi8, 0.05:2>) {
   tiny.mean %x -> %y {axes = array<i64: -1>}
   func.return
 }
-// CHECK-NEXT: error: tiny.mean: axes [-1] are not distinct dimensions of [1, 4, 4, 3] [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.mean: axes [-1] are not distinct dimensions of [1, 4, 4, 3] [operation #3 (%y)]
 
 // -----
 
@@ -749,7 +749,7 @@ func.func @main(%x: !tiny.buffer<1x4x4x3xi8, 0.05:2>) {
   tiny.mean %x -> %y {axes = array<i64: 1, 1>}
   func.return
 }
-// CHECK-NEXT: error: tiny.mean: axes [1, 1] are not distinct dimensions of [1, 4, 4, 3] [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.mean: axes [1, 1] are not distinct dimensions of [1, 4, 4, 3] [operation #3 (%y)]
 
 // -----
 
@@ -759,7 +759,7 @@ func.func @main(%x: !tiny.buffer<1x4x4x3xi8, 0.05:2>) {
   tiny.mean %x -> %y {axes = array<i64: 1, 2>}
   func.return
 }
-// CHECK-NEXT: error: tiny.mean: output [1, 1, 3] is not [1, 4, 4, 3] reduced over [1, 2] [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.mean: output [1, 1, 3] is not [1, 4, 4, 3] reduced over [1, 2] [operation #3 (%y)]
 
 // -----
 
@@ -769,7 +769,7 @@ func.func @main(%x: !tiny.buffer<1x4x4x3xi8, 0.05:2>) {
   tiny.mean %x -> %y {axes = array<i64: 1, 2>}
   func.return
 }
-// CHECK-NEXT: error: tiny.mean: buffer [1, 3] of f32 needs quantization [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.mean: buffer [1, 3] of f32 needs quantization [operation #3 (%y)]
 
 // -----
 
@@ -779,7 +779,7 @@ func.func @main(%x: !tiny.buffer<1x4x4x3xi8, 0.05:2>) {
   tiny.pad %x -> %y {paddings = array<i64: 1, 1, 1, 1>, value = 2 : i64}
   func.return
 }
-// CHECK-NEXT: error: tiny.pad: 'paddings' needs 8 values, got 4 [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.pad: 'paddings' needs 8 values, got 4 [operation #3 (%y)]
 
 // -----
 
@@ -789,7 +789,7 @@ func.func @main(%x: !tiny.buffer<1x4x4x3xi8, 0.05:2>) {
   tiny.pad %x -> %y {paddings = array<i64: 0, 0, 1, -1, 0, 0, 0, 0>, value = 2 : i64}
   func.return
 }
-// CHECK-NEXT: error: tiny.pad: 'paddings' values must be >= 0, got [0, 0, 1, -1, 0, 0, 0, 0] [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.pad: 'paddings' values must be >= 0, got [0, 0, 1, -1, 0, 0, 0, 0] [operation #3 (%y)]
 
 // -----
 
@@ -799,7 +799,7 @@ func.func @main(%x: !tiny.buffer<1x4x4x3xi8, 0.05:2>) {
   tiny.pad %x -> %y {paddings = array<i64: 0, 0, 1, 1, 0, 0, 0, 0>, value = 2 : i64}
   func.return
 }
-// CHECK-NEXT: error: tiny.pad: output [1, 6, 6, 3] should be [1, 6, 4, 3] [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.pad: output [1, 6, 6, 3] should be [1, 6, 4, 3] [operation #3 (%y)]
 
 // -----
 
@@ -809,7 +809,7 @@ func.func @main(%x: !tiny.buffer<1x4x4x3xi8, 0.05:2>) {
   tiny.pad %x -> %y {paddings = array<i64: 0, 0, 1, 1, 1, 1, 0, 0>, value = 2 : i64}
   func.return
 }
-// CHECK-NEXT: error: tiny.pad: input and output element type and quantization must be equal [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.pad: input and output element type and quantization must be equal [operation #3 (%y)]
 
 // -----
 
@@ -819,7 +819,7 @@ func.func @main(%x: !tiny.buffer<1x10xi8, 0.1:0>) {
   tiny.softmax %x -> %y {beta = 1.0 : f32}
   func.return
 }
-// CHECK-NEXT: error: tiny.softmax: input and output: shapes [1, 10] and [10] differ [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.softmax: input and output: shapes [1, 10] and [10] differ [operation #3 (%y)]
 
 // -----
 
@@ -829,7 +829,7 @@ func.func @main(%x: !tiny.buffer<1x10xi8, 0.1:0>) {
   tiny.softmax %x -> %y {beta = 1.0 : f32}
   func.return
 }
-// CHECK-NEXT: error: tiny.softmax: int8 SOFTMAX output must have scale 1/256 and zero point -128 [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.softmax: int8 SOFTMAX output must have scale 1/256 and zero point -128 [operation #3 (%y)]
 
 // -----
 
@@ -839,7 +839,7 @@ func.func @main(%x: !tiny.buffer<1x10xi8, 0.1:0>) {
   tiny.softmax %x -> %y {beta = 1 : i64}
   func.return
 }
-// CHECK-NEXT: error: tiny.softmax: 1 : i64 should be of base attribute float [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.softmax: 1 : i64 should be of base attribute float [operation #3 (%y)]
 
 // -----
 
@@ -849,7 +849,7 @@ func.func @main(%x: !tiny.buffer<1x10xi8, 0.1:0>) {
   tiny.logistic %x -> %y
   func.return
 }
-// CHECK-NEXT: error: tiny.logistic: int8 LOGISTIC output must have zero point -128 [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.logistic: int8 LOGISTIC output must have zero point -128 [operation #3 (%y)]
 
 // -----
 
@@ -859,7 +859,7 @@ func.func @main(%x: !tiny.buffer<1x10xf32>) {
   tiny.logistic %x -> %y
   func.return
 }
-// CHECK-NEXT: error: tiny.logistic: buffer [1, 10] of f32 needs quantization [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.logistic: buffer [1, 10] of f32 needs quantization [operation #3 (%y)]
 
 // -----
 
@@ -869,7 +869,7 @@ func.func @main(%x: !tiny.buffer<1x10xi8, 0.1:0>) {
   tiny.hard_swish %x -> %y
   func.return
 }
-// CHECK-NEXT: error: tiny.hard_swish: input and output: shapes [1, 10] and [1, 11] differ [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.hard_swish: input and output: shapes [1, 10] and [1, 11] differ [operation #3 (%y)]
 
 // -----
 
@@ -879,7 +879,7 @@ func.func @main(%x: !tiny.buffer<1x10xi8, 0.1:0>) {
   tiny.clamp %x -> %y {clamp = array<i64: 0, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.clamp: input and output: shapes [1, 10] and [1, 5, 2] differ [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.clamp: input and output: shapes [1, 10] and [1, 5, 2] differ [operation #3 (%y)]
 
 // -----
 
@@ -889,7 +889,7 @@ func.func @main(%x: !tiny.buffer<1x10xi8, 0.1:0>) {
   tiny.clamp %x -> %y
   func.return
 }
-// CHECK-NEXT: error: tiny.clamp: property 'clamp' expected in operation 'tiny.clamp' [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.clamp: property 'clamp' expected in operation 'tiny.clamp' [operation #3 (%y)]
 
 // -----
 
@@ -899,7 +899,7 @@ func.func @main(%x: !tiny.buffer<1x10xi8, 0.1:0>) {
   tiny.clamp %x -> %y {clamp = array<i64: 0, 6, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.clamp: 'clamp' needs 2 values, got 3 [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.clamp: 'clamp' needs 2 values, got 3 [operation #3 (%y)]
 
 // -----
 
@@ -909,7 +909,7 @@ func.func @main(%x: !tiny.buffer<1x10xi8, 0.1:0>) {
   tiny.clamp %x -> %y {clamp = array<i64: 60, 0>}
   func.return
 }
-// CHECK-NEXT: error: tiny.clamp: clamp [60, 0] is not a range of i8 [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.clamp: clamp [60, 0] is not a range of i8 [operation #3 (%y)]
 
 // -----
 
@@ -919,7 +919,7 @@ func.func @main(%x: !tiny.buffer<1x10xi8, 0.1:0>) {
   tiny.clamp %x -> %y {clamp = array<i64: 0, 128>}
   func.return
 }
-// CHECK-NEXT: error: tiny.clamp: clamp [0, 128] is not a range of i8 [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.clamp: clamp [0, 128] is not a range of i8 [operation #3 (%y)]
 
 // -----
 
@@ -929,7 +929,7 @@ func.func @main(%x: !tiny.buffer<1x10xi8>) {
   tiny.clamp %x -> %y {clamp = array<i64: 0, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.clamp: buffer [1, 10] of i8 needs quantization [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.clamp: buffer [1, 10] of i8 needs quantization [operation #3 (%y)]
 
 // -----
 
@@ -939,7 +939,7 @@ func.func @main(%x: !tiny.buffer<1x10xi16, 0.001:0>) {
   tiny.clamp %x -> %y {clamp = array<i64: 0, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.clamp: input must be per-tensor quantized i8, got per-tensor i16 [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.clamp: input must be per-tensor quantized i8, got per-tensor i16 [operation #3 (%y)]
 
 // -----
 
@@ -949,7 +949,7 @@ func.func @main(%x: !tiny.buffer<1x2xi8, 0.1:0>) {
   tiny.clamp %x -> %y {clamp = array<i64: 0, 127>}
   func.return
 }
-// CHECK-NEXT: error: tiny.clamp: output must be per-tensor quantized i8, got per-channel i8 [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.clamp: output must be per-tensor quantized i8, got per-channel i8 [operation #3 (%y)]
 
 // -----
 
@@ -959,7 +959,7 @@ func.func @main(%a: !tiny.buffer<1x4x4x3xi8, 0.05:2>) {
   tiny.concat %a, %a -> %y {axis = 4 : i64}
   func.return
 }
-// CHECK-NEXT: error: tiny.concat: axis 4 out of range for rank 4 [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.concat: axis 4 out of range for rank 4 [operation #3 (%y)]
 
 // -----
 
@@ -969,7 +969,7 @@ func.func @main(%a: !tiny.buffer<1x4x4x3xi8, 0.05:2>) {
   tiny.concat %a, %a -> %y {axis = -1 : i64}
   func.return
 }
-// CHECK-NEXT: error: tiny.concat: axis -1 out of range for rank 4 [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.concat: axis -1 out of range for rank 4 [operation #3 (%y)]
 
 // -----
 
@@ -979,7 +979,7 @@ func.func @main(%a: !tiny.buffer<1x4x4x3xi8, 0.05:2>, %b: !tiny.buffer<1x4x5x3xi
   tiny.concat %a, %b -> %y {axis = 3 : i64}
   func.return
 }
-// CHECK-NEXT: error: tiny.concat: input 1 [1, 4, 5, 3] does not fit output [1, 4, 4, 6] on axis 3 [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.concat: input 1 [1, 4, 5, 3] does not fit output [1, 4, 4, 6] on axis 3 [operation #3 (%y)]
 
 // -----
 
@@ -989,7 +989,7 @@ func.func @main(%a: !tiny.buffer<1x4x4x3xi8, 0.05:2>, %b: !tiny.buffer<4x4x3xi8,
   tiny.concat %a, %b -> %y {axis = 3 : i64}
   func.return
 }
-// CHECK-NEXT: error: tiny.concat: input 1 [4, 4, 3] does not fit output [1, 4, 4, 6] on axis 3 [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.concat: input 1 [4, 4, 3] does not fit output [1, 4, 4, 6] on axis 3 [operation #3 (%y)]
 
 // -----
 
@@ -999,7 +999,7 @@ func.func @main(%a: !tiny.buffer<1x4x4x3xi8, 0.05:2>, %b: !tiny.buffer<1x4x4x3xi
   tiny.concat %a, %b -> %y {axis = 3 : i64}
   func.return
 }
-// CHECK-NEXT: error: tiny.concat: input 1 has another element type or quantization than the output [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.concat: input 1 has another element type or quantization than the output [operation #3 (%y)]
 
 // -----
 
@@ -1009,7 +1009,7 @@ func.func @main(%a: !tiny.buffer<1x4x4x3xi8, 0.05:2>, %b: !tiny.buffer<1x4x4x3xi
   tiny.concat %a, %b -> %y {axis = 3 : i64}
   func.return
 }
-// CHECK-NEXT: error: tiny.concat: input 1 has another element type or quantization than the output [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.concat: input 1 has another element type or quantization than the output [operation #3 (%y)]
 
 // -----
 
@@ -1019,7 +1019,7 @@ func.func @main(%a: !tiny.buffer<1x4x4x3xi8, 0.05:2>, %b: !tiny.buffer<1x4x4x2xi
   tiny.concat %a, %b -> %y {axis = 3 : i64}
   func.return
 }
-// CHECK-NEXT: error: tiny.concat: inputs add up to 5 on axis 3, output has 6 [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.concat: inputs add up to 5 on axis 3, output has 6 [operation #3 (%y)]
 
 // -----
 
@@ -1029,7 +1029,7 @@ func.func @main(%x: !tiny.buffer<1x2x3x4xi8, 0.1:0>) {
   tiny.transpose %x -> %y {perm = array<i64: 0, 3, 1, 1>}
   func.return
 }
-// CHECK-NEXT: error: tiny.transpose: perm [0, 3, 1, 1] is not a permutation of 4 dimensions [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.transpose: perm [0, 3, 1, 1] is not a permutation of 4 dimensions [operation #3 (%y)]
 
 // -----
 
@@ -1039,7 +1039,7 @@ func.func @main(%x: !tiny.buffer<1x2x3x4xi8, 0.1:0>) {
   tiny.transpose %x -> %y {perm = array<i64: 0, 1, 2>}
   func.return
 }
-// CHECK-NEXT: error: tiny.transpose: perm [0, 1, 2] is not a permutation of 4 dimensions [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.transpose: perm [0, 1, 2] is not a permutation of 4 dimensions [operation #3 (%y)]
 
 // -----
 
@@ -1049,7 +1049,7 @@ func.func @main(%x: !tiny.buffer<1x2x3x4xi8, 0.1:0>) {
   tiny.transpose %x -> %y {perm = array<i64: 0, 3, 1, 2>}
   func.return
 }
-// CHECK-NEXT: error: tiny.transpose: output [1, 4, 3, 2] is not [1, 2, 3, 4] permuted by [0, 3, 1, 2] [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.transpose: output [1, 4, 3, 2] is not [1, 2, 3, 4] permuted by [0, 3, 1, 2] [operation #3 (%y)]
 
 // -----
 
@@ -1059,7 +1059,7 @@ func.func @main(%x: !tiny.buffer<1x2x3x4xi8, 0.1:0>) {
   tiny.transpose %x -> %y {perm = array<i64: 0, 3, 1, 2>}
   func.return
 }
-// CHECK-NEXT: error: tiny.transpose: input and output element type and quantization must be equal [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.transpose: input and output element type and quantization must be equal [operation #3 (%y)]
 
 // -----
 
@@ -1069,7 +1069,7 @@ func.func @main(%x: !tiny.buffer<1x8xf32>) {
   tiny.quantize %x -> %y
   func.return
 }
-// CHECK-NEXT: error: tiny.quantize: input and output: shapes [1, 8] and [8] differ [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.quantize: input and output: shapes [1, 8] and [8] differ [operation #3 (%y)]
 
 // -----
 
@@ -1079,7 +1079,7 @@ func.func @main(%x: !tiny.buffer<1x8xf32>) {
   tiny.quantize %x -> %y
   func.return
 }
-// CHECK-NEXT: error: tiny.quantize: buffer [1, 8] of i8 needs quantization [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.quantize: buffer [1, 8] of i8 needs quantization [operation #3 (%y)]
 
 // -----
 
@@ -1089,7 +1089,7 @@ func.func @main(%x: !tiny.buffer<1x8xf32>) {
   tiny.quantize %x -> %y
   func.return
 }
-// CHECK-NEXT: error: tiny.quantize: output must be an integer buffer, got f32 [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.quantize: output must be an integer buffer, got f32 [operation #3 (%y)]
 
 // -----
 
@@ -1099,7 +1099,7 @@ func.func @main(%x: !tiny.buffer<1x8xi8>) {
   tiny.quantize %x -> %y
   func.return
 }
-// CHECK-NEXT: error: tiny.quantize: buffer [1, 8] of i8 needs quantization [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.quantize: buffer [1, 8] of i8 needs quantization [operation #3 (%y)]
 
 // -----
 
@@ -1109,7 +1109,7 @@ func.func @main(%x: !tiny.buffer<1x8xi8, 0.1:0>) {
   tiny.dequantize %x -> %y
   func.return
 }
-// CHECK-NEXT: error: tiny.dequantize: input and output: shapes [1, 8] and [1, 4] differ [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.dequantize: input and output: shapes [1, 8] and [1, 4] differ [operation #3 (%y)]
 
 // -----
 
@@ -1119,7 +1119,7 @@ func.func @main(%x: !tiny.buffer<1x8xi8>) {
   tiny.dequantize %x -> %y
   func.return
 }
-// CHECK-NEXT: error: tiny.dequantize: buffer [1, 8] of i8 needs quantization [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.dequantize: buffer [1, 8] of i8 needs quantization [operation #3 (%y)]
 
 // -----
 
@@ -1129,4 +1129,4 @@ func.func @main(%x: !tiny.buffer<1x8xi8, 0.1:0>) {
   tiny.dequantize %x -> %y
   func.return
 }
-// CHECK-NEXT: error: tiny.dequantize: output must be f32 without quantization, got i16 with quantization [operation #3 (%y)]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.dequantize: output must be f32 without quantization, got i16 with quantization [operation #3 (%y)]

@@ -15,7 +15,7 @@
 // A file cut off inside its tables:
 // RUN: python %{frontend}/make_model.py net %t.cut.tflite --truncate 1000
 // RUN: not tinyir-opt %t.cut.tflite 2>&1 | filecheck %s --check-prefix=CUT
-// CUT:       {{\A}}error: {{.*}}: corrupt or truncated TFLite file ({{.*}}){{$}}
+// CUT:       {{\A}}error: {{.*}}: corrupt or truncated TFLite file: cannot read {{.*}}{{$}}
 // CUT-NOT:   {{.}}
 //
 // Too short to be a model, and a text file with a .tflite name:

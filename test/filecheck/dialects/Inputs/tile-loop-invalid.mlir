@@ -6,7 +6,7 @@ func.func @main(%x: !tiny.buffer<1x2x2x4xi8, 0.5:-1>) {
   tiny.conv_2d %x, %w -> %e tile %x {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, clamp = array<i64: -128, 127>}
   func.return
 }
-// CHECK: error: tiny.conv_2d: operand 'tile' at position 3 does not verify: !tiny.buffer<1x2x2x4xi8, 0.5:-1> should be of base attribute index [operation #4 (%x)]
+// CHECK: error: {{.*}}.mlir: tiny.conv_2d: operand 'tile' at position 3 does not verify: !tiny.buffer<1x2x2x4xi8, 0.5:-1> should be of base attribute index [operation #4 (%x)]
 
 // -----
 
@@ -18,7 +18,7 @@ func.func @main(%x: !tiny.buffer<1x2x2x4xi8, 0.5:-1>) {
   }
   func.return
 }
-// CHECK-NEXT: error: tiny.tile_loop: tiny.conv_2d makes 2 tiles, the loop 3
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.tile_loop: tiny.conv_2d makes 2 tiles, the loop 3
 
 // -----
 
@@ -30,7 +30,7 @@ func.func @main(%x: !tiny.buffer<1x2x2x4xi8, 0.5:-1>) {
   }
   func.return
 }
-// CHECK-NEXT: error: tiny.clamp: takes no 'tile' or 'acc' operand
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.clamp: takes no 'tile' or 'acc' operand
 
 // -----
 
@@ -45,7 +45,7 @@ func.func @main(%x: !tiny.buffer<1x2x2x4xi8, 0.5:-1>) {
   }
   func.return
 }
-// CHECK-NEXT: error: tiny.tile_loop: tiny.conv_2d reads a tile buffer no op of the body wrote before
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.tile_loop: tiny.conv_2d reads a tile buffer no op of the body wrote before
 
 // -----
 
@@ -60,4 +60,4 @@ func.func @main(%x: !tiny.buffer<1x2x2x4xi8, 0.5:-1>) {
   }
   func.return
 }
-// CHECK-NEXT: error: tiny.conv_2d: 'acc' must be i32 of the output's shape [1, 2, 2, 4]
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.conv_2d: 'acc' must be i32 of the output's shape [1, 2, 2, 4]

@@ -14,7 +14,7 @@ func.func @main(%x: !tiny.buffer<1x6x4x4xi8, 0.5:-1>) -> !tiny.buffer<1x6x4x4xi8
   }
   func.return %y : !tiny.buffer<1x6x4x4xi8, 0.5:-1>
 }
-// CHECK: error: tiny.tile_loop (rows): tiny.softmax cannot run by rows
+// CHECK: error: {{.*}}.mlir: tiny.tile_loop (rows): tiny.softmax cannot run by rows
 
 // -----
 
@@ -30,7 +30,7 @@ func.func @main(%x: !tiny.buffer<1x6x4x4xi8, 0.5:-1>) -> !tiny.buffer<1x6x4x4xi8
   }
   func.return %y : !tiny.buffer<1x6x4x4xi8, 0.5:-1>
 }
-// CHECK-NEXT: error: tiny.tile_loop: tiny.conv_2d takes no 'tile' or 'acc' in a row loop
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.tile_loop: tiny.conv_2d takes no 'tile' or 'acc' in a row loop
 
 // -----
 
@@ -46,7 +46,7 @@ func.func @main(%x: !tiny.buffer<1x6x4x4xi8, 0.5:-1>) -> !tiny.buffer<1x6x4x4xi8
   }
   func.return %y : !tiny.buffer<1x6x4x4xi8, 0.5:-1>
 }
-// CHECK-NEXT: error: tiny.tile_loop (rows): line buffer %e holds 3 rows, the loop needs 4
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.tile_loop (rows): line buffer %e holds 3 rows, the loop needs 4
 
 // -----
 
@@ -62,7 +62,7 @@ func.func @main(%x: !tiny.buffer<1x6x4x4xi8, 0.5:-1>) -> !tiny.buffer<1x6x4x4xi8
   }
   func.return %y : !tiny.buffer<1x6x4x4xi8, 0.5:-1>
 }
-// CHECK-NEXT: error: tiny.tile_loop (rows): tiny.depthwise_conv_2d reads line buffer %e before any op wrote it
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.tile_loop (rows): tiny.depthwise_conv_2d reads line buffer %e before any op wrote it
 
 // -----
 
@@ -79,7 +79,7 @@ func.func @main(%x: !tiny.buffer<1x6x4x4xi8, 0.5:-1>) -> !tiny.buffer<1x6x4x4xi8
   }
   func.return %y : !tiny.buffer<1x6x4x4xi8, 0.5:-1>
 }
-// CHECK-NEXT: error: tiny.tile_loop (rows): writes no buffer outside the loop
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.tile_loop (rows): writes no buffer outside the loop
 
 // -----
 
@@ -97,7 +97,7 @@ func.func @main(%x: !tiny.buffer<1x6x4x4xi8, 0.5:-1>) -> !tiny.buffer<1x6x4x4xi8
   }
   func.return %y : !tiny.buffer<1x6x4x4xi8, 0.5:-1>
 }
-// CHECK-NEXT: error: tiny.tile_loop (rows): tiny.depthwise_conv_2d reads %y, which the loop writes whole: use a line buffer
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.tile_loop (rows): tiny.depthwise_conv_2d reads %y, which the loop writes whole: use a line buffer
 
 // -----
 
@@ -114,7 +114,7 @@ func.func @main(%x: !tiny.buffer<1x6x4x4xi8, 0.5:-1>) -> !tiny.buffer<1x6x4x4xi8
   }
   func.return %y : !tiny.buffer<1x6x4x4xi8, 0.5:-1>
 }
-// CHECK-NEXT: error: tiny.tile_loop (rows): tiny.reshape in a row loop: take views outside it
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.tile_loop (rows): tiny.reshape in a row loop: take views outside it
 
 // -----
 
@@ -130,7 +130,7 @@ func.func @main(%x: !tiny.buffer<1x6x4x4xi8, 0.5:-1>) -> !tiny.buffer<1x6x4x4xi8
   }
   func.return %y : !tiny.buffer<1x6x4x4xi8, 0.5:-1>
 }
-// CHECK-NEXT: error: tiny.tile_loop (rows): tiny.depthwise_conv_2d makes 4 rows, its output %y has 6
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.tile_loop (rows): tiny.depthwise_conv_2d makes 4 rows, its output %y has 6
 
 // -----
 
@@ -145,5 +145,5 @@ func.func @main(%x: !tiny.buffer<1x6x4x4xi8, 0.5:-1>) -> !tiny.buffer<1x6x4x4xi8
   }
   func.return %y : !tiny.buffer<1x6x4x4xi8, 0.5:-1>
 }
-// CHECK-NEXT: error: tiny.tile_loop (rows): tiny.add reads %g whole, but it varies along rows
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.tile_loop (rows): tiny.add reads %g whole, but it varies along rows
 // CHECK-NOT: Traceback

@@ -1,0 +1,140 @@
+"""Bad input never gives a traceback, a hang or a silently wrong answer.
+
+Each case here is a class of failure bench/fuzz.py found (mutated .tflite,
+.onnx and .mlir files), made again from a small generated model by changing
+one field of its flatbuffer in place: the tools must answer with one line
+`error: <file>: ...` naming the operator or tensor and the field, exit status 1.
+An exception that still escapes is tinyir's own bug: one line `error:
+internal error in <stage>: ...`, exit status 2 (the traceback with
+--traceback).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+import tflite
+
+import tinyir
+from tinyir.passes.fuse import FusePass
+from tinyir.testing.quantnet import QuantNet
+from tinyir.tools import opt
+
+# Table fields by vtable slot (tflite's schema.fbs, 4 + 2 x field number).
+OPERATOR_OPCODE_INDEX, OPERATOR_INPUTS, OPERATOR_OPTIONS = 4, 6, 12
+CONV_STRIDE_H, CONV_DILATION_H = 8, 14
+TENSOR_SHAPE, TENSOR_QUANTIZATION = 4, 12
+QUANT_ZERO_POINT = 10
+
+
+def conv_model() -> bytes:
+    """A conv, then a depthwise conv: the flatbuffer stores the fields changed
+    below (a default value, such as operator #0's opcode index, is left out)."""
+    net = QuantNet(seed=0)
+    x = net.input("input", (1, 8, 8, 3))
+    net.output(net.depthwise_conv2d(net.conv2d(x, 4, 3, dilation=2), 3))
+    return net.build("conv").data
+
+
+def patched(data: bytes, where, value: int, width: int = 4) -> bytes:
+    """`data` with the `width` bytes at where(model) set to `value` (little-endian)."""
+    position = where(tflite.Model.GetRootAsModel(data, 0))
+    out = bytearray(data)
+    out[position : position + width] = (value & ((1 << 8 * width) - 1)).to_bytes(width, "little")
+    return bytes(out)
+
+
+def field(table, slot: int) -> int:
+    return table._tab.Pos + table._tab.Offset(slot)
+
+
+def element(table, slot: int, index: int, width: int) -> int:
+    return table._tab.Vector(table._tab.Offset(slot)) + index * width
+
+
+def conv_op(model):
+    return model.Subgraphs(0).Operators(0)
+
+
+def depthwise_op(model):
+    return model.Subgraphs(0).Operators(1)
+
+
+def conv_options(model):
+    table = conv_op(model).BuiltinOptions()
+    options = tflite.Conv2DOptions()
+    options.Init(table.Bytes, table.Pos)
+    return options
+
+
+def input_tensor(model):
+    return model.Subgraphs(0).Tensors(model.Subgraphs(0).Inputs(0))
+
+
+CORRUPTIONS = {
+    "stride 0": (lambda m: field(conv_options(m), CONV_STRIDE_H), 0, r"CONV_2D \(operator #0\): stride_h must be at least 1, got 0"),
+    "dilation 2^31-1": (lambda m: field(conv_options(m), CONV_DILATION_H), 2**31 - 1, r"tiny.conv_2d: padding .* more than 2 GiB"),
+    "opcode index past the table": (lambda m: field(depthwise_op(m), OPERATOR_OPCODE_INDEX), 7, r"operator #1 has opcode index 7, the model has 2 operator codes"),
+    "input tensor past the list": (lambda m: element(conv_op(m), OPERATOR_INPUTS, 1, 4), 999, r"CONV_2D \(operator #0\) input 1 is tensor #999, the model has \d+ tensors"),
+    "options offset out of the file": (lambda m: field(conv_op(m), OPERATOR_OPTIONS), 2**31 - 1, r"corrupt or truncated TFLite file: cannot read CONV_2D \(operator #0\) Conv2DOptions\.\w+\(\)"),
+    "zero point 255 on int8": (lambda m: element(input_tensor(m).Quantization(), QUANT_ZERO_POINT, 0, 8), 255, r"zero point \[255\] out of range for i8"),
+    "shape of 2^40 elements": (lambda m: element(input_tensor(m), TENSOR_SHAPE, 1, 4), 2**30, r"tensor 'input' \(#\d+\) of shape \[1, 1073741824, 8, 3\] is larger than 2 GiB"),
+}  # fmt: skip
+
+
+def run_tool(tool: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", f"tinyir.tools.{tool}", *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("case", list(CORRUPTIONS))
+def test_a_corrupt_tflite_field_is_one_line_naming_it(case, tmp_path):
+    where, value, message = CORRUPTIONS[case]
+    path = tmp_path / "bad.tflite"
+    path.write_bytes(patched(conv_model(), where, value, 8 if "zero point" in case else 4))
+    result = run_tool("run", str(path), "--fuse", "--partial-exec", "--arena-alloc")
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"error: {path}: ")
+    assert re.search(message, result.stderr), result.stderr
+
+
+def test_the_unpatched_model_runs():
+    """The corruptions above are the only thing wrong with their files."""
+    module = tinyir.run_pipeline(tinyir.import_model(conv_model(), format="tflite"), "fuse,partial-exec,arena-alloc")
+    assert tinyir.execute(module, tinyir.random_inputs(module))
+
+
+@pytest.mark.parametrize("tail", ['"', '"0x0102', '"abc\\q', '"abc\n"'])
+def test_a_bad_string_literal_is_refused_at_once(tail, tmp_path):
+    """xDSL's lexer backtracks exponentially on a string literal that does
+    not close (a 41-byte file never finished): tinyir checks them first."""
+    path = tmp_path / "bad.mlir"
+    path.write_text(f"%w = tiny.const dense<{tail}{'F7' * 40}> : !tiny.buffer<16x1xi8>\n")
+    start = time.monotonic()
+    result = run_tool("opt", str(path))
+    assert time.monotonic() - start < 20
+    assert result.returncode == 1 and result.stderr.startswith(f"error: {path}:1:")
+    assert "string literal not closed on its line, or with an invalid escape" in result.stderr
+
+
+def test_an_internal_error_is_one_line_with_its_stage(tmp_path, monkeypatch, capsys):
+    """An exception tinyir did not mean (a bug) is not a traceback either:
+    `error: internal error in pass fuse: ...`, exit status 2."""
+    path = tmp_path / "m.tflite"
+    path.write_bytes(conv_model())
+
+    def broken(self, ctx, module):
+        raise RuntimeError("a bug\nover two lines")
+
+    monkeypatch.setattr(FusePass, "apply", broken)
+    monkeypatch.setattr(sys, "argv", ["tinyir-opt", str(path), "--fuse"])
+    assert opt.main() == 2
+    err = capsys.readouterr().err
+    assert err == "error: internal error in pass fuse: RuntimeError: a bug over two lines (rerun with --traceback to see where)\n"
+    monkeypatch.setattr(sys, "argv", ["tinyir-opt", str(path), "--fuse", "--traceback"])
+    with pytest.raises(RuntimeError, match="a bug"):
+        opt.main()
