@@ -25,8 +25,8 @@ from tinyir.testing.quantnet import QuantNet
 from tinyir.tools import opt
 
 # Table fields by vtable slot (tflite's schema.fbs, 4 + 2 x field number).
-OPERATOR_OPCODE_INDEX, OPERATOR_INPUTS, OPERATOR_OPTIONS = 4, 6, 12
-CONV_STRIDE_H, CONV_DILATION_H = 8, 14
+OPERATOR_OPCODE_INDEX, OPERATOR_INPUTS, OPERATOR_OPTIONS_TYPE, OPERATOR_OPTIONS = 4, 6, 10, 12
+CONV_STRIDE_H, CONV_DILATION_H, DEPTHWISE_MULTIPLIER = 8, 14, 10
 TENSOR_SHAPE, TENSOR_QUANTIZATION = 4, 12
 QUANT_ZERO_POINT = 10
 
@@ -71,6 +71,13 @@ def conv_options(model):
     return options
 
 
+def depthwise_options(model):
+    table = depthwise_op(model).BuiltinOptions()
+    options = tflite.DepthwiseConv2DOptions()
+    options.Init(table.Bytes, table.Pos)
+    return options
+
+
 def input_tensor(model):
     return model.Subgraphs(0).Tensors(model.Subgraphs(0).Inputs(0))
 
@@ -82,6 +89,8 @@ CORRUPTIONS = {
     "input tensor past the list": (lambda m: element(conv_op(m), OPERATOR_INPUTS, 1, 4), 999, r"CONV_2D \(operator #0\) input 1 is tensor #999, the model has \d+ tensors"),
     "options offset out of the file": (lambda m: field(conv_op(m), OPERATOR_OPTIONS), 2**31 - 1, r"corrupt or truncated TFLite file: cannot read CONV_2D \(operator #0\) Conv2DOptions\.\w+\(\)"),
     "zero point 255 on int8": (lambda m: element(input_tensor(m).Quantization(), QUANT_ZERO_POINT, 0, 8), 255, r"zero point \[255\] out of range for i8"),
+    "options of another type": (lambda m: field(conv_op(m), OPERATOR_OPTIONS_TYPE), 0, r"CONV_2D \(operator #0\): its builtin options are NONE, not Conv2DOptions"),
+    "depth multiplier against the shapes": (lambda m: field(depthwise_options(m), DEPTHWISE_MULTIPLIER), 2, r"DEPTHWISE_CONV_2D \(operator #1\): depth_multiplier 2 disagrees with 4 input and 4 filter channels"),
     "shape of 2^40 elements": (lambda m: element(input_tensor(m), TENSOR_SHAPE, 1, 4), 2**30, r"tensor 'input' \(#\d+\) of shape \[1, 1073741824, 8, 3\] is larger than 2 GiB"),
 }  # fmt: skip
 
@@ -94,7 +103,8 @@ def run_tool(tool: str, *args: str) -> subprocess.CompletedProcess:
 def test_a_corrupt_tflite_field_is_one_line_naming_it(case, tmp_path):
     where, value, message = CORRUPTIONS[case]
     path = tmp_path / "bad.tflite"
-    path.write_bytes(patched(conv_model(), where, value, 8 if "zero point" in case else 4))
+    width = 8 if "zero point" in case else 1 if "options of" in case else 4  # int64, a ubyte union type, int32
+    path.write_bytes(patched(conv_model(), where, value, width))
     result = run_tool("run", str(path), "--fuse", "--partial-exec", "--arena-alloc")
     assert result.returncode == 1, result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
@@ -138,3 +148,91 @@ def test_an_internal_error_is_one_line_with_its_stage(tmp_path, monkeypatch, cap
     monkeypatch.setattr(sys, "argv", ["tinyir-opt", str(path), "--fuse", "--traceback"])
     with pytest.raises(RuntimeError, match="a bug"):
         opt.main()
+
+
+def onnx_cnn_with(change) -> bytes:
+    """tinyir.testing.onnx_models.cnn() with `change(model)` applied to its protobuf."""
+    import onnx
+
+    from tinyir.testing.onnx_models import cnn
+
+    model = onnx.load_model_from_string(cnn())
+    change(model)
+    return model.SerializeToString()
+
+
+def _first(model, op: str):
+    return next(n for n in model.graph.node if n.op_type == op)
+
+
+def _attribute(model, op: str, name: str):
+    return next(a for a in _first(model, op).attribute if a.name == name)
+
+
+def _strides_as_float(model):
+    a = _attribute(model, "MaxPool", "strides")
+    a.ClearField("ints")
+    a.f, a.type = 1.5, 1  # FLOAT
+
+
+def _auto_pad_not_utf8(model):
+    _attribute(model, "Conv", "auto_pad").s = b"\xff\xfe"
+
+
+def _drop_add_input(model):
+    del _first(model, "Add").input[1]
+
+
+def _elem_type_99(model):
+    model.graph.input[0].type.tensor_type.elem_type = 99
+
+
+def _conv_reads_nothing(model):
+    _first(model, "Conv").input[0] = "nothing"
+
+
+def _stride_0(model):
+    _attribute(model, "MaxPool", "strides").ints[1] = 0
+
+
+def _add_input_empty(model):
+    _first(model, "Add").input[1] = ""
+
+
+ONNX_CORRUPTIONS = {
+    "stride 0": (_stride_0, r"MaxPool node .*: 'strides' must be at least 1, got \[2, 0\]"),
+    "a required input left empty": (_add_input_empty, r"Add node .*: input 1 \(B\) is required, but left empty"),
+    "attribute of the wrong type": (_strides_as_float, r"MaxPool node .*: attribute 'strides' must be INTS, got FLOAT"),
+    "attribute not UTF-8": (_auto_pad_not_utf8, r"Conv node .*: attribute 'auto_pad' is not UTF-8 text"),
+    "a node input dropped": (_drop_add_input, r"Add node .*: has 1 inputs, the operator takes 2"),
+    "unknown element type": (_elem_type_99, r"graph input 'image' has unknown element type 99"),
+    "an input nothing defines": (_conv_reads_nothing, r"Conv node .*: input 0 'nothing' is no graph input, initializer or node output"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(ONNX_CORRUPTIONS))
+def test_a_malformed_onnx_node_is_one_line_naming_it(case, tmp_path):
+    change, message = ONNX_CORRUPTIONS[case]
+    path = tmp_path / "bad.onnx"
+    path.write_bytes(onnx_cnn_with(change))
+    result = run_tool("run", str(path), "--fuse")
+    assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"error: {path}: ") and re.search(message, result.stderr), result.stderr
+
+
+@pytest.mark.parametrize("clamp", ["array<i256: -128, 127>", "array<i0: -128, 127>"])
+def test_ir_the_parser_cannot_take_is_one_line(clamp, tmp_path):
+    """xDSL's parser raises NotImplementedError on `array<i256: ...>` and
+    VerifyException on values out of range of their type."""
+    path = tmp_path / "bad.mlir"
+    path.write_text(
+        "func.func @main(%x: !tiny.buffer<1x4xi8, 0.5:0>) -> !tiny.buffer<1x4xi8, 0.5:0> {\n"
+        "  %y = tiny.alloc : !tiny.buffer<1x4xi8, 0.5:0>\n"
+        f"  tiny.clamp %x -> %y {{clamp = {clamp}}}\n"
+        "  func.return %y : !tiny.buffer<1x4xi8, 0.5:0>\n"
+        "}\n"
+    )
+    result = run_tool("opt", str(path))
+    assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"error: {path}")
+    assert "out of range" in result.stderr or "the IR does not parse" in result.stderr

@@ -28,7 +28,7 @@ from xdsl.dialects.builtin import Builtin, ModuleOp
 from xdsl.dialects.func import Func
 from xdsl.passes import ModulePass, PassPipeline
 from xdsl.printer import Printer
-from xdsl.utils.exceptions import ParseError
+from xdsl.utils.exceptions import ParseError, VerifyException
 
 from tinyir.dialects.tiny import Tiny
 from tinyir.errors import TinyIRError, stage
@@ -151,6 +151,10 @@ def parse_ir(text: str, *, name: str = "<input>") -> ModuleOp:
     except ParseError as e:
         location = e.span.get_location()
         raise TinyIRError(f"{name}:{location.line}:{location.col}: {e.msg}") from None
+    except (NotImplementedError, ValueError, OverflowError, TypeError, VerifyException) as e:
+        # xDSL's parser fails on some malformed text outside its ParseError
+        # (array<i256: ...>, an attribute that does not fit its type)
+        raise TinyIRError(f"{name}: the IR does not parse: {' '.join(str(e).split())} ({type(e).__name__})") from None
     try:
         verify_module(module)
     except TinyIRError as e:  # say which file

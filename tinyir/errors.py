@@ -36,6 +36,12 @@ def stage(name: str) -> Iterator[None]:
         raise
 
 
+def one_line(message: str) -> str:
+    """A message as the one line the tools print: a name read from a corrupt
+    file may hold line breaks or control characters."""
+    return " ".join("".join(c if c.isprintable() else " " for c in message).split())
+
+
 def stage_of(error: BaseException) -> str | None:
     """The stage an unexpected exception escaped from, if one was marked."""
     return getattr(error, "_tinyir_stage", None)

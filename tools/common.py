@@ -10,7 +10,7 @@ import textwrap
 from collections.abc import Callable
 
 from tinyir.api import available_passes
-from tinyir.errors import TinyIRError, stage_of
+from tinyir.errors import TinyIRError, one_line, stage_of
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -162,7 +162,7 @@ def run_tool(main: Callable[[], int]) -> Callable[[], int]:
         try:
             return main()
         except TinyIRError as e:
-            print(f"error: {e}", file=sys.stderr)
+            print(f"error: {one_line(str(e))}", file=sys.stderr)
             return 1
         except BrokenPipeError:  # `tinyir-opt m.tflite | head`
             return 0
@@ -171,7 +171,7 @@ def run_tool(main: Callable[[], int]) -> Callable[[], int]:
         except Exception as e:
             if "--traceback" in sys.argv[1:]:
                 raise
-            message = " ".join(str(e).split())[:300]
+            message = one_line(str(e))[:300]
             print(f"error: internal error in {stage_of(e) or 'tinyir'}: {type(e).__name__}: {message} "
                   "(rerun with --traceback to see where)", file=sys.stderr)  # fmt: skip
             return 2

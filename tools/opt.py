@@ -26,7 +26,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
 from tinyir import api
-from tinyir.errors import TinyIRError
+from tinyir.errors import TinyIRError, one_line
 from tinyir.tools.common import (
     add_pass_arguments,
     add_quantize_argument,
@@ -227,7 +227,7 @@ def main() -> int:
         except TinyIRError as e:
             if not args.split_input_file:
                 raise
-            print(f"error: {e}", file=sys.stderr)
+            print(f"error: {one_line(str(e))}", file=sys.stderr)
             failed = True
     text = f"{SPLIT_MARKER}\n".join(outputs)
     if args.output != "-" and args.target != "mlir":

@@ -29,6 +29,7 @@ from tinyir.numerics.quantization import QParams, activation_range, same_padding
 _OPERATOR_NAMES = {v: k for k, v in vars(tflite.BuiltinOperator).items() if not k.startswith("_")}
 _TENSOR_TYPES = {v: k for k, v in vars(tflite.TensorType).items() if not k.startswith("_")}
 _ACTIVATIONS = {v: k for k, v in vars(tflite.ActivationFunctionType).items() if not k.startswith("_")}
+_OPTION_TYPES = {v: k for k, v in vars(tflite.BuiltinOptions).items() if not k.startswith("_")}
 
 _ELEMENT_TYPES: dict[str, Attribute] = {
     "INT8": IntegerType(8),
@@ -227,11 +228,10 @@ class _Importer:
             return self.values[t.index]
         if t.data is None:
             raise TinyIRError(f"{what} '{t.name}' (tensor #{t.index}) is read before any operator writes it")
-        const = self.builder.insert(tiny.ConstOp(t.data, self._type(t)))
-        if len(t.data) != const.result.type.nbytes:
-            raise TinyIRError(
-                f"tensor '{t.name}' (#{t.index}) has {len(t.data)} bytes of data, its shape needs {const.result.type.nbytes}"
-            )
+        buffer = self._type(t)
+        if len(t.data) != buffer.nbytes:
+            raise TinyIRError(f"tensor '{t.name}' (#{t.index}) has {len(t.data)} bytes of data, its shape needs {buffer.nbytes}")
+        const = self.builder.insert(tiny.ConstOp(t.data, buffer))
         const.result.name_hint = value_name(t.name)
         self.values[t.index] = const.result
         return const.result
@@ -263,6 +263,10 @@ class _OpContext:
         options = cls()
         if table is None:
             raise self.error(f"missing {cls.__name__}")
+        kind = self.op.BuiltinOptionsType()
+        if kind != getattr(tflite.BuiltinOptions, cls.__name__):  # TFLM would run on default options
+            found = _OPTION_TYPES.get(kind, f"type {kind}")
+            raise self.error(f"its builtin options are {found}, not {cls.__name__}")
         what = f"{self.name} (operator #{self.index}) {cls.__name__}"
         _read(what, options.Init, table.Bytes, table.Pos)
         return _Checked(options, what)
@@ -346,7 +350,14 @@ def _lower_conv_2d(ctx: _OpContext) -> None:
 
 
 def _lower_depthwise_conv_2d(ctx: _OpContext) -> None:
-    _conv(ctx, tiny.DepthwiseConv2DOp, ctx.options(tflite.DepthwiseConv2DOptions))
+    options = ctx.options(tflite.DepthwiseConv2DOptions)
+    x, w = ctx.input(0), ctx.input(1)
+    if len(x.shape) == 4 and len(w.shape) == 4 and options.DepthMultiplier() * x.shape[3] != w.shape[3]:
+        # TFLite Micro's kernel loops over depth_multiplier: another value computes another thing
+        raise ctx.error(
+            f"depth_multiplier {options.DepthMultiplier()} disagrees with {x.shape[3]} input and {w.shape[3]} filter channels"
+        )
+    _conv(ctx, tiny.DepthwiseConv2DOp, options)
 
 
 def _lower_fully_connected(ctx: _OpContext) -> None:
@@ -364,7 +375,8 @@ def _lower_fully_connected(ctx: _OpContext) -> None:
 
 def _binary(op_class: type[tiny.ComputeOp], options_class: type) -> Callable[[_OpContext], None]:
     def lower(ctx: _OpContext) -> None:
-        activation = ctx.options(options_class).FusedActivationFunction() if ctx.op.BuiltinOptions() else 0
+        has_options = ctx.op.BuiltinOptionsType() != tflite.BuiltinOptions.NONE
+        activation = ctx.options(options_class).FusedActivationFunction() if has_options else 0
         ctx.emit(op_class, [ctx.input_value(0), ctx.input_value(1)], clamp=ctx.clamp(activation))
 
     return lower

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from xdsl.dialects.builtin import ModuleOp
 
 from tinyir.frontends.onnx.graph import read_graph
@@ -36,10 +37,13 @@ def import_onnx(data: bytes, *, base_dir: str | Path | None = None,
     given, is filled with every lowered ONNX tensor's IR value and layout
     (for comparing with onnxruntime tensor by tensor).
     """
-    graph = read_graph(bytes(data), base_dir)
-    rewrite(graph)
-    lowering = Lowering(graph, analyze(graph), LOWERINGS)
-    module = lowering.run()
+    # Float weights may hold inf or NaN: folding and scaling them follows IEEE
+    # as onnxruntime does, without numpy's warnings on stderr.
+    with np.errstate(all="ignore"):
+        graph = read_graph(bytes(data), base_dir)
+        rewrite(graph)
+        lowering = Lowering(graph, analyze(graph), LOWERINGS)
+        module = lowering.run()
     if tensor_map is not None:
         tensor_map.update({k: v for k, v in lowering.entries.items() if "\0" not in k})
     return module

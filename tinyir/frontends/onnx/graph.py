@@ -167,12 +167,18 @@ def opset_of(model: onnx.ModelProto) -> int:
     return version
 
 
+_ELEMENT_TYPES = set(onnx.TensorProto.DataType.values())
+"""The element types ONNX defines (a corrupt file may hold any number)."""
+
+
 def read_graph(data: bytes, base_dir: str | Path | None = None) -> Graph:
     model = load_model(data, base_dir)
     opset = opset_of(model)
     g = model.graph
     consts: dict[str, np.ndarray] = {}
     for t in g.initializer:
+        if t.data_type not in _ELEMENT_TYPES:
+            raise TinyIRError(f"initializer '{t.name}' has unknown element type {t.data_type}")
         try:
             consts[t.name] = numpy_helper.to_array(t)
         except (ValueError, TypeError) as e:
@@ -182,16 +188,23 @@ def read_graph(data: bytes, base_dir: str | Path | None = None) -> Graph:
     for i, n in enumerate(g.node):
         if any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS) for a in n.attribute):
             raise TinyIRError(f"unsupported ONNX operator {n.op_type} (node '{n.name or i}'): control flow")
-        attrs = {a.name: helper.get_attribute_value(a) for a in n.attribute}
-        for key, value in attrs.items():
+        node = Node(n.op_type, list(n.input), list(n.output), {}, n.name, n.domain, i)
+        _check_against_schema(node, n, opset)
+        for a in n.attribute:
+            value = helper.get_attribute_value(a)
             if isinstance(value, bytes):
-                attrs[key] = value.decode()
+                try:
+                    value = value.decode()
+                except UnicodeDecodeError:
+                    raise node.error(f"attribute '{a.name}' is not UTF-8 text") from None
             elif isinstance(value, onnx.TensorProto):
-                attrs[key] = numpy_helper.to_array(value)
-        nodes.append(Node(n.op_type, list(n.input), list(n.output), attrs, n.name, n.domain, i))
+                value = numpy_helper.to_array(value)
+            node.attrs[a.name] = value
+        nodes.append(node)
     outputs = [v.name for v in g.output]
     if not outputs:
         raise TinyIRError("the ONNX graph has no outputs")
+    _check_inputs_defined(nodes, {name for name, _, _ in inputs} | set(consts))
     graph = Graph(_sorted(nodes, [name for name, _, _ in inputs], consts), consts, inputs, outputs, opset)
     _fold_constants(graph)
     for name in outputs:
@@ -200,10 +213,41 @@ def read_graph(data: bytes, base_dir: str | Path | None = None) -> Graph:
     return graph
 
 
+def _check_against_schema(node: Node, proto: onnx.NodeProto, opset: int) -> None:
+    """What ONNX's schema of the operator fixes and the lowerings rely on:
+    the number of inputs, and the type of each attribute."""
+    try:
+        schema = onnx.defs.get_schema(proto.op_type, opset, proto.domain)
+    except (onnx.defs.SchemaError, TypeError):  # TypeError: a name ONNX cannot even look up
+        return  # an operator ONNX does not define: the lowering says whether tinyir knows it
+    given = len(proto.input)
+    if not schema.min_input <= given <= schema.max_input:
+        expected = schema.min_input if schema.min_input == schema.max_input else f"{schema.min_input} to {schema.max_input}"
+        raise node.error(f"has {given} inputs, the operator takes {expected}")
+    for i, (name, formal) in enumerate(zip(proto.input, schema.inputs)):
+        if not name and formal.option == onnx.defs.OpSchema.FormalParameterOption.Single:
+            raise node.error(f"input {i} ({formal.name}) is required, but left empty")
+    for a in proto.attribute:
+        spec = schema.attributes.get(a.name)
+        if spec is not None and a.type != spec.type:
+            raise node.error(f"attribute '{a.name}' must be {spec.type.name}, got {onnx.AttributeProto.AttributeType.Name(a.type)}")
+
+
+def _check_inputs_defined(nodes: list[Node], defined: set[str]) -> None:
+    """Every input a node names is a graph input, an initializer or some node's output."""
+    defined = defined | {name for node in nodes for name in node.outputs}
+    for node in nodes:
+        for i, name in enumerate(node.inputs):
+            if name and name not in defined:
+                raise node.error(f"input {i} '{name}' is no graph input, initializer or node output")
+
+
 def _graph_input(v: onnx.ValueInfoProto) -> tuple[str, tuple[int, ...], np.dtype]:
     t = v.type.tensor_type
     if not v.type.HasField("tensor_type"):
         raise TinyIRError(f"graph input '{v.name}' is not a tensor")
+    if t.elem_type not in _ELEMENT_TYPES:
+        raise TinyIRError(f"graph input '{v.name}' has unknown element type {t.elem_type}")
     dtype = np.dtype(helper.tensor_dtype_to_np_dtype(t.elem_type)) if t.elem_type else None
     if dtype is None or dtype not in (np.float32, np.int8, np.uint8):
         raise TinyIRError(f"graph input '{v.name}' has element type {dtype}: only float32, int8 and uint8 are supported")

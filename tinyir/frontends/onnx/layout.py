@@ -100,7 +100,7 @@ class Lowering:
 
     def __init__(self, graph: Graph, quant: Quantization, lowerings: dict[str, Callable[[Lowering, Node], None]]):
         self.g, self.q, self.lowerings = graph, quant, lowerings
-        self.entries: dict[str, Entry] = {}
+        self.entries: dict[str, Entry] = _Entries()
         self._relayouts: dict[tuple, SSAValue] = {}
         self._consts: dict[tuple, SSAValue] = {}
         self.skip: set[int] = set()  # nodes already lowered with an earlier one
@@ -144,6 +144,8 @@ class Lowering:
                 lower(self, node)
             except VerifyException as e:
                 raise node.error(str(e)) from None
+            except _NotComputed as e:
+                raise node.error(f"reads '{e.name}' as a computed tensor, but it is a constant or no earlier node computes it") from None
         results = [self.output_value(name) for name in self.g.outputs]
         self.builder.insert(func.ReturnOp(*results))
         _erase_unused(block)
@@ -378,3 +380,17 @@ def _erase_unused(block: Block) -> None:
         if isinstance(op, (tiny.ReshapeOp, tiny.ConstOp)) and not op.result.uses:
             op.detach()
             op.erase()
+
+
+class _NotComputed(Exception):
+    def __init__(self, name: str):
+        self.name = name
+
+
+class _Entries(dict):
+    """The lowered tensors by ONNX name; asking for one not lowered (a
+    constant where a node needs a computed tensor, in a malformed model)
+    is an error the lowering loop names the node in."""
+
+    def __missing__(self, name: str):
+        raise _NotComputed(name)

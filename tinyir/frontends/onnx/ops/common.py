@@ -36,6 +36,9 @@ def int_list(node: Node, name: str, default, length: int | None = None) -> list[
 def window_of(node: Node, hw: tuple[int, int], kernel: tuple[int, int], dilation=(1, 1)):
     """(stride, pad as (top, bottom, left, right), output (h, w)) of a 2-D window op."""
     stride = int_list(node, "strides", [1, 1], 2)
+    for name, values in (("strides", stride), ("dilations", dilation), ("kernel_shape", kernel)):
+        if min(values) < 1:  # the window arithmetic divides by them
+            raise node.error(f"'{name}' must be at least 1, got {list(values)}")
     auto_pad = node.attr("auto_pad", "NOTSET")
     if auto_pad in ("SAME_UPPER", "SAME_LOWER"):
         pads = []

@@ -26,7 +26,10 @@ def _broadcast_layout(L: Lowering, node: Node, names: list[str]) -> tuple[tuple[
 def _binary(L: Lowering, node: Node, op_class, a: str, b: str, out_q: QParams | None) -> None:
     """An int8 op (out_q given; float constants are quantized) or an f32 one."""
     perm, rank = _broadcast_layout(L, node, [a, b])
-    shape = np.broadcast_shapes(L.onnx_shape(a), L.onnx_shape(b))
+    try:
+        shape = np.broadcast_shapes(L.onnx_shape(a), L.onnx_shape(b))
+    except ValueError:
+        raise node.error(f"inputs of shapes {list(L.onnx_shape(a))} and {list(L.onnx_shape(b))} do not broadcast") from None
     out = node.outputs[0]
     ir_shape = [shape[p] for p in perm]
     if out_q is not None:

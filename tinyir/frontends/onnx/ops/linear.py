@@ -3,6 +3,8 @@ connected layers, with their weights permuted to tiny's layouts."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from tinyir.dialects import tiny
@@ -211,8 +213,10 @@ def lower_gemm(L: Lowering, node: Node) -> None:
         shape = L.onnx_shape(a)
         if shape[1] != 1:
             raise node.error("transA = 1 is supported only for a single row")
-    _matmul_like(L, node, a, node.inputs[1], node.input(2), trans_b=bool(node.attr("transB", 0)),
-                 alpha=float(node.attr("alpha", 1.0)), beta=float(node.attr("beta", 1.0)))
+    alpha, beta = float(node.attr("alpha", 1.0)), float(node.attr("beta", 1.0))
+    if not (math.isfinite(alpha) and math.isfinite(beta)):
+        raise node.error(f"alpha {alpha} and beta {beta} must be finite")
+    _matmul_like(L, node, a, node.inputs[1], node.input(2), trans_b=bool(node.attr("transB", 0)), alpha=alpha, beta=beta)
 
 
 def lower_qlinear_matmul(L: Lowering, node: Node) -> None:
