@@ -236,3 +236,33 @@ def test_ir_the_parser_cannot_take_is_one_line(clamp, tmp_path):
     assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
     assert result.stderr.startswith(f"error: {path}")
     assert "out of range" in result.stderr or "the IR does not parse" in result.stderr
+
+
+@pytest.mark.parametrize("size", [-16, 2**62])
+def test_an_arena_size_out_of_range_is_refused(size, tmp_path):
+    """`tiny.arena_size = 2**62` passed --check-arena, then the executor tried to allocate 4 EiB."""
+    module = tinyir.run_pipeline(tinyir.import_model(conv_model(), format="tflite"), "arena-alloc")
+    text = re.sub(r"tiny.arena_size = \d+", f"tiny.arena_size = {size}", tinyir.print_ir(module))
+    path = tmp_path / "big.mlir"
+    path.write_text(text)
+    for tool, args in (("opt", ["--check-arena"]), ("run", [])):
+        result = run_tool(tool, str(path), *args)
+        assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
+        assert f"module attribute tiny.arena_size must be in 0..2147483647, got {size}" in result.stderr
+
+
+def test_a_read_of_a_buffer_nothing_wrote_is_refused(tmp_path):
+    """What such a buffer holds is whatever the arena held there: the result
+    changed with --arena-alloc (the fuzzer's one silent change on IR)."""
+    path = tmp_path / "unwritten.mlir"
+    path.write_text(
+        "func.func @main(%x: !tiny.buffer<1x8xi8, 0.1:0>) -> !tiny.buffer<1x8xi8, 0.1:0> {\n"
+        "  %junk = tiny.alloc : !tiny.buffer<1x8xi8, 0.1:0>\n"
+        "  %y = tiny.alloc : !tiny.buffer<1x8xi8, 0.1:0>\n"
+        "  tiny.add %x, %junk -> %y {clamp = array<i64: -128, 127>}\n"
+        "  func.return %y : !tiny.buffer<1x8xi8, 0.1:0>\n"
+        "}\n"
+    )
+    result = run_tool("run", str(path))
+    assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"error: {path}: tiny.add reads %junk before any operation writes it [operation #4 (%y)]")

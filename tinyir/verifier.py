@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.ir import Operation
+from xdsl.ir import Operation, SSAValue
 from xdsl.traits import IsTerminator, NoTerminator
 from xdsl.utils.exceptions import VerifyException
 
@@ -25,19 +25,33 @@ def describe(op: Operation, index: int) -> str:
 
 
 def verify_module(module: ModuleOp) -> None:
-    """Raise TinyIRError naming the first op that does not verify."""
+    """Raise TinyIRError naming the first op that does not verify, or that
+    reads a buffer no op wrote before it."""
+    written: set[SSAValue] = set()  # buffers (view roots) an op wrote, in schedule order
     for index, op in enumerate(module.walk()):
         parent = op.parent_op()
-        if isinstance(parent, tiny.TileLoopOp) and parent.by_rows:
-            continue  # the row loop verified its body first (its schedule reads the ops)
         try:
-            _verify_structure(op)
-            op.verify_()
+            if not (isinstance(parent, tiny.TileLoopOp) and parent.by_rows):  # a row loop verified its body first
+                _verify_structure(op)
+                op.verify_()
+            if isinstance(op, tiny.ComputeOp):
+                _check_reads_written(op, written)
         except VerifyException as e:
             message = " ".join(str(e).split())  # xDSL's constraint messages span lines
             if not message.startswith(op.name):
                 message = f"{op.name}: {message}"
             raise TinyIRError(f"{message} [{describe(op, index)}]") from None
+
+
+def _check_reads_written(op: tiny.ComputeOp, written: set[SSAValue]) -> None:
+    """An op may read a function argument, a constant, or a buffer an op
+    wrote before it: what an allocated buffer holds before any write is
+    whatever the arena held there, and --arena-alloc may change it."""
+    for value in op.ins:
+        root = tiny.view_root(value)
+        if isinstance(root.owner, tiny.AllocOp) and root not in written:
+            raise VerifyException(f"{op.name} reads %{root.name_hint or '?'} before any operation writes it")
+    written.update(tiny.view_root(v) for v in (op.out, op.acc) if v is not None)  # an accumulator: its first tile writes it
 
 
 def _verify_structure(op: Operation) -> None:

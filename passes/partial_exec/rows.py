@@ -78,6 +78,8 @@ def line_values(block: Block, ops: Sequence[tiny.ComputeOp]) -> set[SSAValue] | 
 
 def tile_counts(heights: Sequence[int]) -> list[int]:
     """Tile counts to try for outputs of these heights (at least 2 tiles)."""
+    if not heights:
+        return []
     lowest = min(heights)
     return sorted({lowest // rows for rows in BAND_ROWS if lowest // rows >= 2})
 

@@ -44,14 +44,18 @@ ALIGNMENT = "tiny.alignment"
 ARG_OFFSET = "tiny.offset"
 
 
-def _int_attr(module: ModuleOp, name: str) -> int | None:
+def _int_attr(module: ModuleOp, name: str, minimum: int = 0, maximum: int | None = None) -> int | None:
+    from tinyir.dialects.tiny import MAX_BUFFER_BYTES
+    from tinyir.errors import TinyIRError
+
     attr = module.attributes.get(name)
     if attr is None:
         return None
     if not isinstance(attr, IntegerAttr):
-        from tinyir.errors import TinyIRError
-
         raise TinyIRError(f"module attribute {name} must be an integer, got {attr}")
+    maximum = MAX_BUFFER_BYTES if maximum is None else maximum  # the arena is one buffer
+    if not minimum <= attr.value.data <= maximum:
+        raise TinyIRError(f"module attribute {name} must be in {minimum}..{maximum}, got {attr.value.data}")
     return attr.value.data
 
 
@@ -61,7 +65,7 @@ def arena_size(module: ModuleOp) -> int | None:
 
 
 def alignment(module: ModuleOp) -> int | None:
-    return _int_attr(module, ALIGNMENT)
+    return _int_attr(module, ALIGNMENT, 1, 4096)
 
 
 def lower_bound(module: ModuleOp) -> int | None:

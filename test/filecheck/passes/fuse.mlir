@@ -300,6 +300,7 @@ func.func @clamp_not_after_mean(%x: !tiny.buffer<1x4x4x2xi8, 0.1:0>) -> !tiny.bu
 // would see the producer's result where it now sees the buffer's old contents).
 func.func @clamp_not_target_read_between(%x: !tiny.buffer<1x8xi8, 0.1:0>) -> (!tiny.buffer<1x8xi8, 0.00390625:-128>, !tiny.buffer<1x8xi8, 0.1:0>) {
   %r = tiny.alloc : !tiny.buffer<1x8xi8, 0.1:0>
+  tiny.clamp %x -> %r {clamp = array<i64: -64, 63>}
   %s = tiny.alloc : !tiny.buffer<1x8xi8, 0.1:0>
   tiny.add %x, %x -> %s {clamp = array<i64: -128, 127>}
   %l = tiny.alloc : !tiny.buffer<1x8xi8, 0.00390625:-128>
