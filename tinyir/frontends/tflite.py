@@ -92,6 +92,8 @@ class _Checked:
 
     def __getattr__(self, field: str):
         read = getattr(self._table, field)
+        if not callable(read):
+            return read
 
         def checked(*args):
             where = f"{self._what}.{field}({', '.join(map(str, args))})"
