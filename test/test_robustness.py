@@ -206,7 +206,7 @@ ONNX_CORRUPTIONS = {
     "attribute not UTF-8": (_auto_pad_not_utf8, r"Conv node .*: attribute 'auto_pad' is not UTF-8 text"),
     "a node input dropped": (_drop_add_input, r"Add node .*: has 1 inputs, the operator takes 2"),
     "unknown element type": (_elem_type_99, r"graph input 'image' has unknown element type 99"),
-    "an input nothing defines": (_conv_reads_nothing, r"Conv node .*: input 0 'nothing' is no graph input, initializer or node output"),
+    "an input nothing defines": (_conv_reads_nothing, r"Conv node .*: reads 'nothing', which no node produces"),
 }  # fmt: skip
 
 

@@ -31,7 +31,7 @@ from xdsl.printer import Printer
 from xdsl.utils.exceptions import ParseError, VerifyException
 
 from tinyir.dialects.tiny import Tiny
-from tinyir.errors import TinyIRError, stage
+from tinyir.errors import TinyIRError, one_line, stage
 from tinyir.passes import get_all_passes
 from tinyir.verifier import verify_module
 
@@ -154,7 +154,7 @@ def parse_ir(text: str, *, name: str = "<input>") -> ModuleOp:
     except (NotImplementedError, ValueError, OverflowError, TypeError, VerifyException) as e:
         # xDSL's parser fails on some malformed text outside its ParseError
         # (array<i256: ...>, an attribute that does not fit its type)
-        raise TinyIRError(f"{name}: the IR does not parse: {' '.join(str(e).split())} ({type(e).__name__})") from None
+        raise TinyIRError(f"{name}: the IR does not parse: {one_line(str(e))} ({type(e).__name__})") from None
     try:
         verify_module(module)
     except TinyIRError as e:  # say which file

@@ -506,8 +506,8 @@ def overwrite_conflict(
     reads = {r.op: [(i in r.data, buffer_of(v), v) for i, v in enumerate(r.ins) if v not in local] for r in schedule.facts}
     writes = {r.op: (buffer_of(r.out), r.out) for r in schedule.facts if r.out not in local}
     written = {buffer: None for buffer, _ in writes.values()}  # in body order: the same message every run
-    read = {buffer for found in reads.values() for _, buffer, _ in found}
-    shared = [b for b in written if b in read]
+    read_buffers = {buffer for found in reads.values() for _, buffer, _ in found}
+    shared = [b for b in written if b in read_buffers]
     order = {r.op: n for n, r in enumerate(schedule.facts)}
     conflicts = []
     for b in shared:

@@ -176,6 +176,12 @@ class Liveness:
         return updated
 
     @functools.cached_property
+    def row_reads(self) -> dict[tiny.ComputeOp, list[tuple[SSAValue, int]]]:
+        """(buffer, last step) of what each op reads by rows, filled in by
+        dying_row_inputs: a planner asks of the same ops again and again."""
+        return {}
+
+    @functools.cached_property
     def _by_root(self) -> dict[SSAValue, Buffer]:
         return {b.value: b for b in self.buffers}
 
@@ -368,7 +374,7 @@ def dying_row_inputs(
     tiny.RowOp, when a planner has them)."""
     last = liveness.step_of[ops[-1]]
     found: dict[SSAValue, None] = {}
-    read = liveness.__dict__.setdefault("_row_reads", {})  # a planner asks of the same ops again and again
+    read = liveness.row_reads
     for op in ops:
         if op not in read:
             row_op = facts[op] if facts is not None else tiny.RowOp.of(op)

@@ -204,7 +204,6 @@ def read_graph(data: bytes, base_dir: str | Path | None = None) -> Graph:
     outputs = [v.name for v in g.output]
     if not outputs:
         raise TinyIRError("the ONNX graph has no outputs")
-    _check_inputs_defined(nodes, {name for name, _, _ in inputs} | set(consts))
     graph = Graph(_sorted(nodes, [name for name, _, _ in inputs], consts), consts, inputs, outputs, opset)
     _fold_constants(graph)
     for name in outputs:
@@ -231,15 +230,6 @@ def _check_against_schema(node: Node, proto: onnx.NodeProto, opset: int) -> None
         spec = schema.attributes.get(a.name)
         if spec is not None and a.type != spec.type:
             raise node.error(f"attribute '{a.name}' must be {spec.type.name}, got {onnx.AttributeProto.AttributeType.Name(a.type)}")
-
-
-def _check_inputs_defined(nodes: list[Node], defined: set[str]) -> None:
-    """Every input a node names is a graph input, an initializer or some node's output."""
-    defined = defined | {name for node in nodes for name in node.outputs}
-    for node in nodes:
-        for i, name in enumerate(node.inputs):
-            if name and name not in defined:
-                raise node.error(f"input {i} '{name}' is no graph input, initializer or node output")
 
 
 def _graph_input(v: onnx.ValueInfoProto) -> tuple[str, tuple[int, ...], np.dtype]:
