@@ -12,6 +12,10 @@ the ratio pipeline / load. Issue #12's target: pipeline < 1 s on every model.
 Then the same passes on generated chains of inverted-residual blocks
 (tinyir.testing.models.block_chain: 8 ops per block) at each depth, once
 each, to show how they scale: the target is 800 blocks in under 30 s.
+
+And on chains of many small ops (tinyir.testing.models.op_chain: 10,000
+ADDs, 1,000 1x1 convolutions), where issue #15 found passes quadratic
+(--arena-alloc took more than 600 s on the ADDs): the target is seconds.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import time
 from pathlib import Path
 
 import tinyir
-from tinyir.testing.models import block_chain
+from tinyir.testing.models import block_chain, op_chain
 
 DEFAULT_MODELS = Path(__file__).resolve().parents[2] / "shared" / "models"
 PASSES = ("fuse", "partial-exec", "reorder", "arena-alloc")
@@ -60,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", type=Path, default=DEFAULT_MODELS)
     parser.add_argument("--repeat", type=int, default=3, help="runs per model (the best counts)")
     parser.add_argument("--depths", default="25,50,100,200,400,800", help="chain depths in blocks ('' for none)")
+    parser.add_argument("--chains", default="add:10000,conv1x1:1000", help="op:count chains of small ops ('' for none)")
     parser.add_argument("names", nargs="*", help="model file names or stems (default: all .tflite)")
     args = parser.parse_args(argv)
     paths = sorted(args.models.glob("*.tflite"))
@@ -88,6 +93,14 @@ def main(argv: list[str] | None = None) -> int:
             pipeline = sum(times[1:])
             cells = " | ".join(f"{t:.2f}" for t in times)
             print(f"| {blocks} | {8 * blocks} | {cells} | {pipeline:.2f} | {pipeline / blocks:.3f} |", flush=True)
+    chains = [c.split(":") for c in args.chains.split(",") if c]
+    if chains:
+        print(f"\n| chain | ops | {header[len('| model | '):]} | pipeline s |")
+        print("|---|--:|" + "--:|" * (len(PASSES) + 2))
+        for op, count in chains:
+            times = pass_times(op_chain(op, int(count)), 1)
+            cells = " | ".join(f"{t:.2f}" for t in times)
+            print(f"| {op} | {count} | {cells} | {sum(times[1:]):.2f} |", flush=True)
     return 0
 
 

@@ -4,15 +4,17 @@ Each entry maps a pass name to a function returning the pass class, so that
 listing the passes does not import them all. `pass_options` reads a pass's
 options from its declaration (dataclass fields and the docstring under each),
 for `tinyir-opt --help`: options are documented once, where they are declared.
+`TinyPass` checks them, as declared, when a pass is made.
 """
 
 import ast
 import dataclasses
 import inspect
+import math
 import textwrap
 import typing
 from collections.abc import Callable
-from typing import NamedTuple, get_type_hints
+from typing import ClassVar, NamedTuple, get_type_hints
 
 from xdsl.passes import ModulePass
 
@@ -60,6 +62,36 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
     }
 
 
+class TinyPass(ModulePass):
+    """A pass whose options are checked when it is made, from its declaration:
+    a number is not a boolean (`budget=true` is refused) and is finite, and
+    lies in its `OPTION_RANGES` entry; a string is one of its `OPTION_CHOICES`.
+    A ValueError here is one line from the pipeline parser."""
+
+    OPTION_CHOICES: ClassVar[dict[str, tuple[str, ...]]] = {}
+    """Allowed values of string options, by field name (an empty string
+    always passes: it means the option is not given)."""
+
+    OPTION_RANGES: ClassVar[dict[str, tuple[int | float, int | float]]] = {}
+    """Least and greatest values of numeric options, by field name."""
+
+    def __post_init__(self) -> None:
+        types = get_type_hints(type(self))
+        for field in dataclasses.fields(self):
+            value, name = getattr(self, field.name), field.name.replace("_", "-")
+            if types[field.name] is not bool and isinstance(value, bool):
+                raise ValueError(f"{name} must be a number, got {str(value).lower()}")
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"{name} must be a finite number, got {value}")
+            if field.name in self.OPTION_RANGES:
+                least, most = self.OPTION_RANGES[field.name]
+                if not least <= value <= most:
+                    raise ValueError(f"{name} must be in {least}..{most}, got {value}")
+            choices = self.OPTION_CHOICES.get(field.name, ())
+            if choices and value and value not in choices:
+                raise ValueError(f"{name} must be one of {', '.join(choices)}, got '{value}'")
+
+
 class PassOption(NamedTuple):
     """One option of a pass, as `--help` shows it."""
 
@@ -67,14 +99,17 @@ class PassOption(NamedTuple):
     type: str
     default: str
     choices: tuple[str, ...]
+    range: tuple[int | float, int | float] | None
     doc: str
 
 
 def pass_options(pass_class: type[ModulePass]) -> list[PassOption]:
-    """The options of a pass: name, type, default, choices (a pass's
-    `OPTION_CHOICES`, by field name) and the docstring under the field."""
+    """The options of a pass: name, type, default, choices and range (a
+    TinyPass's `OPTION_CHOICES` and `OPTION_RANGES`) and the docstring under
+    the field."""
     docs = _field_docs(pass_class)
     choices = getattr(pass_class, "OPTION_CHOICES", {})
+    ranges = getattr(pass_class, "OPTION_RANGES", {})
     types = get_type_hints(pass_class)
     options = []
     for field in dataclasses.fields(pass_class):
@@ -89,6 +124,7 @@ def pass_options(pass_class: type[ModulePass]) -> list[PassOption]:
                 _type_name(kind),
                 shown,
                 tuple(choices.get(field.name, ())),
+                ranges.get(field.name),
                 docs.get(field.name, ""),
             )
         )

@@ -62,7 +62,6 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation, SSAValue
-from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     GreedyRewritePatternApplier,
     PatternRewriter,
@@ -76,6 +75,7 @@ from tinyir.analysis.liveness import buffer_root
 from tinyir.dialects import tiny
 from tinyir.errors import TinyIRError
 from tinyir.numerics.quantization import is_identity_requantization
+from tinyir.passes import TinyPass
 
 # ---------------------------------------------------------------------------
 # Who reads and writes a buffer
@@ -236,7 +236,7 @@ class FuseClampIntoProducer(RewritePattern):
 
 
 @dataclass(frozen=True)
-class FusePass(ModulePass):
+class FusePass(TinyPass):
     """Fold explicit PADs into convolutions and standalone clamps (RELU, RELU6) into their producers."""
 
     name = "fuse"

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.passes import ModulePass
+
+from tinyir.passes import TinyPass
 
 
 @dataclass(frozen=True)
-class StripNamesPass(ModulePass):
+class StripNamesPass(TinyPass):
     """Remove every SSA value and block argument name hint."""
 
     name = "strip-names"

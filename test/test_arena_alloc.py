@@ -456,13 +456,15 @@ def test_executor_arena_mode_uses_the_offsets():
         (
             "target-cpu=cortex-m9",
             (
-                "unknown target cpu 'cortex-m9' (choices: cortex-m0, cortex-m0plus, cortex-m3, "
-                "cortex-m4, cortex-m7, cortex-m33, cortex-m55, cortex-m85)"
+                "target-cpu must be one of cortex-m0, cortex-m0plus, cortex-m3, "
+                "cortex-m4, cortex-m7, cortex-m33, cortex-m55, cortex-m85, got 'cortex-m9'"
             ),
         ),
-        ("alignment=0", "alignment must be a power of two of at least 4, got 0"),
-        ("alignment=2", "alignment must be a power of two of at least 4, got 2"),
-        ("alignment=24", "alignment must be a power of two of at least 4, got 24"),
+        ("alignment=0", "alignment must be in 4..4096, got 0"),
+        ("alignment=2", "alignment must be in 4..4096, got 2"),
+        ("alignment=8192", "alignment must be in 4..4096, got 8192"),
+        ("alignment=24", "alignment must be a power of two, got 24"),
+        ("alignment=true", "alignment must be a number, got true"),
         ("inplace=maybe", "Incompatible types"),
         ("inplace-depthwise=maybe", "Incompatible types"),
         ("colour=blue", 'Provided arguments ["colour"] not found'),

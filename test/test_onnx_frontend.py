@@ -204,3 +204,37 @@ def test_tools_on_onnx(tmp_path):
     (tmp_path / "bad.onnx").write_bytes(onnx_models.broken("unsupported"))
     done = run_tool("tinyir-opt", str(tmp_path / "bad.onnx"))
     assert done.returncode == 1 and done.stderr == f"error: {tmp_path / 'bad.onnx'}: unsupported ONNX operator Tanh (Tanh node 'the_tanh')\n"
+
+
+def _with_constant(**value) -> bytes:
+    """onnx_models.cnn() with its Add's second input a Constant node's output."""
+    import onnx
+    from onnx import helper
+
+    model = onnx.load_model_from_string(onnx_models.cnn())
+    model.graph.node.insert(0, helper.make_node("Constant", [], ["k"], name="k", **value))
+    next(n for n in model.graph.node if n.op_type == "Add").input[1] = "k"
+    return model.SerializeToString()
+
+
+@pytest.mark.parametrize("value", [
+    {"value": np.array(0.75, np.float32)},  # 0-d: PyTorch's exports (a traceback before)
+    {"value": np.full((1, 8, 1, 1), 0.75, np.float32)},
+    {"value_float": 0.75},
+    {"value_floats": [0.75]},
+], ids=["0-d", "4-d", "value_float", "value_floats"])
+def test_constant_nodes_in_every_numeric_form(value):
+    from onnx import numpy_helper
+
+    key, v = next(iter(value.items()))
+    data = _with_constant(**{key: numpy_helper.from_array(v) if isinstance(v, np.ndarray) else v})
+    compare_float(data, onnx_models.calibration(data, count=2))
+
+
+@pytest.mark.parametrize("value, message", [
+    ({"value_string": "x"}, "'value_string' constants are not supported"),
+    ({"value_float": 1.0, "value_int": 1}, r"must have exactly one value attribute, got \['value_float', 'value_int'\]"),
+])
+def test_constant_nodes_tinyir_cannot_use_are_refused(value, message):
+    with pytest.raises(tinyir.TinyIRError, match=f"Constant node 'k': {message}"):
+        imported(_with_constant(**value))

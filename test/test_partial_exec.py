@@ -208,7 +208,10 @@ def test_allocated_ir_is_refused():
 
 
 @pytest.mark.parametrize("options, message", [
-    ("max-chunks=1", "max-chunks must be at least 2"),
+    ("max-chunks=1", "max-chunks must be in 2..65536, got 1"),
+    ("max-chunks=2147483648", "max-chunks must be in 2..65536, got 2147483648"),
+    ("budget=true", "budget must be a number, got true"),
+    ("max-slowdown=5000", "max-slowdown must be in 0..1000, got 5000"),
     ("budget=-5", "budget must be"),
     ("max-slowdown=0.5", "max-slowdown must be 0 \\(no limit\\) or at least 1"),
     ("target-cpu=cortex-a53", "cortex-a53"),
@@ -239,10 +242,13 @@ def test_plan_pins_the_split(tmp_path):
     ("split %d to %e tiles 2\n", "is not a chain that can be split"),
     ("split %e to %y tiles 2\nsplit %d to %y tiles 2\n", "plan.txt:2:7: %d .. %y overlaps another split"),
     ("split %e into %d tiles 2\n", "plan.txt:1:10: unexpected"),
+    ("split %e to %d tiles 0 by rows\n", "plan.txt:1:22: tiles must be at least 2, got 0"),
+    ("split %e to %d tiles 99999999999999999999999\n", "99999999999999999999999 tiles do not divide"),
+    (b"split %e to %d tiles 2 # \xff\n", r"cannot read plan .*plan.txt: not UTF-8 text \(byte 25\)"),
 ])
 def test_plan_errors_name_line_and_column(tmp_path, text, message):
     plan = tmp_path / "plan.txt"
-    plan.write_text(text)
+    plan.write_bytes(text if isinstance(text, bytes) else text.encode())
     with pytest.raises(TinyIRError, match=message):
         split(tinyir.parse_ir(block_ir()), f'partial-exec{{plan="{plan}"}}')
 

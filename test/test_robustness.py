@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 import tflite
 
@@ -25,10 +26,10 @@ from tinyir.testing.quantnet import QuantNet
 from tinyir.tools import opt
 
 # Table fields by vtable slot (tflite's schema.fbs, 4 + 2 x field number).
-OPERATOR_OPCODE_INDEX, OPERATOR_INPUTS, OPERATOR_OPTIONS_TYPE, OPERATOR_OPTIONS = 4, 6, 10, 12
+OPERATOR_OPCODE_INDEX, OPERATOR_INPUTS, OPERATOR_OUTPUTS, OPERATOR_OPTIONS_TYPE, OPERATOR_OPTIONS = 4, 6, 8, 10, 12
 CONV_STRIDE_H, CONV_DILATION_H, DEPTHWISE_MULTIPLIER = 8, 14, 10
 TENSOR_SHAPE, TENSOR_QUANTIZATION = 4, 12
-QUANT_ZERO_POINT = 10
+QUANT_SCALE, QUANT_ZERO_POINT = 8, 10
 
 
 def conv_model() -> bytes:
@@ -82,6 +83,15 @@ def input_tensor(model):
     return model.Subgraphs(0).Tensors(model.Subgraphs(0).Inputs(0))
 
 
+def conv_bias(model):
+    return model.Subgraphs(0).Tensors(conv_op(model).Inputs(2))
+
+
+def shape_length(tensor) -> int:
+    """Where the length of a tensor's shape vector is stored."""
+    return tensor._tab.Vector(tensor._tab.Offset(TENSOR_SHAPE)) - 4
+
+
 CORRUPTIONS = {
     "stride 0": (lambda m: field(conv_options(m), CONV_STRIDE_H), 0, r"CONV_2D \(operator #0\): stride_h must be at least 1, got 0"),
     "dilation 2^31-1": (lambda m: field(conv_options(m), CONV_DILATION_H), 2**31 - 1, r"tiny.conv_2d: padding .* more than 2 GiB"),
@@ -91,6 +101,9 @@ CORRUPTIONS = {
     "zero point 255 on int8": (lambda m: element(input_tensor(m).Quantization(), QUANT_ZERO_POINT, 0, 8), 255, r"zero point \[255\] out of range for i8"),
     "options of another type": (lambda m: field(conv_op(m), OPERATOR_OPTIONS_TYPE), 0, r"CONV_2D \(operator #0\): its builtin options are NONE, not Conv2DOptions"),
     "depth multiplier against the shapes": (lambda m: field(depthwise_options(m), DEPTHWISE_MULTIPLIER), 2, r"DEPTHWISE_CONV_2D \(operator #1\): depth_multiplier 2 disagrees with 4 input and 4 filter channels"),
+    "input scale -0.5": (lambda m: element(input_tensor(m).Quantization(), QUANT_SCALE, 0, 4), 0xBF000000, r"tensor 'input' \(#0\): tiny.buffer: an activation's scale must be positive, got -0.5"),
+    "a rank-0 constant of 4 values": (lambda m: shape_length(conv_bias(m)), 0, r"tensor 'conv/bias' \(#\d+\) has 16 bytes of data, its shape needs 4"),
+    "an output bound to a constant": (lambda m: element(conv_op(m), OPERATOR_OUTPUTS, 0, 4), 2, r"CONV_2D \(operator #0\): output 'conv/bias' \(tensor #2\) is a constant"),
     "shape of 2^40 elements": (lambda m: element(input_tensor(m), TENSOR_SHAPE, 1, 4), 2**30, r"tensor 'input' \(#\d+\) of shape \[1, 1073741824, 8, 3\] is larger than 2 GiB"),
 }  # fmt: skip
 
@@ -266,3 +279,78 @@ def test_a_read_of_a_buffer_nothing_wrote_is_refused(tmp_path):
     result = run_tool("run", str(path))
     assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
     assert result.stderr.startswith(f"error: {path}: tiny.add reads %junk before any operation writes it [operation #4 (%y)]")
+
+
+def test_int32_accumulation_wraps_as_tflm_does(tmp_path):
+    """A bias of INT32_MIN is spec-valid; TFLite Micro's and CMSIS-NN's int32
+    accumulator wraps around with it, and so must tinyir's (the executor
+    saturated: 127 where TFLM gave -128), split by channels or rows, in C too."""
+    from tinyir import api
+    from tinyir.testing.tflm import tflm_run
+
+    net = QuantNet(seed=0)
+    x = net.input("input", (1, 8, 8, 3))
+    net.output(net.conv2d(net.depthwise_conv2d(net.conv2d(x, 4, 3), 3), 4, 1))
+    data = bytearray(net.build("wrap").data)
+    model = tflite.Model.GetRootAsModel(data, 0)
+    for i in range(3):
+        bias = model.Subgraphs(0).Tensors(model.Subgraphs(0).Operators(i).Inputs(2))
+        buffer = model.Buffers(bias.Buffer())
+        start = buffer._tab.Vector(buffer._tab.Offset(4))
+        data[start : start + 16] = np.full(4, -(2**31), np.int32).tobytes()
+    inputs = tinyir.random_inputs(tinyir.import_model(bytes(data), format="tflite"), seed=1)
+    expected = tflm_run(bytes(data), inputs)[0]
+    assert (expected == 127).any()  # sums that wrapped: without the wrap, all would be -128
+    for split in ("", "split %conv to %conv_1 tiles 2", "split %conv to %conv_1 tiles 2 by rows"):
+        (tmp_path / "plan.txt").write_text(split)
+        pipeline = f'fuse,partial-exec{{plan="{tmp_path / "plan.txt"}"}},arena-alloc'
+        module = tinyir.run_pipeline(tinyir.import_model(bytes(data), format="tflite"), pipeline)
+        assert (split == "") != ("tiny.tile_loop" in tinyir.print_ir(module))
+        assert np.array_equal(tinyir.execute(module, inputs)[0], expected), split
+        assert np.array_equal(api.execute_c(module, inputs)[0], expected), split
+
+
+ADD_IR = """func.func @main(%x: !tiny.buffer<1x4xi8, {x}>) -> !tiny.buffer<1x4xi8, {y}> {{
+  %y = tiny.alloc : !tiny.buffer<1x4xi8, {y}>
+  tiny.add %x, %x -> %y {{clamp = array<i64: -128, 127>}}
+  func.return %y : !tiny.buffer<1x4xi8, {y}>
+}}
+"""
+
+
+@pytest.mark.parametrize("x, y, message", [
+    ("0.5:0", "0.0:0", r"tiny.alloc: tiny.buffer: an activation's scale must be positive, got 0.0 \[operation #2 \(%y\)\]"),
+    ("-0.5:0", "0.5:0", r"func.func @main: argument #0: tiny.buffer: an activation's scale must be positive, got -0.5"),
+])  # fmt: skip
+def test_an_activation_scale_of_zero_or_less_is_refused(x, y, message, tmp_path):
+    """Scale 0 was a ZeroDivisionError in the executor (weights may have such
+    scales: real models do, and TFLite Micro runs them)."""
+    path = tmp_path / "scale.mlir"
+    path.write_text(ADD_IR.format(x=x, y=y))
+    result = run_tool("run", str(path))
+    assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
+    assert re.search(message, result.stderr), result.stderr
+
+
+def test_partial_exec_without_a_convolution():
+    """A function with nothing to split (its only conv deleted was a
+    `min() arg is an empty sequence`) is left as it is."""
+    text = ADD_IR.format(x="0.5:0", y="0.5:0")
+    module = tinyir.run_pipeline(tinyir.parse_ir(text), "fuse,reorder,partial-exec{max-slowdown=0},arena-alloc")
+    assert "tiny.tile_loop" not in tinyir.print_ir(module)
+    x = np.arange(-2, 2, dtype=np.int8).reshape(1, 4)
+    assert np.array_equal(tinyir.execute(module, [x])[0], 2 * x)
+
+
+def test_tinyir_run_outputs_go_where_asked(tmp_path):
+    """--output into a missing directory was a FileNotFoundError after the
+    run, a directory silently became DIR.npy; a name is kept as given."""
+    model = tmp_path / "m.tflite"
+    model.write_bytes(conv_model())
+    (tmp_path / "d").mkdir()
+    for output, message in ((tmp_path / "no" / "y.npy", "no such directory"), (tmp_path / "d", "is a directory")):
+        result = run_tool("run", str(model), "--output", str(output))
+        assert result.returncode == 1 and result.stderr.count("\n") == 1
+        assert result.stderr.startswith(f"error: --output {output}: {message}")
+    result = run_tool("run", str(model), "--output", str(tmp_path / "y.out"))
+    assert result.returncode == 0 and np.load(tmp_path / "y.out").shape == (1, 8, 8, 4)

@@ -218,7 +218,7 @@ def test_no_input_on_a_terminal_prints_usage_instead_of_waiting():
     finally:
         os.close(primary)
         os.close(secondary)
-    assert done.returncode == 2
+    assert done.returncode == 1
     assert done.stderr.startswith("usage: tinyir-opt") and "pipe IR into stdin" in done.stderr
     assert "Traceback" not in done.stderr
 

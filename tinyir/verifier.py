@@ -28,14 +28,17 @@ def verify_module(module: ModuleOp) -> None:
     """Raise TinyIRError naming the first op that does not verify, or that
     reads a buffer no op wrote before it."""
     written: set[SSAValue] = set()  # buffers (view roots) an op wrote, in schedule order
+    roots: dict[SSAValue, SSAValue] = {}  # each view's root: in-place ops chain thousands of views
     for index, op in enumerate(module.walk()):
+        if isinstance(op, tiny.ViewOp):
+            roots[op.result] = roots.get(op.source) or tiny.view_root(op.source)
         parent = op.parent_op()
         try:
             if not (isinstance(parent, tiny.TileLoopOp) and parent.by_rows):  # a row loop verified its body first
                 _verify_structure(op)
                 op.verify_()
             if isinstance(op, tiny.ComputeOp):
-                _check_reads_written(op, written)
+                _check_reads_written(op, written, roots)
         except VerifyException as e:
             message = " ".join(str(e).split())  # xDSL's constraint messages span lines
             if not message.startswith(op.name):
@@ -43,15 +46,15 @@ def verify_module(module: ModuleOp) -> None:
             raise TinyIRError(f"{message} [{describe(op, index)}]") from None
 
 
-def _check_reads_written(op: tiny.ComputeOp, written: set[SSAValue]) -> None:
+def _check_reads_written(op: tiny.ComputeOp, written: set[SSAValue], roots: dict[SSAValue, SSAValue]) -> None:
     """An op may read a function argument, a constant, or a buffer an op
     wrote before it: what an allocated buffer holds before any write is
     whatever the arena held there, and --arena-alloc may change it."""
     for value in op.ins:
-        root = tiny.view_root(value)
+        root = roots.get(value) or tiny.view_root(value)
         if isinstance(root.owner, tiny.AllocOp) and root not in written:
             raise VerifyException(f"{op.name} reads %{root.name_hint or '?'} before any operation writes it")
-    written.update(tiny.view_root(v) for v in (op.out, op.acc) if v is not None)  # an accumulator: its first tile writes it
+    written.update(roots.get(v) or tiny.view_root(v) for v in (op.out, op.acc) if v is not None)  # an accumulator: its first tile writes it
 
 
 def _verify_structure(op: Operation) -> None:
@@ -68,3 +71,8 @@ def _verify_structure(op: Operation) -> None:
         types = (*op.function_type.inputs.data, *op.function_type.outputs.data)
         if not all(isinstance(t, BufferType) for t in types):
             raise VerifyException(f"func.func @{op.sym_name.data}: arguments and results must be !tiny.buffer types")
+        for i, t in enumerate(op.function_type.inputs.data):
+            try:
+                t.verify_activation()
+            except VerifyException as e:
+                raise VerifyException(f"func.func @{op.sym_name.data}: argument #{i}: {e}") from None

@@ -28,6 +28,14 @@ class HelpFormatter(argparse.HelpFormatter):
         return lines
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse's, with a bad command line as one `error:` line (exit status
+    1, as any bad input) instead of the usage block."""
+
+    def error(self, message: str):
+        raise TinyIRError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
 def new_parser(prog: str, description: str) -> argparse.ArgumentParser:
     """A tool's parser, with --version."""
     from importlib.metadata import PackageNotFoundError, version
@@ -36,7 +44,7 @@ def new_parser(prog: str, description: str) -> argparse.ArgumentParser:
         number = version("tinyir")
     except PackageNotFoundError:  # run from a checkout that was never installed
         number = "unknown"
-    p = argparse.ArgumentParser(prog=prog, description=description, formatter_class=HelpFormatter)
+    p = ArgumentParser(prog=prog, description=description, formatter_class=HelpFormatter)
     p.add_argument("--version", action="version", version=f"%(prog)s {number} (xDSL {version('xdsl')})")
     p.add_argument(
         "--traceback", action="store_true", help="on an internal error, print Python's traceback (for a bug report)"
@@ -79,6 +87,8 @@ def pass_help(pass_class) -> str:
         facts = [f"default {o.default}" if o.default else "default: none"]
         if o.choices:
             facts.append(f"choices: {', '.join(o.choices)}")
+        if o.range:
+            facts.append(f"range {o.range[0]}..{o.range[1]}")
         lines.append(f"  {o.name}={o.type.upper()} ({'; '.join(facts)}) {o.doc}".rstrip())
     return "\n".join(lines)
 

@@ -191,7 +191,7 @@ def main() -> int:
     if args.input == "-" and sys.stdin.isatty():  # nothing piped in: say how to use it, don't wait
         p.print_usage(sys.stderr)
         print("tinyir-opt: give a model or IR file, or pipe IR into stdin (--help for more)", file=sys.stderr)
-        return 2
+        return 1
     check_target_argument(args)
     if args.max_arena is not None and args.max_arena < 1:
         raise TinyIRError(f"--max-arena must be a number of bytes >= 1, got {args.max_arena}")

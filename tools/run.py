@@ -51,7 +51,7 @@ def parser() -> argparse.ArgumentParser:
         metavar="NPY",
         help="where to save an output array (.npy); once per model output, in order",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the random input used without --input (default 0)")
+    p.add_argument("--seed", type=_seed, default=0, help="seed of the random input used without --input (default 0)")
     p.add_argument(
         "--backend",
         choices=("numpy", "c"),
@@ -63,6 +63,21 @@ def parser() -> argparse.ArgumentParser:
     add_quantize_argument(p)
     add_pass_arguments(p)
     return p
+
+
+def _seed(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got '{text}'")
+    return int(text)
+
+
+def check_output_paths(paths: list[str]) -> None:
+    """Refuse --output files that cannot be written, before any work."""
+    for path in map(Path, paths):
+        if path.is_dir():
+            raise TinyIRError(f"--output {path}: is a directory (give a file name, e.g. {path / 'y.npy'})")
+        if not path.parent.is_dir():
+            raise TinyIRError(f"--output {path}: no such directory {path.parent}")
 
 
 def checksum(array: np.ndarray) -> str:
@@ -82,6 +97,7 @@ def _load(path: str) -> np.ndarray:
 def main() -> int:
     args = parser().parse_args()
     check_target_argument(args)
+    check_output_paths(args.output)
     pipeline = pipeline_of(args)
     passes = api.build_pipeline(pipeline).passes  # a bad pass option fails before any work
     if args.backend == "c" and not any(p.name == "arena-alloc" for p in passes):
@@ -98,8 +114,11 @@ def main() -> int:
     if args.output and len(args.output) != len(outputs):
         raise TinyIRError(f"the model has {len(outputs)} outputs, {len(args.output)} --output files were given")
     for path, array in zip(args.output, outputs):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        np.save(path, array)
+        try:
+            with open(path, "wb") as f:  # the name as given: np.save(path) would add .npy
+                np.save(f, array)
+        except OSError as e:
+            raise TinyIRError(f"cannot write --output {path}: {e.strerror}") from None
     if not args.input:
         print(f"random input (seed {args.seed})")
     for i, array in enumerate(outputs):

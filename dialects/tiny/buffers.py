@@ -56,6 +56,7 @@ class AllocOp(IRDLOperation):
     def verify_(self) -> None:
         if self.offset is not None and self.offset.value.data < 0:
             raise VerifyException(f"tiny.alloc: negative arena offset {self.offset.value.data}")
+        buffer_type(self.result).verify_activation()
 
     @classmethod
     def parse(cls, parser: Parser) -> AllocOp:
@@ -154,6 +155,7 @@ class ViewOp(IRDLOperation):
         # (hanlab_mbv2-w0.35-r144 does this on its classifier output).
         if src.element_type != dst.element_type:
             raise self.fail("the element type must not change")
+        dst.verify_activation()
         self.verify_view(src, dst)
 
     def verify_view(self, src: BufferType, dst: BufferType) -> None:

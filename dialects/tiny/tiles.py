@@ -11,7 +11,7 @@ from xdsl.dialects.builtin import (
     UnitAttr,
     i64,
 )
-from xdsl.ir import Block, Region, SSAValue
+from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
     irdl_op_definition,
@@ -126,6 +126,16 @@ def check_tile_operand(op: ComputeOp) -> None:
 # ---------------------------------------------------------------------------
 # Tiles: partial execution
 # ---------------------------------------------------------------------------
+
+
+def _verifies(op: Operation) -> bool:
+    """Whether `op` verifies; one that does not is reported with its own
+    place when the walk reaches it, after its loop."""
+    try:
+        op.verify()
+    except VerifyException:
+        return False
+    return True
 
 
 class TileCopyOp(ComputeOp):
@@ -292,7 +302,7 @@ class TileLoopOp(IRDLOperation):
                 local.add(op.result)
             elif isinstance(op, ComputeOp):
                 tiled = isinstance(op, (TiledOp, TileCopyOp)) and op.tile is not None
-                if tiled and op.tile_count != self.tiles:
+                if tiled and _verifies(op) and op.tile_count != self.tiles:
                     raise self.fail(f"{op.name} makes {op.tile_count} tiles, the loop {self.tiles}")
                 for value in (*op.ins, op.acc):
                     root = view_root(value) if value is not None else None

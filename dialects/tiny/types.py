@@ -152,6 +152,13 @@ class BufferType(ParametrizedAttribute, TypeAttribute):
                 zps = [z.data for z in self.zero_points.data]
                 raise VerifyException(f"tiny.buffer: zero point {zps} out of range for {self.element_type}")
 
+    def verify_activation(self) -> None:
+        """What a buffer computed at run time needs besides verify(): a
+        positive scale. (Weights may have zero or negative ones, see verify;
+        an activation's divides, and TFLite Micro's arithmetic fails on it.)"""
+        if any(s.data <= 0 for s in self.scales.data):
+            raise VerifyException(f"tiny.buffer: an activation's scale must be positive, got {format_scale(self.scales.data[0].data)}")
+
     @classmethod
     def parse_parameters(cls, parser: AttrParser) -> list[Attribute]:
         start = parser.pos

@@ -48,26 +48,27 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
 from xdsl.ir import Block, Operation
-from xdsl.passes import ModulePass
 
 from tinyir.analysis import arena
-from tinyir.analysis.arena import DEFAULT_ALIGNMENT
+from tinyir.analysis.arena import DEFAULT_ALIGNMENT, MAX_ALIGNMENT
 from tinyir.analysis.liveness import analyze_block, main_function, walk
 from tinyir.analysis.scratch import drop_scratch, materialize_scratch
-from tinyir.analysis.target import CPUS, cpu_named, family_of, pass_cpu
+from tinyir.analysis.target import CPUS, family_of, pass_cpu
 from tinyir.dialects import tiny
+from tinyir.passes import TinyPass
 from tinyir.passes.arena_alloc.allocator import plan
 from tinyir.passes.arena_alloc.check import check_arena
 from tinyir.passes.arena_alloc.inplace import alias_depthwise, alias_elementwise, alias_row_outputs
 
 
 @dataclass(frozen=True)
-class ArenaAllocPass(ModulePass):
+class ArenaAllocPass(TinyPass):
     """Place every SRAM buffer (inputs, activations, CMSIS-NN scratch) in one arena."""
 
     name = "arena-alloc"
 
     OPTION_CHOICES = {"target_cpu": tuple(CPUS)}
+    OPTION_RANGES = {"alignment": (4, MAX_ALIGNMENT)}
 
     target_cpu: str = ""
     """The CPU CMSIS-NN is built for, which decides scratch sizes; empty: the
@@ -90,11 +91,9 @@ class ArenaAllocPass(ModulePass):
     in the loop, over the rows it has finished reading."""
 
     def __post_init__(self) -> None:
-        # ValueError: the pipeline parser reports it as one line.
-        if self.target_cpu:
-            cpu_named(self.target_cpu)
-        if self.alignment < 4 or self.alignment & (self.alignment - 1):
-            raise ValueError(f"alignment must be a power of two of at least 4, got {self.alignment}")
+        super().__post_init__()
+        if self.alignment & (self.alignment - 1):
+            raise ValueError(f"alignment must be a power of two, got {self.alignment}")
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         block = main_function(op).body.block

@@ -23,16 +23,16 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import BlockArgument, SSAValue
-from xdsl.passes import ModulePass
 
 from tinyir.analysis import arena
 from tinyir.analysis.liveness import analyze_block, main_function, walk
 from tinyir.dialects import tiny
 from tinyir.errors import TinyIRError
+from tinyir.passes import TinyPass
 
 
 @dataclass(frozen=True)
-class CheckArenaPass(ModulePass):
+class CheckArenaPass(TinyPass):
     """Check that no two buffers live at the same step overlap in the arena."""
 
     name = "check-arena"

@@ -32,16 +32,17 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i32, i64
 from xdsl.ir import Block, SSAValue
-from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import VerifyException
 
-from tinyir.analysis.arena import DEFAULT_ALIGNMENT, require_unallocated
+from tinyir.analysis.arena import DEFAULT_ALIGNMENT, MAX_ALIGNMENT, require_unallocated
 from tinyir.analysis.liveness import main_function
 from tinyir.analysis.names import value_names
 from tinyir.analysis.scratch import drop_scratch
-from tinyir.analysis.target import CPUS, cpu_named, family_of, pass_cpu
+from tinyir.analysis.target import CPUS, family_of, pass_cpu
 from tinyir.dialects import tiny
+from tinyir.dialects.tiny import MAX_BUFFER_BYTES
 from tinyir.errors import TinyIRError
+from tinyir.passes import TinyPass
 from tinyir.passes.partial_exec.plan import parse_plan
 from tinyir.passes.partial_exec.rows import build_row_loop, line_values, row_capable
 from tinyir.passes.partial_exec.search import (
@@ -56,7 +57,7 @@ from tinyir.passes.partial_exec.search import (
 
 
 @dataclass(frozen=True)
-class PartialExecPass(ModulePass):
+class PartialExecPass(TinyPass):
     """Run chains of ops a window of channels at a time (Pex)."""
 
     name = "partial-exec"
@@ -80,6 +81,12 @@ class PartialExecPass(ModulePass):
     """A plan file (tinyir.passes.partial_exec.plan) pinning the splits; empty: search."""
 
     OPTION_CHOICES = {"target_cpu": tuple(CPUS)}
+    OPTION_RANGES = {
+        "max_chunks": (2, 65536),
+        "max_slowdown": (0, 1000),
+        "budget": (0, MAX_BUFFER_BYTES),
+        "alignment": (1, MAX_ALIGNMENT),
+    }
 
     target_cpu: str = ""
     """The CPU whose CMSIS-NN scratch sizes are weighed; empty: the module's
@@ -93,15 +100,10 @@ class PartialExecPass(ModulePass):
     `inplace-rows` will place them (false: for `inplace-rows=false`)."""
 
     def __post_init__(self) -> None:
-        if self.target_cpu:
-            cpu_named(self.target_cpu)  # ValueError: one line from the pipeline parser
-        if self.max_chunks < 2:
-            raise ValueError(f"max-chunks must be at least 2, got {self.max_chunks}")
-        if self.max_slowdown != 0 and self.max_slowdown < 1:
+        super().__post_init__()
+        if 0 < self.max_slowdown < 1:
             raise ValueError(f"max-slowdown must be 0 (no limit) or at least 1, got {self.max_slowdown}")
-        if self.budget < 0:
-            raise ValueError(f"budget must be a number of bytes >= 0, got {self.budget}")
-        if self.alignment < 1 or self.alignment & (self.alignment - 1):
+        if self.alignment & (self.alignment - 1):
             raise ValueError(f"alignment must be a power of two, got {self.alignment}")
 
     def _analysis(self, op: ModuleOp) -> Analysis:
@@ -138,6 +140,8 @@ def planned_regions(analysis: Analysis, path: str) -> list[Region]:
             text = f.read()
     except OSError as e:
         raise TinyIRError(f"cannot read plan {path}: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise TinyIRError(f"cannot read plan {path}: not UTF-8 text (byte {e.start})") from None
     names = value_names(analysis.block)
     producers = {names[op.out]: op for op in analysis.liveness.steps if op.out in names}
     regions = []

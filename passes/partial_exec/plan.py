@@ -59,5 +59,7 @@ def parse_plan(text: str, source: str = "<plan>") -> list[Split]:
     for entry in tree.children:
         first, last, tiles, by = entry.children
         rows = by is not None and str(by).split()[-1] == "rows"
+        if int(tiles) < 2:  # one tile is the op unsplit
+            raise TinyIRError(f"{source}:{tiles.line}:{tiles.column}: tiles must be at least 2, got {tiles}")
         splits.append(Split(str(first)[1:], str(last)[1:], int(tiles), first.line, first.column, rows))
     return splits

@@ -160,9 +160,11 @@ def valid_region(ops: Sequence[tiny.ComputeOp]) -> bool:
 
 
 def tile_counts(ops: Sequence[tiny.ComputeOp], max_tiles: int) -> list[int]:
-    """Tile counts 2..max_tiles that divide every split tensor's channels."""
+    """Tile counts 2..max_tiles that divide every split tensor's channels
+    (none when nothing is split)."""
     channels = [tiny.buffer_type(v).shape[-1] for v in _chunked_values(ops)]
-    return [k for k in range(2, max_tiles + 1) if all(c % k == 0 and c >= k for c in channels)]
+    most = min(channels, default=1)  # a bound the search's time keeps to, whatever max_tiles
+    return [k for k in range(2, min(max_tiles, most) + 1) if all(c % k == 0 for c in channels)]
 
 
 class Analysis:

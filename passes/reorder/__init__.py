@@ -27,11 +27,11 @@ from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Block, Operation, SSAValue
-from xdsl.passes import ModulePass
 
 from tinyir.analysis.arena import require_unallocated
 from tinyir.analysis.liveness import Liveness, analyze_block, buffer_root, is_tile_local
 from tinyir.dialects import tiny
+from tinyir.passes import TinyPass
 from tinyir.passes.reorder.search import Problem, Schedule, minimize_peak
 
 # Ops that only define a value (a buffer, weights, a view of a buffer): they
@@ -42,19 +42,17 @@ STEPS = (tiny.ComputeOp, tiny.TileLoopOp)
 
 
 @dataclass(frozen=True)
-class ReorderPass(ModulePass):
+class ReorderPass(TinyPass):
     """Reorder compute ops for the least peak of live bytes (exact search within max-states, else beam search)."""
 
     name = "reorder"
+
+    OPTION_RANGES = {"max_states": (1, 100_000_000)}
 
     max_states: int = 100_000
     """Sets of executed ops the exact search may store (its memory and time grow
     with it: about 0.4 KB and 40 us a set). Past it, beam searches keeping about
     max_states / (32 x ops) sets per step find the order, not proven minimal."""
-
-    def __post_init__(self) -> None:
-        if self.max_states < 1:
-            raise ValueError(f"max_states must be at least 1, got {self.max_states}")
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         require_unallocated(op, self.name)

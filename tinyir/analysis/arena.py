@@ -37,6 +37,7 @@ from tinyir.analysis.target import TARGET_CPU
 # 128-bit vector loads and the Cortex-M7/M55/M85 cache lines favour 16 and
 # 32, and TFLite Micro aligns its arena buffers to 16 as well.
 DEFAULT_ALIGNMENT = 16
+MAX_ALIGNMENT = 4096  # a page: more is no use to DMA or caches
 
 ARENA_SIZE = "tiny.arena_size"
 LOWER_BOUND = "tiny.arena_lower_bound"
@@ -65,7 +66,7 @@ def arena_size(module: ModuleOp) -> int | None:
 
 
 def alignment(module: ModuleOp) -> int | None:
-    return _int_attr(module, ALIGNMENT, 1, 4096)
+    return _int_attr(module, ALIGNMENT, 1, MAX_ALIGNMENT)
 
 
 def lower_bound(module: ModuleOp) -> int | None:

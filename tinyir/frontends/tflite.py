@@ -220,7 +220,10 @@ class _Importer:
         # Bias quantization is input_scale x filter_scale by construction: not kept.
         quant = t.quant if t.type_name in ("INT8", "INT16") else None
         try:
-            return tiny.BufferType(t.shape, element, quant)
+            result = tiny.BufferType(t.shape, element, quant)
+            if t.data is None:  # computed at run time
+                result.verify_activation()
+            return result
         except VerifyException as e:
             raise TinyIRError(f"tensor '{t.name}' (#{t.index}): {e}") from None
 
@@ -311,7 +314,12 @@ class _OpContext:
         return tiny.i64_array(activation_range(name, out.quant))
 
     def emit(self, op_class: type[tiny.ComputeOp], ins: list[SSAValue], **props: Attribute) -> None:
-        out = self.importer.define(self.output())
+        t = self.output()
+        if t.data is not None:  # TFLite Micro would write over the weights in flash
+            raise self.error(f"output '{t.name}' (tensor #{t.index}) is a constant")
+        if t.index in self.importer.values:
+            raise self.error(f"output '{t.name}' (tensor #{t.index}) is a graph input or an earlier operator's output")
+        out = self.importer.define(t)
         self.importer.builder.insert(op_class([*ins], out, **props))
 
 

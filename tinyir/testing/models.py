@@ -295,3 +295,15 @@ def block_chain(blocks: int, *, size: int = 24, channels: int = 8, seed: int = 0
         x = inverted_residual(net, x, channels, kernel=5, name=f"block{b}b")
     net.output(x)
     return net.build(f"chain{blocks}").data
+
+
+def op_chain(op: str, count: int, *, size: int = 8, channels: int = 8, seed: int = 0) -> bytes:
+    """`count` ADDs of the model's input to the running sum ("add") or 1x1
+    convolutions ("conv1x1") one after another: the many-small-ops extreme,
+    for compile-time benchmarks (issue #15 found passes quadratic in it)."""
+    net = QuantNet(seed=seed, samples=2)
+    x = first = net.input("input", (1, size, size, channels))
+    for i in range(count):
+        x = net.add(x, first, name=f"add{i}") if op == "add" else net.conv2d(x, channels, 1, name=f"conv{i}")
+    net.output(x)
+    return net.build(f"{op}{count}").data

@@ -66,3 +66,20 @@ func.func @main(%x: !tiny.buffer<1x4xi8, 1e-05:0>) {
   func.return
 }
 // CHECK-NEXT: error: {{.*}}tiny-invalid-types.mlir:[[# @LINE - 3]]:{{[0-9]+}}: Expected ':'
+
+// -----
+
+// An activation's scale must be positive (weights' need not be): scale 0
+// was a ZeroDivisionError in the executor.
+func.func @main(%x: !tiny.buffer<1x4xi8, 0.5:0>) {
+  %y = tiny.alloc : !tiny.buffer<1x4xi8, 0.0:0>
+  func.return
+}
+// CHECK-NEXT: error: {{.*}}tiny-invalid-types.mlir: tiny.alloc: tiny.buffer: an activation's scale must be positive, got 0.0 [operation #2 (%y)]
+
+// -----
+
+func.func @main(%x: !tiny.buffer<1x4xi8, -0.5:0>) {
+  func.return
+}
+// CHECK-NEXT: error: {{.*}}tiny-invalid-types.mlir: func.func @main: argument #0: tiny.buffer: an activation's scale must be positive, got -0.5 [operation #1]

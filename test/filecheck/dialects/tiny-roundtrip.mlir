@@ -24,7 +24,6 @@ func.func @types(%a: !tiny.buffer<1x8x8x3xi8, 0.0235:-128>,
                  %i: !tiny.buffer<4xi32, 0.0002:0>,
                  %j: !tiny.buffer<2xi8, 1:0>,
                  %k: !tiny.buffer<2xi8, 1.0e-05:0>,
-                 %l: !tiny.buffer<2x2xi8, axis 0: {0.0:0, -0.5:0}>,
                  %m: !tiny.buffer<2xi8, 0.33333334:5>) {
   func.return
 }
@@ -40,9 +39,17 @@ func.func @types(%a: !tiny.buffer<1x8x8x3xi8, 0.0235:-128>,
 // CHECK-SAME: %i: !tiny.buffer<4xi32, 0.0002:0>
 // CHECK-SAME: %j: !tiny.buffer<2xi8, 1.0:0>
 // CHECK-SAME: %k: !tiny.buffer<2xi8, 0.00001:0>
-// CHECK-SAME: %l: !tiny.buffer<2x2xi8, axis 0: {0.0:0, -0.5:0}>
 // CHECK-SAME: %m: !tiny.buffer<2xi8, 0.33333334:5>)
 // CHECK-NEXT:    func.return
+
+// Weights may have zero or negative per-channel scales (real models do); an
+// activation's scale must be positive (tiny-invalid-types.mlir).
+func.func @weight_scales() {
+  %l = tiny.const dense<"0x01020304"> : !tiny.buffer<2x2xi8, axis 0: {0.0:0, -0.5:0}>
+  func.return
+}
+// CHECK-LABEL: func.func @weight_scales()
+// CHECK-NEXT:    %l = tiny.const dense<"0x01020304"> : !tiny.buffer<2x2xi8, axis 0: {0.0:0, -0.5:0}>
 
 // --- buffers: alloc, const, reshape --------------------------------------------
 

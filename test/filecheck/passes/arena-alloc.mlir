@@ -138,13 +138,13 @@ func.func @main(%x: !tiny.buffer<1x4x4x2xi8, 0.5:-1>) -> !tiny.buffer<1x4xi8, 0.
 // SAME-NEXT: random input (seed 0)
 // SAME-NEXT: output 0: [1, 4] int8 checksum [[SUM]]
 
-// BADCPU:      {{\A}}error: pass pipeline 'arena-alloc{target-cpu=cortex-m9}': unknown target cpu 'cortex-m9' (choices: cortex-m0, cortex-m0plus, cortex-m3, cortex-m4, cortex-m7, cortex-m33, cortex-m55, cortex-m85){{$}}
+// BADCPU:      {{\A}}error: pass pipeline 'arena-alloc{target-cpu=cortex-m9}': target-cpu must be one of cortex-m0, cortex-m0plus, cortex-m3, cortex-m4, cortex-m7, cortex-m33, cortex-m55, cortex-m85, got 'cortex-m9'{{$}}
 // BADCPU-NOT:  {{.}}
 // OTHERCPU:      {{\A}}error: arena-alloc: target-cpu=cortex-m55, but the module is compiled for cortex-m4 (tiny.target_cpu); set the CPU once, with --mcpu{{$}}
 // OTHERCPU-NOT:  {{.}}
 // OTHERCPU4:     {{\A}}error: arena-alloc: target-cpu=cortex-m4, but the module is compiled for cortex-m55 (tiny.target_cpu); set the CPU once, with --mcpu{{$}}
 // OTHERCPU4-NOT: {{.}}
-// BADALIGN:     {{\A}}error: pass pipeline 'arena-alloc{alignment=12}': alignment must be a power of two of at least 4, got 12{{$}}
+// BADALIGN:     {{\A}}error: pass pipeline 'arena-alloc{alignment=12}': alignment must be a power of two, got 12{{$}}
 // BADALIGN-NOT: {{.}}
 // ROWS:      tiny.arena_size = 176 : i64, tiny.arena_lower_bound = 176 : i64
 // ROWS:      %y = tiny.view %x : !tiny.buffer<1x6x4x4xi8, 0.25:3>

@@ -87,7 +87,7 @@
 //
 // Bad options and plans: one line each.
 // RUN: not tinyir-opt %s -p 'partial-exec{max-chunks=1}' 2>&1 | filecheck %s --check-prefix=OPTION
-// OPTION: max-chunks must be at least 2, got 1
+// OPTION: max-chunks must be in 2..65536, got 1
 // OPTION-NOT: Traceback
 // RUN: not tinyir-opt %s -p 'partial-exec{max-slowdown=0.9}' 2>&1 | filecheck %s --check-prefix=SLOWDOWN
 // SLOWDOWN: max-slowdown must be 0 (no limit) or at least 1, got 0.9

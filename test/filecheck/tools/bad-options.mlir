@@ -30,9 +30,14 @@
 // RUN: not tinyir-opt %s --strip-names=foo=bar > %t.stdout 2> /dev/null
 // RUN: diff %t.stdout /dev/null
 //
-// An unknown flag is argparse's business (usage line, exit 2):
+// A bad command line is one line too (not argparse's usage block), exit 1:
 // RUN: not tinyir-opt %s --no-such-flag 2>&1 | filecheck %s --check-prefix=FLAG
-// FLAG:        tinyir-opt: error: unrecognized arguments: --no-such-flag
+// RUN: not tinyir-opt %s --max-arena 2>&1 | filecheck %s --check-prefix=VALUE
+// RUN: not tinyir-run %s --seed -1 2>&1 | filecheck %s --check-prefix=SEED
+// FLAG:        {{\A}}error: tinyir-opt: unrecognized arguments: --no-such-flag (see tinyir-opt --help){{$}}
+// FLAG-NOT:    {{.}}
+// VALUE:       {{\A}}error: tinyir-opt: argument --max-arena: expected one argument (see tinyir-opt --help){{$}}
+// SEED:        {{\A}}error: tinyir-run: argument --seed: must be a whole number >= 0, got '-1' (see tinyir-run --help){{$}}
 
 func.func @main() {
   func.return
@@ -40,5 +45,16 @@ func.func @main() {
 
 // An option out of range is refused before any work, in one line.
 // RUN: not tinyir-opt %s --reorder=max_states=0 2>&1 | filecheck %s --check-prefix=RANGE
-// RANGE: {{\A}}error: pass pipeline 'reorder{max_states=0}': max_states must be at least 1, got 0
+// RANGE: {{\A}}error: pass pipeline 'reorder{max_states=0}': max-states must be in 1..100000000, got 0
 // RANGE-NOT: {{.}}
+//
+// Every numeric option has a range, declared beside it (OPTION_RANGES), and a
+// number is not a boolean:
+// RUN: not tinyir-opt %s --partial-exec=max-chunks=2147483648 2>&1 | filecheck %s --check-prefix=CHUNKS
+// RUN: not tinyir-opt %s --arena-alloc=alignment=9223372036854775808 2>&1 | filecheck %s --check-prefix=ALIGN
+// RUN: not tinyir-opt %s --partial-exec=budget=true 2>&1 | filecheck %s --check-prefix=BOOL
+// RUN: not tinyir-opt %s --reorder=max-states=true 2>&1 | filecheck %s --check-prefix=BOOL2
+// CHUNKS: {{\A}}error: pass pipeline 'partial-exec{max-chunks=2147483648}': max-chunks must be in 2..65536, got 2147483648{{$}}
+// ALIGN:  {{\A}}error: pass pipeline 'arena-alloc{alignment=9223372036854775808}': alignment must be in 4..4096, got 9223372036854775808{{$}}
+// BOOL:   {{\A}}error: pass pipeline 'partial-exec{budget=true}': budget must be a number, got true{{$}}
+// BOOL2:  {{\A}}error: pass pipeline 'reorder{max-states=true}': max-states must be a number, got true{{$}}

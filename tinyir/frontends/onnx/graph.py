@@ -190,6 +190,8 @@ def read_graph(data: bytes, base_dir: str | Path | None = None) -> Graph:
             raise TinyIRError(f"unsupported ONNX operator {n.op_type} (node '{n.name or i}'): control flow")
         node = Node(n.op_type, list(n.input), list(n.output), {}, n.name, n.domain, i)
         _check_against_schema(node, n, opset)
+        if n.op_type == "Constant" and n.domain in ("", "ai.onnx"):
+            _check_constant(node, n)
         for a in n.attribute:
             value = helper.get_attribute_value(a)
             if isinstance(value, bytes):
@@ -210,6 +212,19 @@ def read_graph(data: bytes, base_dir: str | Path | None = None) -> Graph:
         if name in graph.consts:
             raise TinyIRError(f"graph output '{name}' is a constant")
     return graph
+
+
+_NUMERIC_CONSTANT = ("value", "value_float", "value_floats", "value_int", "value_ints")
+
+
+def _check_constant(node: Node, proto: onnx.NodeProto) -> None:
+    """A Constant holds one numeric value: a dense tensor of any rank or a
+    number or list of numbers (sparse and string constants are refused)."""
+    given = [a.name for a in proto.attribute]
+    if len(given) != 1:
+        raise node.error(f"must have exactly one value attribute, got {given or 'none'}")
+    if given[0] not in _NUMERIC_CONSTANT:
+        raise node.error(f"'{given[0]}' constants are not supported (only numbers: {', '.join(_NUMERIC_CONSTANT)})")
 
 
 def _check_against_schema(node: Node, proto: onnx.NodeProto, opset: int) -> None:
@@ -316,8 +331,8 @@ def evaluate(node: Node, graph: Graph, values: dict[str, np.ndarray] | None = No
     values = graph.consts if values is None else values
     feeds = {n: values[n] for n in node.inputs if n}
     proto = helper.make_node(node.op, node.inputs, node.outputs, domain=node.domain or None)
-    for key, value in node.attrs.items():
-        proto.attribute.append(helper.make_attribute(key, value))
+    for key, value in node.attrs.items():  # a tensor attribute was read as an array (e.g. a Constant's value)
+        proto.attribute.append(helper.make_attribute(key, numpy_helper.from_array(value) if isinstance(value, np.ndarray) else value))
     inputs = [helper.make_tensor_value_info(n, helper.np_dtype_to_tensor_dtype(v.dtype), v.shape) for n, v in feeds.items()]
     outputs = [helper.make_tensor_value_info(n, onnx.TensorProto.UNDEFINED, None) for n in node.outputs if n]
     model = helper.make_model(

@@ -114,7 +114,7 @@ class Lowering:
         for name, shape, dtype in self.g.inputs:
             perm = self.input_layout(name, len(shape))
             element, quant = (F32, None) if dtype == np.float32 else (I8, self.q.act[name])
-            arg_types.append(self.buffer([shape[p] for p in perm], element, quant, name))
+            arg_types.append(self.buffer([shape[p] for p in perm], element, quant, name, activation=True))
             perms.append(perm)
         block = Block(arg_types=arg_types)
         for arg, (name, _, _), perm in zip(block.args, self.g.inputs, perms):
@@ -180,14 +180,17 @@ class Lowering:
 
     # -- building IR -------------------------------------------------------------
 
-    def buffer(self, shape, element: Attribute, quant: QParams | None, what: str) -> tiny.BufferType:
+    def buffer(self, shape, element: Attribute, quant: QParams | None, what: str, activation: bool = False) -> tiny.BufferType:
         try:
-            return tiny.BufferType(tuple(int(d) for d in shape), element, quant)
+            result = tiny.BufferType(tuple(int(d) for d in shape), element, quant)
+            if activation:  # computed at run time, not a weight
+                result.verify_activation()
+            return result
         except VerifyException as e:
             raise TinyIRError(f"tensor '{what}': {e}") from None
 
     def alloc(self, name: str, shape, element: Attribute, quant: QParams | None) -> SSAValue:
-        op = self.builder.insert(tiny.AllocOp(self.buffer(shape, element, quant, name)))
+        op = self.builder.insert(tiny.AllocOp(self.buffer(shape, element, quant, name, activation=True)))
         op.result.name_hint = value_name(name)
         return op.result
 

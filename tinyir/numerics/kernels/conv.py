@@ -20,9 +20,12 @@ from tinyir.numerics.quantization import QParams, conv_output_multipliers, fully
 
 
 def _add_bias(acc: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+    """The int32 accumulator TFLite Micro and CMSIS-NN end with: the exact sum
+    plus bias, wrapped around as their int32 arithmetic wraps (a bias near
+    INT32_MIN is spec-valid)."""
     if bias is not None:
         acc += np.asarray(bias, dtype=np.int64).reshape(-1)
-    return acc
+    return acc.astype(np.int32).astype(np.int64)
 
 
 def conv_2d(x: np.ndarray, x_q: QParams, w: np.ndarray, w_q: QParams, bias: np.ndarray | None,

@@ -61,3 +61,18 @@ func.func @main(%x: !tiny.buffer<1x2x2x4xi8, 0.5:-1>) {
   func.return
 }
 // CHECK-NEXT: error: {{.*}}.mlir: tiny.conv_2d: 'acc' must be i32 of the output's shape [1, 2, 2, 4]
+
+// -----
+
+// An axis out of range (an IndexError reached the user before the loop
+// verified its body's ops first).
+func.func @main(%x: !tiny.buffer<1x4x4x8xi8, 0.5:0>) -> !tiny.buffer<1x4x4x8xi8, 0.5:0> {
+  %y = tiny.alloc : !tiny.buffer<1x4x4x8xi8, 0.5:0>
+  tiny.tile_loop %t < 2 {
+    %a = tiny.alloc : !tiny.buffer<1x4x4x4xi8, 0.5:0>
+    tiny.extract_tile %x -> %a tile %t {axis = 7 : i64}
+    tiny.insert_tile %a -> %y tile %t {axis = 3 : i64}
+  }
+  func.return %y : !tiny.buffer<1x4x4x8xi8, 0.5:0>
+}
+// CHECK-NEXT: error: {{.*}}.mlir: tiny.extract_tile: axis 7 does not fit [1, 4, 4, 8] and [1, 4, 4, 4] [operation #5 (%t)]
