@@ -47,6 +47,11 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
 
         return ArenaAllocPass
 
+    def prune_channels():
+        from tinyir.passes.prune_channels import PruneChannelsPass
+
+        return PruneChannelsPass
+
     def check_arena():
         from tinyir.passes.arena_alloc.check import CheckArenaPass
 
@@ -59,6 +64,7 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
         "partial-exec": partial_exec,
         "arena-alloc": arena_alloc,
         "check-arena": check_arena,
+        "prune-channels": prune_channels,
     }
 
 

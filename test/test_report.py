@@ -216,8 +216,10 @@ def test_table_of_a_large_model_uses_readable_units():
     text = format_table(r)
     assert f"  live peak      {r['live_peak_bytes']} B (" in text and "KiB" in text
     assert f"  MACs           {r['macs']} (11.6 M)" in text
-    # The title, 6 summary lines, a blank and a header; the steps; legend, blank, header; the buffers.
-    assert len(text.splitlines()) == 9 + len(r["steps"]) + 3 + len(r["buffers"])
+    # The title, 7 summary lines (the last: what the peak holds), a blank and a
+    # header; the steps; legend, blank, header; the buffers.
+    assert len(text.splitlines()) == 10 + len(r["steps"]) + 3 + len(r["buffers"])
+    assert "  at the peak    %" in text
 
 
 # -- the plot -------------------------------------------------------------------

@@ -212,6 +212,14 @@ def _add_input_empty(model):
     _first(model, "Add").input[1] = ""
 
 
+def _input_dim_dropped(model):
+    del model.graph.input[0].type.tensor_type.shape.dim[1]
+
+
+def _input_dim_2_40(model):
+    model.graph.input[0].type.tensor_type.shape.dim[2].dim_value = 2**40
+
+
 ONNX_CORRUPTIONS = {
     "stride 0": (_stride_0, r"MaxPool node .*: 'strides' must be at least 1, got \[2, 0\]"),
     "a required input left empty": (_add_input_empty, r"Add node .*: input 1 \(B\) is required, but left empty"),
@@ -220,6 +228,8 @@ ONNX_CORRUPTIONS = {
     "a node input dropped": (_drop_add_input, r"Add node .*: has 1 inputs, the operator takes 2"),
     "unknown element type": (_elem_type_99, r"graph input 'image' has unknown element type 99"),
     "an input nothing defines": (_conv_reads_nothing, r"Conv node .*: reads 'nothing', which no node produces"),
+    "an input dimension dropped": (_input_dim_dropped, r"Conv node .*: only 2-D convolutions are supported \(input \[1, 12, 12\]"),
+    "an input of 2^40 elements": (_input_dim_2_40, r"tensor 'image': tiny.buffer: \d+ bytes, more than the 2 GiB a buffer may hold"),
 }  # fmt: skip
 
 
@@ -354,3 +364,20 @@ def test_tinyir_run_outputs_go_where_asked(tmp_path):
         assert result.stderr.startswith(f"error: --output {output}: {message}")
     result = run_tool("run", str(model), "--output", str(tmp_path / "y.out"))
     assert result.returncode == 0 and np.load(tmp_path / "y.out").shape == (1, 8, 8, 4)
+
+
+def test_zero_points_of_another_shape_than_the_scales_are_refused(tmp_path):
+    """ONNX wants them of one shape; onnxruntime refuses the model, tinyir took the first."""
+    import onnx
+    from onnx import numpy_helper
+
+    from tinyir.testing.onnx_models import hand_qdq
+
+    model = onnx.load_model_from_string(hand_qdq())
+    (zp,) = [t for t in model.graph.initializer if t.name == "z_x"]
+    zp.CopyFrom(numpy_helper.from_array(np.array([0, 1, 2], np.int8), "z_x"))
+    path = tmp_path / "zp.onnx"
+    path.write_bytes(model.SerializeToString())
+    result = run_tool("run", str(path))
+    assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
+    assert re.search(r"DequantizeLinear node '\w+': 1 scales but 3 zero points", result.stderr), result.stderr

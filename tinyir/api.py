@@ -258,6 +258,23 @@ def memory_report(module: ModuleOp, baseline: ModuleOp | dict | None = None) -> 
 # and tinyir-opt never needs them.
 
 
+def resources(model, target: str | None = None, sram_budget: int | None = None):
+    """What `model` (a path, bytes or a module, left as it is) needs on
+    `target` after the default pipeline: arena, lower bound, flash, MACs,
+    predicted instructions and the bottleneck (tinyir.report.resources)."""
+    from tinyir.report.resources import resources
+
+    return resources(model, target, sram_budget)
+
+
+def layer_sensitivity(model, layers=None, target: str | None = None, **options) -> list[dict]:
+    """Arena bytes saved when each layer (default: those holding the peak)
+    loses output channels, each pruned copy planned again (tinyir.report.resources)."""
+    from tinyir.report.resources import layer_sensitivity
+
+    return layer_sensitivity(model, layers, target, **options)
+
+
 def execute(module: ModuleOp, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
     """Run a module on the reference executor (bit-exact with TFLite Micro)."""
     from tinyir.numerics.executor import execute

@@ -210,6 +210,12 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
         "its search weighs (the cheapest at each peak), the chosen plan and the unsplit model; needs --partial-exec",
     )
     group.add_argument(
+        "--report-sensitivity",
+        action="store_true",
+        help="in --report, also the arena bytes saved when each layer holding the peak loses 1, 10%% and 25%% "
+        "of its output channels (the weakest by filter L1 norm), each planned again by the same passes: seconds",
+    )
+    group.add_argument(
         "--report-plot-baseline",
         action="store_true",
         help="in --report-plot, also draw the model as imported (before the passes), on the same scale",
@@ -228,6 +234,8 @@ def check_report_arguments(args: argparse.Namespace) -> None:
 
     if args.report_plot_baseline and args.report_plot is None:
         raise TinyIRError("--report-plot-baseline needs --report-plot IMAGE")
+    if args.report_sensitivity and args.report is None:
+        raise TinyIRError("--report-sensitivity needs --report FILE (or -)")
     if args.report not in (None, "-") and not Path(args.report).parent.is_dir():
         raise TinyIRError(f"cannot write report {args.report}: no such directory {Path(args.report).parent}")
     for image in (args.report_plot, getattr(args, "report_pareto", None)):

@@ -5,6 +5,7 @@
     tinyir-opt model.onnx --quantize calib.npz   # a float ONNX model, made int8 by onnxruntime
     tinyir-opt in.mlir --strip-names -o out.mlir
     tinyir-opt model.tflite --fuse --arena-alloc --report -          # memory table, no IR
+    tinyir-opt model.tflite --resources [--max-arena N]             # JSON: arena, flash, MACs, bottleneck
     tinyir-opt model.tflite --arena-alloc --report r.json --report-plot r.png -o out.mlir
     tinyir-opt model.tflite --fuse --arena-alloc -t c -o out/          # C: out/model.h, out/model.c, runtime
     tinyir-opt model.tflite --mcpu cortex-m55 --fuse --partial-exec --reorder --arena-alloc -t c -o out/
@@ -66,6 +67,13 @@ def parser() -> argparse.ArgumentParser:
         help="the SRAM the model may use: fail (exit 1) when the arena after the passes is larger; "
         "needs --arena-alloc",
     )
+    p.add_argument(
+        "--resources",
+        action="store_true",
+        help="print, as JSON, what the model needs after the default pipeline (fuse, partial-exec, reorder, "
+        "arena-alloc; with --max-arena, partial-exec fits it): arena, its lower bound, flash, MACs, predicted "
+        "instructions and the bottleneck (tinyir.resources); takes no passes",
+    )
     p.add_argument("--print-ir-after-all", action="store_true", help="print the IR after every pass, to stderr")
     p.add_argument(
         "--split-input-file",
@@ -94,6 +102,16 @@ def _process(name: str, source: ModuleOp | str, args: argparse.Namespace) -> tup
     module = api.parse_ir(source, name=name) if isinstance(source, str) else source
     if args.mcpu is not None:
         api.set_target_cpu(module, args.mcpu)
+    if args.resources:
+        import json
+
+        from tinyir.report.resources import resources
+
+        found = resources(module, sram_budget=args.max_arena)
+        if args.max_arena is not None and found.arena_bytes > args.max_arena:
+            raise TinyIRError(f"the arena is {found.arena_bytes} B, over --max-arena {args.max_arena} B")
+        return json.dumps(found.as_dict(), indent=2) + "\n", None
+    imported = module.clone() if args.report_sensitivity else None
     # The baseline is the module as it came in: its report, taken before the passes run.
     baseline = api.memory_report(module) if wants_report(args) else None
 
@@ -115,6 +133,10 @@ def _process(name: str, source: ModuleOp | str, args: argparse.Namespace) -> tup
     report = None
     if baseline is not None:
         report = {"source": name, **api.memory_report(module, baseline=baseline)}
+        if imported is not None:
+            from tinyir.report.resources import layer_sensitivity
+
+            report["sensitivity"] = layer_sensitivity(imported, pipeline=pipeline)
     if args.target != "mlir":
         return _emit_target(name, module, args), report
     # `--report -` puts the table on stdout in place of the IR, unless -o takes the IR.
@@ -199,6 +221,8 @@ def main() -> int:
     if args.report_pareto is not None and not any(p.name == "partial-exec" for p in passes):
         raise TinyIRError("--report-pareto needs --partial-exec in the pipeline")
     check_report_arguments(args)
+    if args.resources and (passes or args.target != "mlir" or wants_report(args)):
+        raise TinyIRError("--resources runs the default pipeline itself: give it no passes, -t or --report")
     if args.split_input_file and (wants_report(args) or args.report_pareto):
         raise TinyIRError("--report and --report-plot need one module, not --split-input-file")
     if args.target != "mlir":

@@ -126,6 +126,7 @@ class Emitter:
         external_arena: bool,
         kernels: Mapping[type, OpEmitter],
         layouts: Layouts = no_layouts,
+        data: bool = True,
     ):
         size = arena_attrs.arena_size(module)
         if size is None:
@@ -137,6 +138,8 @@ class Emitter:
         self.external_arena = external_arena
         self.kernels = kernels
         self.layouts = layouts
+        self.data = data
+        """Whether flash arrays hold their values (false: sizes only, for rodata)."""
         self.function = main_function(module)
         self.globals: list[str] = []  # flash data and parameter tables
         self.rodata: list[tuple[str, str, int, int]] = []  # (kind, name, bytes, alignment) of each flash array
@@ -202,7 +205,7 @@ class Emitter:
         self.globals.append(f"/* {comment} */")
         self.globals.append(
             f"static const {c_type(t)} {ident}[{array.size}] TINYIR_ALIGN({self.alignment}) = {{\n"
-            f"    {array_body(array)}\n}};"
+            f"    {array_body(array) if self.data else '0'}\n}};"
         )
 
     def laid_out(self, value: SSAValue, layout: Layout) -> str:
@@ -227,7 +230,7 @@ class Emitter:
         if comment:
             self.globals.append(f"/* {comment} */")
         self.globals.append(
-            f"static const {c_type_name} {ident}[{values.size}] TINYIR_ALIGN(4) = {{\n    {array_body(values)}\n}};"
+            f"static const {c_type_name} {ident}[{values.size}] TINYIR_ALIGN(4) = {{\n    {array_body(values) if self.data else '0'}\n}};"
         )
         return ident
 

@@ -63,7 +63,7 @@ def flash_arrays(module: ModuleOp) -> list[tuple[str, str, int, int]]:
     `constants` (weights, biases, other constant operands, in the layouts the
     kernels read) and `tables` (requantization, band and other parameter
     tables), as emit_c makes them."""
-    emitter = Emitter(module, "model", False, KERNELS, conv.layout)
+    emitter = Emitter(module, "model", False, KERNELS, conv.layout, data=False)
     emitter.emit()
     return emitter.rodata
 

@@ -22,7 +22,7 @@ re-exported here: `from tinyir.dialects import tiny; tiny.Conv2DOp`.
 
 from xdsl.ir import Dialect
 
-from tinyir.dialects.tiny.base import ComputeOp, i64_array, parse_defined_operand
+from tinyir.dialects.tiny.base import ComputeOp, i64_array, int_values, parse_defined_operand
 from tinyir.dialects.tiny.buffers import (
     AllocOp,
     ConstOp,
@@ -182,6 +182,7 @@ __all__ = [
     "element_bytes",
     "format_scale",
     "i64_array",
+    "int_values",
     "numpy_dtype",
     "parse_defined_operand",
     "view_root",

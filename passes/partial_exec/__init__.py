@@ -54,6 +54,7 @@ from tinyir.passes.partial_exec.search import (
     tile_counts,
     tile_type,
 )
+from tinyir.passes.plan_files import read_plan
 
 
 @dataclass(frozen=True)
@@ -135,13 +136,7 @@ class PartialExecPass(TinyPass):
 
 
 def planned_regions(analysis: Analysis, path: str) -> list[Region]:
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as e:
-        raise TinyIRError(f"cannot read plan {path}: {e.strerror}") from None
-    except UnicodeDecodeError as e:
-        raise TinyIRError(f"cannot read plan {path}: not UTF-8 text (byte {e.start})") from None
+    text = read_plan(path)
     names = value_names(analysis.block)
     producers = {names[op.out]: op for op in analysis.liveness.steps if op.out in names}
     regions = []

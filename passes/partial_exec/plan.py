@@ -16,23 +16,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lark import Lark, UnexpectedInput
-
 from tinyir.errors import TinyIRError
+from tinyir.passes.plan_files import plan_entries, plan_parser
 
-GRAMMAR = r"""
+_PARSER = plan_parser(r"""
     plan: entry*
     entry: "split" VALUE "to" VALUE "tiles" INT [BY]
     BY: "by" WS+ ("rows" | "channels")
-    VALUE: /%[A-Za-z0-9_$.\-\/:]+/
-    COMMENT: /#[^\n]*/
-    %import common.INT
-    %import common.WS
-    %ignore WS
-    %ignore COMMENT
-"""
-
-_PARSER = Lark(GRAMMAR, start="plan", parser="lalr", propagate_positions=True)
+""")
 
 
 @dataclass(frozen=True)
@@ -49,14 +40,8 @@ class Split:
 
 def parse_plan(text: str, source: str = "<plan>") -> list[Split]:
     """The entries of a plan; a syntax error names the line and column."""
-    try:
-        tree = _PARSER.parse(text)
-    except UnexpectedInput as e:
-        found = getattr(e, "token", None) or getattr(e, "char", None)
-        what = f"unexpected '{found}'" if found else "unexpected end of plan"
-        raise TinyIRError(f"{source}:{e.line}:{e.column}: {what} (expected: split %first to %last tiles N [by rows])") from None
     splits = []
-    for entry in tree.children:
+    for entry in plan_entries(_PARSER, text, source, "split %first to %last tiles N [by rows]"):
         first, last, tiles, by = entry.children
         rows = by is not None and str(by).split()[-1] == "rows"
         if int(tiles) < 2:  # one tile is the op unsplit

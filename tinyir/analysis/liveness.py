@@ -114,6 +114,10 @@ class Buffer:
     def live_at(self, step: int) -> bool:
         return self.first <= step <= self.last
 
+    def bytes_at(self, step: int) -> int:
+        """The bytes live at `step` (a row loop's line buffer holds a band of rows)."""
+        return sum(p.size for p in self.interval.pieces() if p.first <= step <= p.last)
+
     @property
     def interval(self) -> Interval:
         """The buffer as the allocator places it."""

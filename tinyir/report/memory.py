@@ -38,6 +38,13 @@ and, once `--arena-alloc` has run, the arena the module carries:
                       argument's `tiny.offset`; None before allocation),
                       first and last step (inclusive), kind (input, output,
                       scratch, accumulator or activation), shape, element type
+    bottleneck        the peak (`bottleneck`): live_bytes, the steps that
+                      reach it, their ops, and the buffers live there,
+                      largest first: bytes held there (a row loop holds a
+                      band of rows), buffer_bytes, and the layer that wrote it
+    sensitivity       (tinyir-opt --report-sensitivity) per bottleneck
+                      layer, arena bytes saved when it loses channels
+                      (tinyir.report.resources.layer_sensitivity)
     baseline          the same report (without its own baseline) of the
                       baseline module, when one is given
 
@@ -202,6 +209,8 @@ def memory_report(module: ModuleOp, baseline: ModuleOp | dict[str, Any] | None =
         "steps": steps,
         "buffers": buffers,
     }
+    at_peak = {names[b.value]: b.bytes_at(peak_step) for b in live.buffers} if peak_step is not None else {}
+    report["bottleneck"] = bottleneck(report, at_peak)
     if baseline is not None:
         if isinstance(baseline, ModuleOp):
             baseline = memory_report(baseline)
@@ -210,6 +219,44 @@ def memory_report(module: ModuleOp, baseline: ModuleOp | dict[str, Any] | None =
         report["instructions_baseline"] = base.get("instructions")
         report["baseline"] = base
     return report
+
+
+def bottleneck(report: dict[str, Any], held: dict[str, int]) -> dict[str, Any]:
+    """The peak of a memory report: the steps where it is reached, and the
+    buffers live at the first of them (`held`: their bytes live there, by
+    name), each with the op that wrote it."""
+    peak = report["live_peak_bytes"]
+    steps = [s for s in report["steps"] if s["live_bytes"] == peak]
+    first_peak = report["peak_step"]
+    writes: dict[str, list[dict[str, Any]]] = {}
+    for s in report["steps"]:
+        writes.setdefault(s["writes"], []).append(s)
+    buffers = []
+    for b in report["buffers"]:
+        if not held.get(b["name"]):
+            continue
+        # What it holds at the peak: the last write up to there (in place, a
+        # buffer holds one layer's output, then another's), else the first
+        # one after (it is held for that); none: the model's input.
+        written = writes.get(b["name"], [])
+        wrote = next((s for s in reversed(written) if s["step"] <= first_peak), written[0] if written else None)
+        buffers.append(
+            {
+                "name": b["name"],
+                "bytes": held[b["name"]],
+                "buffer_bytes": b["bytes"],
+                "kind": b["kind"],
+                "written_by": wrote["op"] if wrote else None,
+                "layer": wrote["output"] if wrote else None,
+            }
+        )
+    buffers.sort(key=lambda b: -b["bytes"])
+    return {
+        "live_bytes": peak,
+        "steps": [s["step"] for s in steps],
+        "ops": [f"{s['op']} -> %{s['output']}" for s in steps],
+        "buffers": buffers,
+    }
 
 
 def _flash(module: ModuleOp) -> dict[str, int] | None:
@@ -312,6 +359,19 @@ def format_table(report: dict[str, Any]) -> str:
             f"{flash['tables']} B, code ~{flash['code']} B (estimated; CMSIS-NN's kernels come on top)"
         )
     lines.append(f"  steps          {len(steps)}, buffers {len(buffers)}")
+    held = [b for b in report["bottleneck"]["buffers"] if b["kind"] != "scratch"][:5]
+    if held:
+        lines.append("  at the peak    " + "; ".join(
+            f"%{b['name']} {b['bytes']} B" + (f" ({b['written_by']} -> %{b['layer']})" if b["layer"] not in (None, b["name"]) else "")
+            for b in held))  # fmt: skip
+    if report.get("sensitivity"):
+        lines.append("")
+        lines.append("arena bytes saved when a bottleneck layer loses its weakest output channels (re-planned):")
+        for row in report["sensitivity"]:
+            trials = ", ".join(
+                f"-{t['removed']}: {t['saved']:+d} B" if "saved" in t else f"-{t['removed']}: {t['error']}" for t in row["trials"]
+            )
+            lines.append(f"  %{row['layer']} ({row['op']}, {row['channels']} channels)  {trials}")
 
     scale = max(peak, arena or 0)
     lines.append("")

@@ -57,11 +57,12 @@ def check_plot_path(path: str | os.PathLike) -> None:
         raise TinyIRError(f"cannot plot to {path}: no such directory {folder}")
 
 
-def _label(step: dict[str, Any], width: int = 48) -> str:
-    name = step["output"]
-    if len(name) > width:
-        name = "..." + name[-(width - 3):]
-    return f"step {step['step']}: {step['op'].removeprefix('tiny.')} -> %{name}"
+def _short(name: str, width: int = 48) -> str:
+    return "..." + name[-(width - 3):] if len(name) > width else name
+
+
+def _label(step: dict[str, Any]) -> str:
+    return f"step {step['step']}: {step['op'].removeprefix('tiny.')} -> %{_short(step['output'])}"
 
 
 def _draw(
@@ -120,6 +121,11 @@ def _draw(
             rotation=0 if len(steps) <= 8 else 90,
             fontsize=7.5,
         )
+    # The bottleneck: what the peak holds, largest first (the layers to prune).
+    held = [b for b in report.get("bottleneck", {}).get("buffers", []) if b["kind"] != "scratch"][:4]
+    if held and report["peak_step"] is not None:
+        lines = "".join(f"\n%{_short(b['name'], 36)} {format_bytes(b['bytes'])}" for b in held)
+        ax.text(1.005, 0.0, f"held at the peak:{lines}", transform=ax.transAxes, fontsize=7.5, va="bottom", ha="left")
     # Beside the plot, where it can hide neither bars nor the peak's label.
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=8, frameon=False)

@@ -83,3 +83,11 @@ func.func @main(%x: !tiny.buffer<1x4xi8, -0.5:0>) {
   func.return
 }
 // CHECK-NEXT: error: {{.*}}tiny-invalid-types.mlir: func.func @main: argument #0: tiny.buffer: an activation's scale must be positive, got -0.5 [operation #1]
+
+// -----
+
+// A zero point outside its element type (an OverflowError in the executor before).
+func.func @main(%x: !tiny.buffer<1x4xi8, 0.5:-256>) {
+  func.return
+}
+// CHECK-NEXT: error: {{.*}}tiny-invalid-types.mlir:[[# @LINE - 3]]:{{[0-9]+}}: tiny.buffer: zero point [-256] out of range for i8

@@ -59,6 +59,8 @@ builtin.module attributes {tiny.arena_size = 112 : i64} {
 // Predicted on the CPU (the number is the calibration's), the same as imported:
 // CHECK-NEXT:   instructions   {{[0-9]+}} ({{.*}}) predicted (tinyir.analysis.cost), as imported {{.*}} (1.000 x)
 // CHECK-NEXT:   steps          6, buffers 8
+// What the peak holds besides scratch, largest first (the bottleneck):
+// CHECK-NEXT:   at the peak    %x 32 B; %c 16 B
 // CHECK-EMPTY:
 // CHECK-NEXT:   step  live bytes {{ +}}MACs  op {{ +}}output
 // CHECK-NEXT: *    0         112  {{#+}}         288  tiny.conv_2d              %c

@@ -100,6 +100,8 @@ def node_qparams(node: Node, graph: Graph, scale_at: int, zp_at: int, *, rank: i
     if node.attr("block_size", 0):
         raise node.error("blocked quantization is not supported")
     zp = zp.astype(np.int64).reshape(-1) - (128 if zp.dtype == np.uint8 else 0)
+    if zp_name and zp.size != scale.size:  # ONNX: the same shape (onnxruntime refuses the model)
+        raise node.error(f"{scale.size} scales but {zp.size} zero points")
     if not np.all(np.isfinite(scale)) or np.any(scale <= 0):
         raise node.error(f"scales must be positive and finite, got {scale[:4].tolist()}")
     if scale.size == 1:
