@@ -208,6 +208,8 @@ class _Pruning:
                 raise self.fail(f"it would remove channels of the model output {self.name(value)}")
             elif isinstance(user, tiny.ComputeOp) and value in user.ins:
                 self._reader(user, value, keep)
+            elif not (isinstance(user, tiny.ComputeOp) and value is user.out):
+                raise self.fail(f"{user.name} reads {self.name(value)} in a way that cannot be pruned")
 
     def _reader(self, op: tiny.ComputeOp, value: SSAValue, keep: tuple[int, ...]) -> None:
         if isinstance(op, tiny.Conv2DOp) and op.ins[0] is value:
