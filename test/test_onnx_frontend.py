@@ -49,7 +49,8 @@ def compare_quantized(data: bytes, feeds_list) -> dict[str, int]:
     return worst
 
 
-FLOAT_MODELS = [onnx_models.cnn, onnx_models.mlp_head, onnx_models.branches, onnx_models.odds_and_ends]
+FLOAT_MODELS = [onnx_models.cnn, onnx_models.mlp_head, onnx_models.branches, onnx_models.odds_and_ends,
+                onnx_models.torch_export]
 
 
 @pytest.mark.parametrize("opset", [8, 11, 13, 18, 21])
@@ -114,6 +115,21 @@ def test_generated_int8_model_through_c():
     inputs = tinyir.random_inputs(module)
     expected = tinyir.execute(module, inputs)
     tinyir.run_pipeline(module, "fuse,arena-alloc")
+    assert all(np.array_equal(a, b) for a, b in zip(execute_c(module, inputs), expected))
+
+
+@pytest.mark.parametrize("fmt", ["QDQ", "QOperator"])
+def test_a_pytorch_style_export_through_c(fmt):
+    """Constant nodes (0-d, 1-D) and `x.view(x.size(0), -1)`'s shape
+    computation fold at import; the int8 model compiles and runs in C."""
+    from tinyir.api import execute_c
+
+    module = import_onnx(onnx_models.ort_quantized(onnx_models.torch_export(), fmt))
+    text = tinyir.print_ir(module)
+    assert "tiny.fully_connected" in text and "tiny.transpose" not in text
+    inputs = tinyir.random_inputs(module)
+    expected = tinyir.execute(module, inputs)
+    tinyir.run_pipeline(module, "fuse,partial-exec,reorder,arena-alloc")
     assert all(np.array_equal(a, b) for a, b in zip(execute_c(module, inputs), expected))
 
 

@@ -171,11 +171,36 @@ def odds_and_ends(opset: int = 13, seed: int = 3) -> bytes:
     return b.model([b.node("Softmax", [g], axis=1)], opset)
 
 
+def torch_export(opset: int = 13, seed: int = 4) -> bytes:
+    """What `torch.onnx.export` makes of a small CNN with `x.view(x.size(0), -1)`:
+    Constant nodes holding a 0-d and a 1-D tensor (a scale, the flatten's -1),
+    and the flatten as a shape computation: Shape, Gather, Unsqueeze, Concat,
+    Reshape."""
+    b = Builder(seed)
+    x = b.input("input.1", (1, 3, 8, 8))
+    h = b.node("Relu", [b.conv(x, 3, 8, 3)])
+    half = b.node("Constant", [], value=numpy_helper.from_array(np.array(0.5, np.float32)))
+    h = b.node("Mul", [h, half])
+    h = b.node("MaxPool", [h], kernel_shape=[2, 2], strides=[2, 2])
+    shape = b.node("Shape", [h])
+    batch = b.node("Gather", [shape, b.node("Constant", [], value=numpy_helper.from_array(np.array(0, np.int64)))], axis=0)
+    rest = b.node("Constant", [], value=numpy_helper.from_array(np.array([-1], np.int64)))
+    if opset < 13:
+        batch = b.node("Unsqueeze", [batch], axes=[0])
+    else:
+        batch = b.node("Unsqueeze", [batch, b.const(np.array([0], np.int64))])
+    new_shape = b.node("Concat", [batch, rest], axis=0)
+    flat = b.node("Reshape", [h, new_shape])
+    y = b.node("Gemm", [flat, b.weight((10, 8 * 4 * 4)), b.const(np.zeros(10, np.float32))], transB=1)
+    return b.model([y], opset)
+
+
 def float_models(opset: int = 13) -> Iterator[tuple[str, bytes]]:
     yield "cnn", cnn(opset)
     yield "mlp_head", mlp_head(opset)
     yield "branches", branches(opset)
     yield "odds_and_ends", odds_and_ends(opset)
+    yield "torch_export", torch_export(opset)
 
 
 def calibration(model: bytes, count: int = 8, seed: int = 0) -> list[dict[str, np.ndarray]]:
