@@ -14,9 +14,12 @@ the checkout named by $CMSIS_NN; -O2, sections per function and object,
   fills the kernels' parameter structs and calls them), without weights and kernels;
 - kernels: CMSIS-NN and tinyir's portable kernels, code and constants, for scale;
 - ELF flash: all of it, with the harness, start-up code and newlib-nano;
+- report flash: what `--report` says the model's flash is (constants and
+  tables exact, code estimated), beside the weights + code measured;
 - RAM: the model's static RAM (.data + .bss of `<model>.o`: the arena), the
-  planned arena (`tiny.arena_size`) and the ELF's .data + .bss (+ the
-  harness's input and output buffers and newlib's state; heap and stack not counted);
+  planned arena (`tiny.arena_size`) and the ELF's .data + .bss (the harness
+  is zero-copy: it reads the input into the arena and writes the output from
+  it, so this adds only startup's and newlib's state; heap and stack not counted);
 - host compile: seconds for `gcc -O2 -Wall -Wextra -Werror -c <model>.c` on this machine.
 
 The peer, TensorFlow Lite Micro: its arena total from
@@ -64,7 +67,7 @@ def host_compile_seconds(built: cortex_m.ModelBuild) -> float:
 
 def measure(path: Path, cpu: str, work: Path) -> dict:
     module = tinyir.run_pipeline(tinyir.import_model(path, mcpu=cpu), "fuse,arena-alloc")
-    built = cortex_m.build_model(module, work / path.stem, path.stem, cpu)
+    built = cortex_m.build_model(module, work / path.stem, path.stem, cpu, in_place=True)
     parts = cortex_m.map_sizes(built.map_file)
     ours = str(built.model_object)
     tinyir_kernels = next(str(o) for o in built.objects if o.name.endswith("_tinyir_kernels.o"))
@@ -81,6 +84,7 @@ def measure(path: Path, cpu: str, work: Path) -> dict:
         "code": bytes_of((".text", ".ARM.exidx", ".ARM.extab"), ours),
         "kernels": bytes_of((".text", ".ARM.exidx", ".ARM.extab", ".rodata"), kernels),
         "flash": sizes.flash,
+        "report_flash": tinyir.memory_report(module)["flash"]["total"],
         "model_ram": bytes_of((".data", ".bss"), ours),
         "elf_ram": sizes.data + sizes.bss,
         "compile_s": host_compile_seconds(built),
@@ -118,10 +122,10 @@ def main() -> None:
     print("kernels: CMSIS-NN + tinyir's kernels; model RAM: the model's .data + .bss; ELF RAM: .data + .bss of the")
     print("whole program. TFLM arena: tflm_arena_total of BASELINES.tsv; TFLM flash: the .tflite flatbuffer.\n")
     print(
-        "| model | weights | code | kernels | ELF flash | TFLM flatbuffer | flatbuffer / (weights + code) "
+        "| model | weights | code | report flash | kernels | ELF flash | TFLM flatbuffer | flatbuffer / (weights + code) "
         "| planned arena | model RAM | ELF RAM | TFLM arena | TFLM arena / model RAM | host compile s |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|", flush=True)
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|", flush=True)
     kinds, flash_ratios, ram_ratios = set(), [], []
     with tempfile.TemporaryDirectory(prefix="tinyir-bench-") as tmp:
         for path in paths:
@@ -133,7 +137,8 @@ def main() -> None:
             flash_ratios += [flash_ratio] if flash_ratio else []
             ram_ratios += [ram_ratio] if ram_ratio else []
             print(
-                f"| {r['model']} | {r['weights']} | {r['code']} | {r['kernels']} | {r['flash']} | {r['tflite']} "
+                f"| {r['model']} | {r['weights']} | {r['code']} | {r['report_flash']} | {r['kernels']} | {r['flash']} "
+                f"| {r['tflite']} "
                 f"| {cell(flash_ratio)} | {r['arena']} | {r['model_ram']} | {r['elf_ram']} | {tflm or 'n/a'} "
                 f"| {cell(ram_ratio)} | {r['compile_s']:.2f} |",
                 flush=True,

@@ -282,14 +282,16 @@ class Model:
         self.path, self.folder = path, folder
         self.builds: dict = {}
 
-    def build(self, cpu: str, cmsis_nn: str | None = None, passes: str = UNSPLIT):
+    def build(self, cpu: str, cmsis_nn: str | None = None, passes: str = UNSPLIT, in_place: bool = False):
         """(module, ModelBuild) for `cpu` after `passes` (and arena-alloc),
-        against the CMSIS-NN checkout `cmsis_nn` (default: tinyir's host runtime)."""
-        key = (cpu, cmsis_nn, passes)
+        against the CMSIS-NN checkout `cmsis_nn` (default: tinyir's host
+        runtime); `in_place`: with the zero-copy harness."""
+        key = (cpu, cmsis_nn, passes, in_place)
         if key not in self.builds:
             module = planned(self.path, cpu, passes)
             folder = self.folder / f"{cpu}-{len(self.builds)}"
-            built = cortex_m.build_model(module, folder, self.path.stem, cpu, cmsis_nn or host_runtime())
+            built = cortex_m.build_model(module, folder, self.path.stem, cpu, cmsis_nn or host_runtime(),
+                                         in_place=in_place)  # fmt: skip
             self.builds[key] = module, built
         return self.builds[key]
 
@@ -374,9 +376,14 @@ def test_model_runs_on_another_board_bit_exact(model):
 
 def test_split_model_runs_in_qemu_bit_exact(model):
     """--partial-exec's tile loops on Cortex-M4 give the unsplit model's bits
-    (the reference executor's and the host build's), in the planned arena."""
-    module, built = model.build(cortex_m.RUN_CPU, passes=SPLIT)
+    (the reference executor's and the host build's), in the planned arena.
+    Zero copy: the harness reads the input into the arena and writes the
+    output from it (tinyir_<m>_input(), invoke_in_place), so the firmware's
+    RAM is the arena and a few hundred bytes of startup and newlib state."""
+    module, built = model.build(cortex_m.RUN_CPU, passes=SPLIT, in_place=True)
     assert cortex_m.map_sizes(built.map_file)[(".bss", str(built.model_object))] == arena_attrs.arena_size(module)
+    sizes = cortex_m.elf_sizes(built.elf)
+    assert built.io_bytes == 0 and 0 < sizes.data + sizes.bss - built.arena <= cortex_m.MODEL_STATE
     arrays = {name: n for _, name, n, _ in flash_arrays(module)}  # the report's flash, with the loops' band tables
     assert cortex_m.symbol_sizes(built.model_object, arrays) == arrays
     model.check_in_qemu(built)

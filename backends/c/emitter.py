@@ -247,6 +247,7 @@ class Emitter:
         return {f"{self.name}.h": self.header(), f"{self.name}.c": self.source()}
 
     def signature(self) -> str:
+        """The copying entry point: inputs copied into the arena, outputs out of it."""
         params = ["uint8_t *arena"] if self.external_arena else []
         ins = self.function.body.block.args
         for i, arg in enumerate(ins):
@@ -255,6 +256,49 @@ class Emitter:
         for i, value in enumerate(outs):
             params.append(f"{c_type(tiny.buffer_type(value))} *{io_name('output', i, len(outs))}")
         return f"int tinyir_{self.name}_invoke({', '.join(params)})"
+
+    def arena_param(self) -> str:
+        return "uint8_t *arena" if self.external_arena else "void"
+
+    def in_place_signature(self) -> str:
+        """The zero-copy entry point: runs on the inputs where they lie in the arena."""
+        return f"int tinyir_{self.name}_invoke_in_place({self.arena_param()})"
+
+    def io_accessors(self, arena: str = "arena") -> list[tuple[str, str, str]]:
+        """(prototype, C expression of its pointer, comment) of the function
+        giving each input's and output's place: in the arena (`arena`, its C
+        name), or for an output that is a constant, in flash."""
+        found = []
+        ins, outs = list(self.function.body.block.args), outputs(self.function)
+        for kind, values in (("input", ins), ("output", outs)):
+            for i, v in enumerate(values):
+                t, name = tiny.buffer_type(v), io_name(kind, i, len(values))
+                const = "const " if kind == "output" else ""
+                where = self.values.consts.get(v) or f"{arena} + {self.values.offsets[v]}"
+                prototype = f"{const}{c_type(t)} *tinyir_{self.name}_{name}({self.arena_param()})"
+                found.append((prototype, f"({const}{c_type(t)} *)({where})", f"{kind} {i} {self.values.name(v)}"))
+        return found
+
+    def io_macros(self, upper: str) -> list[str]:
+        """Per input and output: its elements and bytes, shape, layout, C type
+        and (per tensor) quantization, as macros."""
+        lines = []
+        for kind, values in (("INPUT", list(self.function.body.block.args)), ("OUTPUT", outputs(self.function))):
+            for i, v in enumerate(values):
+                t, q, p = tiny.buffer_type(v), tiny.buffer_type(v).quant, f"TINYIR_{upper}_{kind}{i}"
+                qtext = f", scale {quantization_text(q)}" if q is not None else ""
+                lines.append(f"/* {kind.lower()} {i}: {dims(t.shape)} {t.element_type}{qtext} */")
+                lines.append(f"#define {p}_SIZE {t.num_elements}")
+                lines.append(f"#define {p}_BYTES {t.nbytes}")
+                lines.append(f"#define {p}_DIMS {{{', '.join(map(str, t.shape))}}}")
+                lines.append(f"#define {p}_RANK {len(t.shape)}")
+                if len(t.shape) == 4:
+                    lines.append(f'#define {p}_LAYOUT "NHWC"')
+                lines.append(f"#define {p}_TYPE {c_type(t)}")
+                if q is not None and not q.is_per_channel:
+                    lines.append(f"#define {p}_SCALE {tiny.format_scale(q.scale[0])}f")
+                    lines.append(f"#define {p}_ZERO_POINT {q.zp}")
+        return lines
 
     def header(self) -> str:
         guard = f"TINYIR_{self.name.upper()}_H"
@@ -270,18 +314,17 @@ class Emitter:
             'extern "C" {',
             "#endif",
             "",
-            f"/* SRAM: one arena of {self.arena_size} bytes (target {self.target_cpu()}). */",
+            f"/* SRAM: one arena of {self.arena_size} bytes (target {self.target_cpu()}): the model's",
+            "   inputs, outputs, activations and scratch all live in it. */",
             f"#define TINYIR_{upper}_ARENA_SIZE {self.arena_size}",
             f"#define TINYIR_{upper}_ARENA_ALIGNMENT {self.alignment}",
-        ]
-        for kind, values in (("INPUT", list(self.function.body.block.args)), ("OUTPUT", outputs(self.function))):
-            for i, v in enumerate(values):
-                t = tiny.buffer_type(v)
-                q = t.quant
-                qtext = f", scale {quantization_text(q)}" if q is not None else ""
-                lines.append(f"/* {kind.lower()} {i}: {dims(t.shape)} {t.element_type}{qtext} */")
-                lines.append(f"#define TINYIR_{upper}_{kind}{i}_SIZE {t.num_elements}")
-        lines += [
+            *self.io_macros(upper),
+            "",
+            "/* Zero copy (RAM = the arena): write each input where its function points,",
+            "   call invoke_in_place, read each output where its function points. The",
+            "   pointers stay valid; an output is overwritten by the next invoke, an input",
+            "   by the run itself (layers may write over an input they have read). */",
+            *(f"{prototype};  /* {comment} */" for prototype, _, comment in self.io_accessors()),
             "",
             "/* Runs the model: 0 on success, else the number (from 1) of the op whose",
             "   kernel refused its arguments."
@@ -291,6 +334,10 @@ class Emitter:
                 else ""
             )
             + " */",
+            f"{self.in_place_signature()};",
+            "",
+            "/* The same, for convenience, copying: the inputs into the arena first, the",
+            "   outputs out of it after (the caller's buffers cost RAM beside the arena). */",
             f"{self.signature()};",
             "",
             "#ifdef __cplusplus",
@@ -371,22 +418,28 @@ class Emitter:
                 "",
             ]
         lines += ["/* Flash: weights, biases and requantization parameters. */", *self.globals, ""]
-        lines.append(f"{self.signature()}")
-        lines.append("{")
-        if not self.external_arena:
-            lines.append(f"    uint8_t *const arena = tinyir_{self.name}_arena;")
+        run = f"tinyir_{self.name}_run"
+        arena = "arena" if self.external_arena else f"tinyir_{self.name}_arena"
+        lines += [f"static int {run}(uint8_t *arena)", "{", "    (void)arena; /* a model of views alone runs nothing */",
+                  *self.body, "    return 0;", "}", ""]  # fmt: skip
+        for prototype, pointer, _ in self.io_accessors(arena):
+            lines += [prototype, "{", f"    return {pointer};", "}", ""]
+        lines += [self.in_place_signature(), "{", f"    return {run}({arena});", "}", ""]
+        lines += [self.signature(), "{"]
         ins = self.function.body.block.args
         for i, arg in enumerate(ins):
             t = tiny.buffer_type(arg)
             lines.append(
-                f"    memcpy(arena + {self.values.offsets[arg]}, {io_name('input', i, len(ins))}, "
+                f"    memcpy({arena} + {self.values.offsets[arg]}, {io_name('input', i, len(ins))}, "
                 f"{t.nbytes}); /* input {i} {self.values.name(arg)}: {dims(t.shape)} {t.element_type} */"
             )
-        lines += self.body
+        lines.append(f"    const int status = {run}({arena});")
+        lines.append("    if (status != 0)")
+        lines.append("        return status;")
         outs = outputs(self.function)
         for i, value in enumerate(outs):
             t = tiny.buffer_type(value)
-            src = self.values.consts.get(value) or f"arena + {self.values.offsets[value]}"
+            src = self.values.consts.get(value) or f"{arena} + {self.values.offsets[value]}"
             lines.append(
                 f"    memcpy({io_name('output', i, len(outs))}, {src}, {t.nbytes}); "
                 f"/* output {i} {self.values.name(value)}: {dims(t.shape)} {t.element_type} */"

@@ -33,7 +33,7 @@ func.func @main(%x: !tiny.buffer<1x4x4x4xi8, 0.05:-3>) -> !tiny.buffer<1x4x4x4xi
 // CHECK:      /* %w2: 1x3x3x8 i8, tile-major: 2 tiles of axis 3, each contiguous */
 // CHECK:      /* %b3: 4 i32, + input offset x filter sums: the constant part of the sums of an input tile (added at the first tile) */
 // CHECK-NEXT: static const int32_t c5_b3[4]
-// CHECK:      int tinyir_block_invoke(const int8_t *input, int8_t *output)
+// CHECK:      static int tinyir_block_run(uint8_t *arena)
 // CHECK:      /* 1..3: tiny.tile_loop, 2 tiles: the ops below run once per tile t, on one window of channels */
 // CHECK-NEXT: for (int32_t t = 0; t < 2; ++t)
 // CHECK-NEXT: {
@@ -53,7 +53,8 @@ func.func @main(%x: !tiny.buffer<1x4x4x4xi8, 0.05:-3>) -> !tiny.buffer<1x4x4x4xi
 // CHECK-NEXT:         }
 // CHECK-NEXT:     }
 // CHECK-NEXT: }
-// CHECK-NEXT: memcpy(output, arena + [[Y]], 64); /* output 0 %y: 1x4x4x4 i8 */
+// CHECK-NEXT: return 0;
+// CHECK:      memcpy(output, tinyir_block_arena + [[Y]], 64); /* output 0 %y: 1x4x4x4 i8 */
 
 // The depthwise tiles copied into the whole %d, which the project conv reads after the loop:
 // INSERT:      for (int32_t t = 0; t < 2; ++t)

@@ -25,6 +25,22 @@ builtin.module attributes {tiny.arena_size = 48 : i64, tiny.arena_lower_bound = 
 
 // CHECK:      /* ===== tiny_net.h ===== */
 // CHECK:      #define TINYIR_TINY_NET_ARENA_SIZE 48
+// CHECK-NEXT: #define TINYIR_TINY_NET_ARENA_ALIGNMENT 16
+// The input's and output's shape, layout, type and quantization:
+// CHECK-NEXT: /* input 0: 1x2x2x2 i8, scale 0.5, zero point -1 */
+// CHECK-NEXT: #define TINYIR_TINY_NET_INPUT0_SIZE 8
+// CHECK-NEXT: #define TINYIR_TINY_NET_INPUT0_BYTES 8
+// CHECK-NEXT: #define TINYIR_TINY_NET_INPUT0_DIMS {1, 2, 2, 2}
+// CHECK-NEXT: #define TINYIR_TINY_NET_INPUT0_RANK 4
+// CHECK-NEXT: #define TINYIR_TINY_NET_INPUT0_LAYOUT "NHWC"
+// CHECK-NEXT: #define TINYIR_TINY_NET_INPUT0_TYPE int8_t
+// CHECK-NEXT: #define TINYIR_TINY_NET_INPUT0_SCALE 0.5f
+// CHECK-NEXT: #define TINYIR_TINY_NET_INPUT0_ZERO_POINT -1
+// CHECK:      #define TINYIR_TINY_NET_OUTPUT0_ZERO_POINT 3
+// Zero copy: the input and output in the arena, and a run on them in place:
+// CHECK:      int8_t *tinyir_tiny_net_input(void);  /* input 0 %x */
+// CHECK-NEXT: const int8_t *tinyir_tiny_net_output(void);  /* output 0 %p */
+// CHECK:      int tinyir_tiny_net_invoke_in_place(void);
 // CHECK:      int tinyir_tiny_net_invoke(const int8_t *input, int8_t *output);
 // CHECK:      /* ===== tiny_net.c ===== */
 // CHECK:      #include "arm_nnfunctions.h"
@@ -46,8 +62,7 @@ builtin.module attributes {tiny.arena_size = 48 : i64, tiny.arena_lower_bound = 
 // CHECK-NEXT:     1, -1, 2, 0
 // CHECK:      /* op1: requantization */
 // CHECK-NEXT: static const int32_t op1_multiplier[4]
-// CHECK:      int tinyir_tiny_net_invoke(const int8_t *input, int8_t *output)
-// CHECK:      memcpy(arena + 0, input, 8); /* input 0 %x: 1x2x2x2 i8 */
+// CHECK:      static int tinyir_tiny_net_run(uint8_t *arena)
 // CHECK:      /* 1: tiny.conv_2d %x 1x2x2x2 -> %y 1x2x2x4, filter 4x1x1x2, stride 1x1, pad 0,0,0,0, dilation 1x1: arm_convolve_wrapper_s8 */
 // CHECK:      const cmsis_nn_context ctx = {NULL, 0};
 // CHECK:      const cmsis_nn_conv_params params = {.input_offset = 1, .output_offset = 3, .stride = {.w = 1, .h = 1}, .padding = {.w = 0, .h = 0}
@@ -57,11 +72,31 @@ builtin.module attributes {tiny.arena_size = 48 : i64, tiny.arena_lower_bound = 
 // CHECK-NEXT: TINYIR_OP_BEGIN(2);
 // CHECK-NEXT: if (arm_elementwise_add_s8((const int8_t *)(arena + 16), (const int8_t *)(arena + 16), 
 // CHECK:      /* 3: tiny.max_pool_2d %y 1x2x2x4 -> %p 1x2x1x4, kernel 1x2, stride 1x2, pad 0,0,0,0: arm_max_pool_s8 */
-// CHECK:      memcpy(output, arena + 32, 8); /* output 0 %p: 1x2x1x4 i8 */
-// CHECK-NEXT: return 0;
+// CHECK:      return 0;
+// CHECK:      int8_t *tinyir_tiny_net_input(void)
+// CHECK-NEXT: {
+// CHECK-NEXT:     return (int8_t *)(tinyir_tiny_net_arena + 0);
+// CHECK:      const int8_t *tinyir_tiny_net_output(void)
+// CHECK-NEXT: {
+// CHECK-NEXT:     return (const int8_t *)(tinyir_tiny_net_arena + 32);
+// CHECK:      int tinyir_tiny_net_invoke_in_place(void)
+// CHECK-NEXT: {
+// CHECK-NEXT:     return tinyir_tiny_net_run(tinyir_tiny_net_arena);
+// The copying entry point:
+// CHECK:      int tinyir_tiny_net_invoke(const int8_t *input, int8_t *output)
+// CHECK-NEXT: {
+// CHECK-NEXT:     memcpy(tinyir_tiny_net_arena + 0, input, 8); /* input 0 %x: 1x2x2x2 i8 */
+// CHECK-NEXT:     const int status = tinyir_tiny_net_run(tinyir_tiny_net_arena);
+// CHECK-NEXT:     if (status != 0)
+// CHECK-NEXT:         return status;
+// CHECK-NEXT:     memcpy(output, tinyir_tiny_net_arena + 32, 8); /* output 0 %p: 1x2x1x4 i8 */
+// CHECK-NEXT:     return 0;
 
+// EXT:     int8_t *tinyir_tiny_net_input(uint8_t *arena);
+// EXT:     int tinyir_tiny_net_invoke_in_place(uint8_t *arena);
 // EXT:     int tinyir_tiny_net_invoke(uint8_t *arena, const int8_t *input, int8_t *output);
 // EXT-NOT: static uint8_t tinyir_tiny_net_arena
+// EXT:     return (int8_t *)(arena + 0);
 
 // FILES:      c_emitter.c
 // FILES-NEXT: c_emitter.h
