@@ -54,12 +54,15 @@ if [ "$extras" = test ]; then
     # The Cortex-M tests cross-compile with arm-none-eabi-gcc (binutils comes
     # with it), link against newlib with semihosting (rdimon.specs), and run the
     # ELF in QEMU's mps2-an386. Installed only when missing: a rerun is fast.
-    # The C backend's tests compile for the host with gcc (and its sanitizers).
+    # The C backend's tests compile for the host with gcc (and its sanitizers),
+    # and build a firmware with the make and CMake fragments it writes.
     if ! command -v gcc >/dev/null 2>&1 ||
+       ! command -v make >/dev/null 2>&1 ||
+       ! command -v cmake >/dev/null 2>&1 ||
        ! command -v arm-none-eabi-gcc >/dev/null 2>&1 ||
        ! command -v qemu-system-arm >/dev/null 2>&1 ||
        [ ! -f "$(arm-none-eabi-gcc -print-file-name=rdimon.specs 2>/dev/null)" ]; then
-        debs=(gcc libc6-dev gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
+        debs=(gcc libc6-dev make cmake gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
         if command -v apt-get >/dev/null 2>&1; then
             echo "setup: installing ${debs[*]} (apt-get)" >&2
             apt_get update -qq

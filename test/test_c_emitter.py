@@ -137,13 +137,18 @@ def test_opt_writes_the_c_folder(tmp_path):
     )
     names = sorted(p.name for p in out.iterdir())
     assert names == [
+        "README.md",
         "mlperf_kws_dscnn_int8.c",
         "mlperf_kws_dscnn_int8.h",
+        "tinyir.cmake",
+        "tinyir.mk",
         "tinyir_kernels.c",
         "tinyir_kernels.h",
         "tinyir_tiles.c",
         "tinyir_tiles.h",
     ]
+    readme = (out / "README.md").read_text()
+    assert "one arena of **16256 bytes**" in readme and "tinyir_mlperf_kws_dscnn_int8_invoke_in_place()" in readme
     assert (
         "int tinyir_mlperf_kws_dscnn_int8_invoke(const int8_t *input, int8_t *output);"
         in (out / "mlperf_kws_dscnn_int8.h").read_text()

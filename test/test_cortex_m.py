@@ -16,6 +16,7 @@ import functools
 import os
 import shutil
 import subprocess
+import sys
 import textwrap
 
 import numpy as np
@@ -424,3 +425,99 @@ def test_a_model_that_does_not_fit_fails_to_link(tmp_path):
     assert sizes.bss >= built.arena == arena_attrs.arena_size(module)
     with pytest.raises(cortex_m.BuildError, match="region `RAM' overflowed"):
         built.link(tmp_path / "short.elf", sizes.ram - 8)
+
+
+# -- the drop-in build: what -t c -o DIR writes for a firmware build ------------
+
+
+def _drop_in_folder(tmp_path):
+    """The example model, split and allocated for Cortex-M4, emitted with -o:
+    (module, folder, inputs, expected outputs)."""
+    from tinyir.example_model import make_example_model
+
+    module = tinyir.run_pipeline(tinyir.import_model(make_example_model(), format="tflite", mcpu="cortex-m4"),
+                                 "fuse,partial-exec,reorder,arena-alloc")  # fmt: skip
+    folder = tmp_path / "model"
+    subprocess.run([sys.executable, "-m", "tinyir.tools.opt", "-", "-t", "c{model=example}", "-o", str(folder)],
+                   input=tinyir.print_ir(module), text=True, check=True)  # fmt: skip
+    inputs = tinyir.random_inputs(module, seed=3)
+    return module, folder, inputs, concatenated(tinyir.execute(module, inputs))
+
+
+def _link_flags(ram: int) -> str:
+    board = cortex_m.board_of("cortex-m4")
+    syms = {"__ram_size": ram, "__flash_size": board.flash_max, "__stack_size": cortex_m.MODEL_STACK,
+            "__heap_size": cortex_m.MODEL_HEAP}  # fmt: skip
+    return " ".join([*cortex_m.LINK_FLAGS, "-T", str(board.linker_script), *(f"-Wl,--defsym={k}={v}" for k, v in syms.items())])
+
+
+def _cmsis_nn_root() -> str:
+    return UPSTREAM or str(host_runtime().root)
+
+
+def test_the_generated_make_fragment_builds_a_firmware(tmp_path):
+    """A Makefile of a few lines that includes DIR/tinyir.mk, with the
+    project's start-up code and a zero-copy main.c, builds the model for
+    Cortex-M4 against CMSIS-NN (the CMSIS_NN checkout, else tinyir's
+    CMSIS-NN-compatible runtime); it runs in QEMU bit-exact, in the arena's RAM."""
+    module, folder, inputs, expected = _drop_in_folder(tmp_path)
+    assert {"tinyir.mk", "tinyir.cmake", "README.md"} <= {p.name for p in folder.iterdir()}
+    (tmp_path / "main.c").write_text(cortex_m.harness_c((folder / "example.h").read_text(), "example", in_place=True))
+    ram = cortex_m.model_ram(arena_attrs.arena_size(module), 0)
+    (tmp_path / "Makefile").write_text(textwrap.dedent(f"""\
+        CC := {cortex_m.CC}
+        CMSIS_NN := {_cmsis_nn_root()}
+        include model/tinyir.mk
+        firmware.elf: build/main.o build/startup.o $(TINYIR_OBJECTS)
+        \t$(CC) $(TINYIR_CPU_FLAGS) {_link_flags(ram)} $^ -lm -o $@
+        build/startup.o: {cortex_m.STARTUP_C} | $(TINYIR_BUILD)
+        \t$(CC) $(TINYIR_CFLAGS) -c $< -o $@
+        build/main.o: main.c | $(TINYIR_BUILD)
+        \t$(CC) $(TINYIR_CFLAGS) -I{cortex_m.HERE} -c $< -o $@
+        """))  # fmt: skip
+    done = subprocess.run(["make", "-j2", "TINYIR_BUILD=build"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    result = cortex_m.run(tmp_path / "firmware.elf", inputs={"in.bin": concatenated(inputs)}, outputs=["out.bin"],
+                          timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()
+    same_bytes(result.outputs["out.bin"], expected)
+    sizes = cortex_m.elf_sizes(tmp_path / "firmware.elf")
+    assert 0 < sizes.data + sizes.bss - arena_attrs.arena_size(module) <= cortex_m.MODEL_STATE
+
+
+def test_the_generated_cmake_fragment_builds_the_model(tmp_path):
+    """A CMakeLists.txt that includes DIR/tinyir.cmake builds the model's
+    library for Cortex-M4 (cross-compiling with arm-none-eabi-gcc); linked
+    with the zero-copy main.c it runs in QEMU bit-exact. The weights go into
+    a section of the caller's choosing (TINYIR_WEIGHTS_SECTION)."""
+    if shutil.which("cmake") is None:
+        pytest.skip("cmake not on PATH")
+    module, folder, inputs, expected = _drop_in_folder(tmp_path)
+    (tmp_path / "main.c").write_text(cortex_m.harness_c((folder / "example.h").read_text(), "example", in_place=True))
+    ram = cortex_m.model_ram(arena_attrs.arena_size(module), 0)
+    (tmp_path / "CMakeLists.txt").write_text(textwrap.dedent(f"""\
+        cmake_minimum_required(VERSION 3.16)
+        set(CMAKE_SYSTEM_NAME Generic)
+        set(CMAKE_C_COMPILER {cortex_m.CC})
+        set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
+        project(firmware C)
+        set(CMSIS_NN {_cmsis_nn_root()})
+        set(TINYIR_WEIGHTS_SECTION .rodata.tinyir_weights)
+        include(model/tinyir.cmake)
+        add_executable(firmware.elf main.c {cortex_m.HERE}/startup.c)
+        target_include_directories(firmware.elf PRIVATE {cortex_m.HERE})
+        target_compile_options(firmware.elf PRIVATE ${{TINYIR_CPU_FLAGS}})
+        target_link_libraries(firmware.elf PRIVATE tinyir_example)
+        target_link_options(firmware.elf PRIVATE ${{TINYIR_CPU_FLAGS}} {_link_flags(ram)})
+        """))  # fmt: skip
+    for cmd in (["cmake", "-S", ".", "-B", "build"], ["cmake", "--build", "build", "-j2"]):
+        done = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    elf = tmp_path / "build" / "firmware.elf"
+    result = cortex_m.run(elf, inputs={"in.bin": concatenated(inputs)}, outputs=["out.bin"], timeout=120)
+    assert result.returncode == 0, result.stderr.decode()
+    same_bytes(result.outputs["out.bin"], expected)
+    symbols = subprocess.run(["arm-none-eabi-objdump", "-h", str(elf)], capture_output=True, text=True).stdout
+    library = next((tmp_path / "build").rglob("*example.c.obj"))
+    sections = subprocess.run(["arm-none-eabi-objdump", "-h", str(library)], capture_output=True, text=True).stdout
+    assert ".rodata.tinyir_weights" in sections and symbols

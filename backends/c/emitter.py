@@ -204,7 +204,7 @@ class Emitter:
         self.rodata.append(("constants", ident, array.size * t.element_bytes, self.alignment))
         self.globals.append(f"/* {comment} */")
         self.globals.append(
-            f"static const {c_type(t)} {ident}[{array.size}] TINYIR_ALIGN({self.alignment}) = {{\n"
+            f"static const {c_type(t)} {ident}[{array.size}] TINYIR_FLASH({self.alignment}) = {{\n"
             f"    {array_body(array) if self.data else '0'}\n}};"
         )
 
@@ -230,7 +230,7 @@ class Emitter:
         if comment:
             self.globals.append(f"/* {comment} */")
         self.globals.append(
-            f"static const {c_type_name} {ident}[{values.size}] TINYIR_ALIGN(4) = {{\n    {array_body(values) if self.data else '0'}\n}};"
+            f"static const {c_type_name} {ident}[{values.size}] TINYIR_FLASH(4) = {{\n    {array_body(values) if self.data else '0'}\n}};"
         )
         return ident
 
@@ -395,8 +395,23 @@ class Emitter:
             "",
             "#if defined(__GNUC__) || defined(__clang__)",
             "#define TINYIR_ALIGN(n) __attribute__((aligned(n)))",
+            "#define TINYIR_SECTION(s) __attribute__((section(s)))",
             "#else",
             "#define TINYIR_ALIGN(n)",
+            "#define TINYIR_SECTION(s)",
+            "#endif",
+            "/* Where the weights and tables (TINYIR_WEIGHTS_SECTION) and the arena",
+            "   (TINYIR_ARENA_SECTION) go: a section name of the linker script, else",
+            "   the compiler's .rodata and .bss. */",
+            "#ifdef TINYIR_WEIGHTS_SECTION",
+            "#define TINYIR_FLASH(n) TINYIR_ALIGN(n) TINYIR_SECTION(TINYIR_WEIGHTS_SECTION)",
+            "#else",
+            "#define TINYIR_FLASH(n) TINYIR_ALIGN(n)",
+            "#endif",
+            "#ifdef TINYIR_ARENA_SECTION",
+            "#define TINYIR_SRAM(n) TINYIR_ALIGN(n) TINYIR_SECTION(TINYIR_ARENA_SECTION)",
+            "#else",
+            "#define TINYIR_SRAM(n) TINYIR_ALIGN(n)",
             "#endif",
             "",
             "/* Where op n begins: nothing, unless built with TINYIR_PROFILE, which calls",
@@ -414,7 +429,7 @@ class Emitter:
             lines += [
                 "/* The SRAM arena: every activation, input, output and scratch buffer at its offset. */",
                 f"static uint8_t tinyir_{self.name}_arena[TINYIR_{upper}_ARENA_SIZE > 0 ? TINYIR_{upper}_ARENA_SIZE : 1] "
-                f"TINYIR_ALIGN({self.alignment});",
+                f"TINYIR_SRAM({self.alignment});",
                 "",
             ]
         lines += ["/* Flash: weights, biases and requantization parameters. */", *self.globals, ""]

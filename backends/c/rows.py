@@ -161,7 +161,7 @@ def row_bands(
             skip = " (rows 0: no band at t)" if "rows" in columns else ""
             lines.append(f"/* op{first_step + k}: {op.name} by rows, per tile t: {', '.join(columns)}{skip} */")
             lines.append(
-                f"static const struct {{ {ctype} {', '.join(columns)}; }} {table}[{loop.tiles}] = {{\n    {body}\n}};"
+                f"static const struct {{ {ctype} {', '.join(columns)}; }} {table}[{loop.tiles}] TINYIR_FLASH(4) = {{\n    {body}\n}};"
             )
             sizes.append((table, loop.tiles * len(columns) * C_INT_BYTES[ctype], C_INT_BYTES[ctype]))
         in_at = tuple(

@@ -15,6 +15,7 @@ from xdsl.utils.target import Target
 from tinyir.errors import TinyIRError
 
 from . import conv, elementwise, layout, pool, tiles
+from .buildfiles import build_files
 from .emitter import Emitter, OpEmitter
 
 RUNTIME_DIR = Path(__file__).resolve().parent.parent / "runtime"
@@ -73,9 +74,10 @@ def write_c(
 ) -> list[Path]:
     """Write `<name>.h`, `<name>.c` (and, with `runtime`, tinyir's kernels: RUNTIME_SOURCES) into `directory`."""
     files = emit_c(module, name, external_arena=external_arena)
-    if runtime:
+    if runtime:  # a folder a firmware build can take as it is
         for f in RUNTIME_SOURCES:
             files[f] = (RUNTIME_DIR / f).read_text()
+        files.update(build_files(module, name, list(files), flash_bytes(module)))
     directory = Path(directory)
     try:
         directory.mkdir(parents=True, exist_ok=True)

@@ -74,9 +74,9 @@ func.func @main(%x: !tiny.buffer<1x4x4x4xi8, 0.05:-3>) -> !tiny.buffer<1x4x4x4xi
 // EXTRACT-NEXT:     if (tinyir_extract_tile((const int8_t *)(arena + {{[0-9]+}}), (int8_t *)(arena + {{[0-9]+}}), 16, 4, 2, t) != 0) {
 // EXTRACT:          /* 4: tiny.conv_2d %d 1x4x4x4 -> %y 1x4x4x4, input tile t of 2,
 
-// FILES:      c_emitter_tiles.c
-// FILES-NEXT: c_emitter_tiles.h
-// FILES-NEXT: tinyir_kernels.c
-// FILES-NEXT: tinyir_kernels.h
-// FILES-NEXT: tinyir_tiles.c
-// FILES-NEXT: tinyir_tiles.h
+// FILES-DAG: c_emitter_tiles.c
+// FILES-DAG: c_emitter_tiles.h
+// FILES-DAG: tinyir_kernels.c
+// FILES-DAG: tinyir_kernels.h
+// FILES-DAG: tinyir_tiles.c
+// FILES-DAG: tinyir_tiles.h

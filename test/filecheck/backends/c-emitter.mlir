@@ -53,12 +53,12 @@ builtin.module attributes {tiny.arena_size = 48 : i64, tiny.arena_lower_bound = 
 // Scratch was sized for the pure C / DSP builds of CMSIS-NN: an MVE build is refused.
 // CHECK:      #if defined(ARM_MATH_MVEI)
 // CHECK-NEXT: #error "arena allocated for cortex-m4
-// CHECK:      static uint8_t tinyir_tiny_net_arena[TINYIR_TINY_NET_ARENA_SIZE > 0 ? TINYIR_TINY_NET_ARENA_SIZE : 1] TINYIR_ALIGN(16);
+// CHECK:      static uint8_t tinyir_tiny_net_arena[TINYIR_TINY_NET_ARENA_SIZE > 0 ? TINYIR_TINY_NET_ARENA_SIZE : 1] TINYIR_SRAM(16);
 // CHECK:      /* %w: 4x1x1x2 i8 */
-// CHECK-NEXT: static const int8_t c0_w[8] TINYIR_ALIGN(16) = {
+// CHECK-NEXT: static const int8_t c0_w[8] TINYIR_FLASH(16) = {
 // CHECK-NEXT:     1, 2, 3, 4, 5, 6, 7, 8
 // CHECK:      /* %b: 4 i32 */
-// CHECK-NEXT: static const int32_t c1_b[4] TINYIR_ALIGN(16) = {
+// CHECK-NEXT: static const int32_t c1_b[4] TINYIR_FLASH(16) = {
 // CHECK-NEXT:     1, -1, 2, 0
 // CHECK:      /* op1: requantization */
 // CHECK-NEXT: static const int32_t op1_multiplier[4]
@@ -98,9 +98,13 @@ builtin.module attributes {tiny.arena_size = 48 : i64, tiny.arena_lower_bound = 
 // EXT-NOT: static uint8_t tinyir_tiny_net_arena
 // EXT:     return (int8_t *)(arena + 0);
 
-// FILES:      c_emitter.c
-// FILES-NEXT: c_emitter.h
-// FILES-NEXT: tinyir_kernels.c
-// FILES-NEXT: tinyir_kernels.h
+// The C, tinyir's kernels, and what a firmware build takes as it is:
+// FILES-DAG: c_emitter.c
+// FILES-DAG: c_emitter.h
+// FILES-DAG: tinyir_kernels.c
+// FILES-DAG: tinyir_kernels.h
+// FILES-DAG: tinyir.mk
+// FILES-DAG: tinyir.cmake
+// FILES-DAG: README.md
 
 // REFUSE: error: C backend: the module has no arena (tiny.arena_size): run --arena-alloc first{{$}}
