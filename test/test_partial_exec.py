@@ -358,3 +358,18 @@ def test_written_over_checks_one_buffer_as_the_whole_loop_would(name):
         written.append(rows._written_over(analysis, ops, local, lambda: schedule))
         assert written[-1] == whole_loop_check(analysis, ops, local, schedule), (first, last, tiles)
     assert any(written) and not all(written)
+
+
+@pytest.mark.parametrize("name", ["hanlab_mcunet-5fps_vww", "mlperf_vww_mbv1_025_96_int8"])
+def test_a_dumped_plan_pins_the_same_splits(name, tmp_path):
+    """dump-plan writes the splits the search made in the plan format; the
+    plan read back makes the same IR."""
+    from conftest import require_model
+
+    path = require_model(f"{name}.tflite")
+    plan = tmp_path / "plan.txt"
+    searched = tinyir.run_pipeline(tinyir.import_model(path), f'fuse,partial-exec{{dump-plan="{plan}"}}')
+    text = plan.read_text()
+    assert text.count("\nsplit %") >= 1 and "by rows" in text
+    pinned = tinyir.run_pipeline(tinyir.import_model(path), f'fuse,partial-exec{{plan="{plan}"}}')
+    assert tinyir.print_ir(pinned) == tinyir.print_ir(searched)

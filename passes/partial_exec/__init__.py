@@ -81,6 +81,9 @@ class PartialExecPass(TinyPass):
     plan: str = ""
     """A plan file (tinyir.passes.partial_exec.plan) pinning the splits; empty: search."""
 
+    dump_plan: str = ""
+    """Write the splits made to this file, in the plan format: to edit, and pin with `plan`."""
+
     OPTION_CHOICES = {"target_cpu": tuple(CPUS)}
     OPTION_RANGES = {
         "max_chunks": (2, 65536),
@@ -128,11 +131,30 @@ class PartialExecPass(TinyPass):
             regions = planned_regions(analysis, self.plan)
         else:
             regions = plan_regions(analysis, self.max_chunks, self.budget or None, self.rows, self.max_slowdown)
+        if self.dump_plan:
+            write_plan(self.dump_plan, analysis, regions)
         for region in regions:
             if region.rows:
                 build_row_loop(block, region.ops, region.tiles)
             else:
                 split_region(block, region)
+
+
+def write_plan(path: str, analysis: Analysis, regions: list[Region]) -> None:
+    """The splits as a plan file (tinyir.passes.partial_exec.plan), in
+    schedule order, naming values as they are before the rewrite, which is
+    how `plan=` reads them."""
+    names = value_names(analysis.block)
+    lines = [f"# partial-exec: {len(regions)} splits of a model whose peak unsplit is {analysis.peak} B;",
+             "# edit, then pin with --partial-exec=plan=FILE"]  # fmt: skip
+    for r in sorted(regions, key=lambda r: analysis.step_of[r.ops[0]]):
+        by = " by rows" if r.rows else ""
+        lines.append(f"split %{names[r.ops[0].out]} to %{names[r.ops[-1].out]} tiles {r.tiles}{by}")
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+    except OSError as e:
+        raise TinyIRError(f"cannot write plan {path}: {e.strerror}") from None
 
 
 def planned_regions(analysis: Analysis, path: str) -> list[Region]:
