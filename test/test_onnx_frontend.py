@@ -254,3 +254,13 @@ def test_constant_nodes_in_every_numeric_form(value):
 def test_constant_nodes_tinyir_cannot_use_are_refused(value, message):
     with pytest.raises(tinyir.TinyIRError, match=f"Constant node 'k': {message}"):
         imported(_with_constant(**value))
+
+
+def test_a_dynamically_quantized_model_is_refused_with_what_to_do(tmp_path):
+    from onnxruntime.quantization import quantize_dynamic
+
+    (tmp_path / "f.onnx").write_bytes(onnx_models.mlp_head())
+    quantize_dynamic(str(tmp_path / "f.onnx"), str(tmp_path / "q.onnx"))
+    with pytest.raises(tinyir.TinyIRError, match=r"unsupported ONNX operator DynamicQuantizeLinear .*quantize_dynamic"
+                                                 r".*quantize it statically instead, e.g. .* --quantize calib.npz"):
+        tinyir.import_model(tmp_path / "q.onnx")

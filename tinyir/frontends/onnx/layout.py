@@ -61,6 +61,15 @@ def same_bytes(shape: tuple[int, ...], perm_a: tuple[int, ...], perm_b: tuple[in
     return [p for p in perm_a if shape[p] != 1] == [p for p in perm_b if shape[p] != 1]
 
 
+# What onnxruntime's quantize_dynamic makes: activations quantized at run time,
+# which a microcontroller's static arena and CMSIS-NN's int8 kernels do not do.
+DYNAMIC_QUANTIZATION = ("DynamicQuantizeLinear", "ConvInteger", "MatMulInteger", "DynamicQuantizeMatMul")
+DYNAMIC_QUANTIZATION_HINT = (
+    ": a model quantized dynamically (onnxruntime's quantize_dynamic); quantize it statically instead, "
+    "e.g. give tinyir the float model with --quantize calib.npz (or quantize_static with QDQ)"
+)
+
+
 @dataclass
 class Entry:
     """A lowered ONNX tensor: an IR buffer and the layout it holds the tensor in.
@@ -139,7 +148,8 @@ class Lowering:
             lower = self.lowerings.get(node.op)
             if lower is None or node.domain not in ("", "ai.onnx", "com.microsoft"):
                 domain = f"{node.domain}." if node.domain not in ("", "ai.onnx") else ""
-                raise TinyIRError(f"unsupported ONNX operator {domain}{node.op} ({node.describe()})")
+                hint = DYNAMIC_QUANTIZATION_HINT if node.op in DYNAMIC_QUANTIZATION else ""
+                raise TinyIRError(f"unsupported ONNX operator {domain}{node.op} ({node.describe()}){hint}")
             try:
                 lower(self, node)
             except VerifyException as e:
