@@ -105,7 +105,11 @@ class RowMap:
 
 
 def row_map(op: ComputeOp) -> RowMap | None:
-    """How `op` maps rows, or None: it cannot run by rows."""
+    """How `op` maps rows, or None: it cannot run by rows. A band is rows of
+    one image: a batch of several is not run by rows (its bands and line
+    buffers would hold rows of every image)."""
+    if any(buffer_type(v).shape[:1] not in ((1,), ()) for v in (op.ins[0], op.out)):
+        return None
     if isinstance(op, ConvLikeOp) and op.tile is None and op.acc is None:
         pad = op.ints("pad")
         kernel = buffer_type(op.ins[1]).shape[1]
