@@ -27,10 +27,11 @@ import time
 from pathlib import Path
 
 import tinyir
+from tinyir.report.resources import DEFAULT_PIPELINE
 from tinyir.testing.models import block_chain, op_chain
 
 DEFAULT_MODELS = Path(__file__).resolve().parents[2] / "shared" / "models"
-PASSES = ("fuse", "partial-exec", "reorder", "arena-alloc")
+PASSES = tuple(DEFAULT_PIPELINE.split(","))
 
 
 def pass_times(source, repeat: int) -> list[float]:

@@ -34,9 +34,10 @@ from tinyir.analysis.liveness import main_function
 from tinyir.analysis.names import value_names
 from tinyir.errors import TinyIRError
 from tinyir.passes.prune_channels import LAYERS, Prune, prune_channels
-from tinyir.report.resources import DEFAULT_PIPELINE, bottleneck_layers, weakest_channels
+from tinyir.report.resources import DEFAULT_PIPELINE, bottleneck_layers, split_pipeline, weakest_channels
 
 HANLAB = "hanlab_"
+BEFORE_PRUNING, AFTER_PRUNING = split_pipeline(DEFAULT_PIPELINE)
 
 
 def cli_arena(path: Path) -> int:
@@ -107,7 +108,7 @@ class Pruner:
 
     def arena(self) -> int:
         """The arena of the pruned model after the default pipeline."""
-        module = tinyir.run_pipeline(self.pruned(), DEFAULT_PIPELINE.replace("fuse,", ""))
+        module = tinyir.run_pipeline(self.pruned(), AFTER_PRUNING)
         return tinyir.memory_report(module)["arena_bytes"]
 
 
@@ -135,8 +136,8 @@ def codesign_table(paths: list[Path], fraction: float) -> None:
     print("| model | arena | targeted layers | removed | arena | saved | uniform: removed | arena | saved | targeted / uniform saved |")
     print("|---|--:|---|--:|--:|--:|--:|--:|--:|--:|")
     for path in paths:
-        fused = tinyir.run_pipeline(tinyir.import_model(path), "fuse")
-        base = tinyir.memory_report(tinyir.run_pipeline(fused.clone(), DEFAULT_PIPELINE.replace("fuse,", "")))
+        fused = tinyir.run_pipeline(tinyir.import_model(path), BEFORE_PRUNING)
+        base = tinyir.memory_report(tinyir.run_pipeline(fused.clone(), AFTER_PRUNING))
         targeted = Pruner(fused)
         chosen = []
         for layer in bottleneck_layers(base["bottleneck"], targeted.layers):

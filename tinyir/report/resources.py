@@ -79,7 +79,7 @@ def default_pipeline(sram_budget: int | None = None) -> str:
     return DEFAULT_PIPELINE.replace("partial-exec", f"partial-exec{{budget={int(sram_budget)}}}")
 
 
-def _split(pipeline: str) -> tuple[str, str]:
+def split_pipeline(pipeline: str) -> tuple[str, str]:
     """(the leading passes that keep every channel's arithmetic: fuse,
     strip-names; the rest): pruning goes between them."""
     steps = [s for s in pipeline.split(",") if s]
@@ -130,7 +130,7 @@ def layer_sensitivity(
     from tinyir.dialects import tiny
     from tinyir.passes.prune_channels import Prune, prune_channels
 
-    head, rest = _split(pipeline)
+    head, rest = split_pipeline(pipeline)
     fused = api.run_pipeline(_model(model, target), head)
     base = api.memory_report(api.run_pipeline(fused.clone(), rest))
     if base["arena_bytes"] is None:
