@@ -303,7 +303,8 @@ def run_case(fmt: str, data: bytes, allocated: bool = False) -> Outcome:
                 return Outcome("internal", f"escaped {type(e).__name__}: {e}")
             finally:
                 sys.argv = saved
-    text = err.getvalue().strip()
+    # Warnings (a batch of several inputs, random calibration) come before the outcome.
+    text = "\n".join(line for line in err.getvalue().strip().splitlines() if not line.startswith("warning: "))
     if status == 1 and text.startswith("error: ") and "\n" not in text and "internal error" not in text:
         return Outcome("error")
     if status != 0:

@@ -264,3 +264,23 @@ def test_a_dynamically_quantized_model_is_refused_with_what_to_do(tmp_path):
     with pytest.raises(tinyir.TinyIRError, match=r"unsupported ONNX operator DynamicQuantizeLinear .*quantize_dynamic"
                                                  r".*quantize it statically instead, e.g. .* --quantize calib.npz"):
         tinyir.import_model(tmp_path / "q.onnx")
+
+
+def test_a_batch_is_warned_about_and_set_with_batch(tmp_path, capsys):
+    """A model exported with a batch of 4 compiles with it, with a warning
+    (the arena holds the whole batch); --batch 1 compiles it for one input:
+    the same numbers for that input."""
+    import onnx
+
+    model = onnx.load_model_from_string(onnx_models.cnn())
+    model.graph.input[0].type.tensor_type.shape.dim[0].dim_value = 4
+    path = tmp_path / "batch4.onnx"
+    path.write_bytes(model.SerializeToString())
+    four = tinyir.import_model(path)
+    assert "graph input 'image' has a batch of 4" in capsys.readouterr().err
+    one = tinyir.import_model(path, batch=1)
+    assert capsys.readouterr().err == ""
+    (x,) = tinyir.random_inputs(four, seed=2)
+    assert np.allclose(tinyir.execute(one, [x[:1]])[0], tinyir.execute(four, [x])[0][:1], rtol=1e-6, atol=1e-6)
+    with pytest.raises(tinyir.TinyIRError, match="--batch must be in 1..65536, got 0"):
+        tinyir.import_model(path, batch=0)

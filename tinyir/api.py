@@ -61,10 +61,13 @@ def import_model(
     name: str = "<input>",
     quantize=None,
     mcpu: str | None = None,
+    batch: int | None = None,
 ) -> ModuleOp:
     """A verified tiny IR module from a model file path, or from bytes with `format`.
 
     `mcpu`: the CPU to compile for, recorded on the module (`set_target_cpu`).
+    `batch` (ONNX models): the batch dimension of every input set to this
+    (a model exported with a batch of 16 compiled for one input at a time).
 
     `quantize` (ONNX float models): calibration data (a .npy/.npz path, arrays,
     or "random") for onnxruntime's static quantizer; the int8 model it makes is
@@ -82,6 +85,14 @@ def import_model(
         base_dir = Path(source).parent
     if quantize is not None and format != "onnx":
         raise TinyIRError(f"{name}: --quantize takes a float ONNX model, not .{format}")
+    if batch is not None:
+        if format != "onnx":
+            raise TinyIRError(f"{name}: --batch sets an ONNX model's batch; a .{format} model's shapes are fixed")
+        if not 1 <= batch <= 1 << 16:
+            raise TinyIRError(f"--batch must be in 1..65536, got {batch}")
+        from tinyir.frontends.onnx.graph import with_batch
+
+        data = with_batch(data, batch)
     if format == "mlir":
         with stage(f"the parser ({name})"):
             module = parse_ir(decode_ir(data, name), name=name)

@@ -147,8 +147,16 @@ def add_pass_arguments(parser: argparse.ArgumentParser) -> None:
         )
 
 
-def add_quantize_argument(parser: argparse.ArgumentParser) -> None:
-    """`--quantize CALIB`: a float ONNX model made int8 by onnxruntime before import."""
+def add_import_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--quantize CALIB`: a float ONNX model made int8 by onnxruntime before
+    import; `--batch N`: an ONNX model's batch set to N."""
+    parser.add_argument(
+        "--batch",
+        type=int,
+        metavar="N",
+        help="(.onnx models) set every input's batch dimension to N, e.g. 1 for a model exported with a "
+        "batch of 16: a microcontroller runs one input at a time",
+    )
     parser.add_argument(
         "--quantize",
         metavar="CALIB",

@@ -29,8 +29,8 @@ from xdsl.passes import ModulePass
 from tinyir import api
 from tinyir.errors import TinyIRError, one_line
 from tinyir.tools.common import (
+    add_import_arguments,
     add_pass_arguments,
-    add_quantize_argument,
     add_report_arguments,
     add_target_argument,
     check_report_arguments,
@@ -80,7 +80,7 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help=f"treat each '{SPLIT_MARKER}'-separated chunk of .mlir input as its own module",
     )
-    add_quantize_argument(p)
+    add_import_arguments(p)
     add_pass_arguments(p)
     add_report_arguments(p)
     return p
@@ -93,7 +93,7 @@ def _read_inputs(args: argparse.Namespace) -> list[tuple[str, ModuleOp | str]]:
     if args.input == "-":
         return [("<stdin>", sys.stdin.read())]
     if api.format_of(args.input) != "mlir":
-        return [(args.input, api.import_model(args.input, quantize=args.quantize))]
+        return [(args.input, api.import_model(args.input, quantize=args.quantize, batch=args.batch))]
     return [(args.input, api.decode_ir(api.read_file(args.input), args.input))]
 
 

@@ -24,8 +24,8 @@ import numpy as np
 from tinyir import api
 from tinyir.errors import TinyIRError
 from tinyir.tools.common import (
+    add_import_arguments,
     add_pass_arguments,
-    add_quantize_argument,
     add_target_argument,
     check_target_argument,
     new_parser,
@@ -60,7 +60,7 @@ def parser() -> argparse.ArgumentParser:
         "(c; adds --arena-alloc at the end of the pipeline when it has none)",
     )
     add_target_argument(p)
-    add_quantize_argument(p)
+    add_import_arguments(p)
     add_pass_arguments(p)
     return p
 
@@ -102,7 +102,7 @@ def main() -> int:
     passes = api.build_pipeline(pipeline).passes  # a bad pass option fails before any work
     if args.backend == "c" and not any(p.name == "arena-alloc" for p in passes):
         pipeline = ",".join(filter(None, [pipeline, "arena-alloc"]))
-    module = api.import_model(args.input_model, quantize=args.quantize, mcpu=args.mcpu)
+    module = api.import_model(args.input_model, quantize=args.quantize, mcpu=args.mcpu, batch=args.batch)
     api.run_pipeline(module, pipeline)
 
     if args.input:

@@ -12,6 +12,7 @@ rewrites before lowering are in rewrite.py.
 from __future__ import annotations
 
 import math
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,6 +117,23 @@ class Graph:
 # -- reading -------------------------------------------------------------------
 
 
+def with_batch(data: bytes, batch: int) -> bytes:
+    """The model with every graph input's first dimension (the batch) set to
+    `batch`, the shapes inferred for the rest dropped (tinyir infers its own)."""
+    try:
+        model = onnx.load_model_from_string(data)
+    except Exception:  # noqa: BLE001  (the import that follows says what is wrong)
+        return data
+    inits = {t.name for t in model.graph.initializer}
+    for v in model.graph.input:
+        dims = v.type.tensor_type.shape.dim
+        if v.name not in inits and len(dims) >= 1:
+            dims[0].Clear()
+            dims[0].dim_value = batch
+    del model.graph.value_info[:]
+    return model.SerializeToString()
+
+
 def load_model(data: bytes, base_dir: str | Path | None = None) -> onnx.ModelProto:
     """Parse a .onnx file, with its external data from `base_dir` if it has any."""
     from google.protobuf.message import DecodeError
@@ -184,6 +202,10 @@ def read_graph(data: bytes, base_dir: str | Path | None = None) -> Graph:
         except (ValueError, TypeError) as e:
             raise TinyIRError(f"initializer '{t.name}' cannot be read: {e}") from None
     inputs = [_graph_input(v) for v in g.input if v.name not in consts]
+    for name, shape, _ in inputs:
+        if len(shape) >= 2 and shape[0] > 1:
+            print(f"warning: graph input '{name}' has a batch of {shape[0]}: a microcontroller runs one input at "
+                  "a time, and the arena holds the whole batch; --batch 1 compiles the model for one", file=sys.stderr)  # fmt: skip
     nodes = []
     for i, n in enumerate(g.node):
         if any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS) for a in n.attribute):
