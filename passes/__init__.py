@@ -71,7 +71,8 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
 class TinyPass(ModulePass):
     """A pass whose options are checked when it is made, from its declaration:
     a number is not a boolean (`budget=true` is refused) and is finite, and
-    lies in its `OPTION_RANGES` entry; a string is one of its `OPTION_CHOICES`.
+    lies in its `OPTION_RANGES` entry (a power of two if in
+    `OPTION_POWERS_OF_TWO`); a string is one of its `OPTION_CHOICES`.
     A ValueError here is one line from the pipeline parser."""
 
     OPTION_CHOICES: ClassVar[dict[str, tuple[str, ...]]] = {}
@@ -80,6 +81,9 @@ class TinyPass(ModulePass):
 
     OPTION_RANGES: ClassVar[dict[str, tuple[int | float, int | float]]] = {}
     """Least and greatest values of numeric options, by field name."""
+
+    OPTION_POWERS_OF_TWO: ClassVar[tuple[str, ...]] = ()
+    """Integer options that must be powers of two (alignments), by field name."""
 
     def __post_init__(self) -> None:
         types = get_type_hints(type(self))
@@ -93,6 +97,8 @@ class TinyPass(ModulePass):
                 least, most = self.OPTION_RANGES[field.name]
                 if not least <= value <= most:
                     raise ValueError(f"{name} must be in {least}..{most}, got {value}")
+            if field.name in self.OPTION_POWERS_OF_TWO and value & (value - 1):
+                raise ValueError(f"{name} must be a power of two, got {value}")
             choices = self.OPTION_CHOICES.get(field.name, ())
             if choices and value and value not in choices:
                 raise ValueError(f"{name} must be one of {', '.join(choices)}, got '{value}'")

@@ -225,12 +225,13 @@ class _Pruning:
                 combined += [start + c for c in self.kept.get(v, range(depth))]
                 start += depth
             self.assign(op.out, tuple(combined))
-        elif value in self._tied_inputs(op):
-            self.assign(op.out, keep)
-            for v in self._tied_inputs(op):
-                self.assign(v, keep)
         else:
-            raise self.fail(f"{op.name} writing {self.name(op.out)} reads {self.name(value)} in a way that cannot be pruned")
+            tied = self._tied_inputs(op)
+            if value not in tied:
+                raise self.fail(f"{op.name} writing {self.name(op.out)} reads {self.name(value)} in a way that cannot be pruned")
+            self.assign(op.out, keep)
+            for v in tied:
+                self.assign(v, keep)
 
     def _flatten(self, view: tiny.ReshapeOp, keep: tuple[int, ...]) -> None:
         """A flatten of NHWC rows (channels last) read only by fully

@@ -445,10 +445,7 @@ def _drop_in_folder(tmp_path):
 
 
 def _link_flags(ram: int) -> str:
-    board = cortex_m.board_of("cortex-m4")
-    syms = {"__ram_size": ram, "__flash_size": board.flash_max, "__stack_size": cortex_m.MODEL_STACK,
-            "__heap_size": cortex_m.MODEL_HEAP}  # fmt: skip
-    return " ".join([*cortex_m.LINK_FLAGS, "-T", str(board.linker_script), *(f"-Wl,--defsym={k}={v}" for k, v in syms.items())])
+    return " ".join(cortex_m.link_flags("cortex-m4", ram, stack_size=cortex_m.MODEL_STACK, heap_size=cortex_m.MODEL_HEAP))
 
 
 def _cmsis_nn_root() -> str:

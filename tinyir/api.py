@@ -321,7 +321,7 @@ def emit_c(
 
     with stage("the C backend"):
         if directory is not None:
-            write_c(module, directory, name, external_arena=external_arena)
+            return write_c(module, directory, name, external_arena=external_arena)
         return emit(module, name, external_arena=external_arena)
 
 

@@ -108,8 +108,8 @@ def _process(name: str, source: ModuleOp | str, args: argparse.Namespace) -> tup
         from tinyir.report.resources import resources
 
         found = resources(module, sram_budget=args.max_arena)
-        if args.max_arena is not None and found.arena_bytes > args.max_arena:
-            raise TinyIRError(f"the arena is {found.arena_bytes} B, over --max-arena {args.max_arena} B")
+        if args.max_arena is not None:
+            _check_arena_fits(found.arena_bytes, args.max_arena, True)
         return json.dumps(found.as_dict(), indent=2) + "\n", None
     imported = module.clone() if args.report_sensitivity else None
     # The baseline is the module as it came in: its report, taken before the passes run.
@@ -127,7 +127,9 @@ def _process(name: str, source: ModuleOp | str, args: argparse.Namespace) -> tup
     pipeline = pipeline_of(args)
     api.run_pipeline(module, pipeline, between)
     if args.max_arena is not None:
-        _check_arena_fits(module, args.max_arena, "partial-exec" in pipeline)
+        from tinyir.analysis.arena import arena_size
+
+        _check_arena_fits(arena_size(module), args.max_arena, "partial-exec" in pipeline)
     if args.report_pareto is not None:
         _plot_pareto(module, fronts, args.report_pareto, name)
     report = None
@@ -159,10 +161,8 @@ def _plot_pareto(module: ModuleOp, fronts: list, path: str, name: str) -> None:
     plot_pareto(front, unsplit, chosen, path, title=Path(name).stem)
 
 
-def _check_arena_fits(module: ModuleOp, max_arena: int, partial_exec: bool) -> None:
-    from tinyir.analysis.arena import arena_size
-
-    arena = arena_size(module)
+def _check_arena_fits(arena: int | None, max_arena: int, partial_exec: bool) -> None:
+    """Refuse an arena (None: the module has none) larger than --max-arena."""
     if arena is None:
         raise TinyIRError("--max-arena: the module has no arena (add --arena-alloc)")
     if arena > max_arena:

@@ -30,9 +30,15 @@ KERNELS: dict[type, OpEmitter] = {
 }
 
 
+def _emitted(module: ModuleOp, name: str, external_arena: bool) -> tuple[dict[str, str], list]:
+    """The C files of an allocated module and its flash arrays (`Emitter.rodata`)."""
+    emitter = Emitter(module, name, external_arena, KERNELS, conv.layout)
+    return emitter.emit(), emitter.rodata
+
+
 def emit_c(module: ModuleOp, name: str = "model", *, external_arena: bool = False) -> dict[str, str]:
     """{file name: text} of `<name>.h` and `<name>.c` for an allocated module."""
-    return Emitter(module, name, external_arena, KERNELS, conv.layout).emit()
+    return _emitted(module, name, external_arena)[0]
 
 
 CODE_BYTES_PER_OP = 193
@@ -43,14 +49,15 @@ arm-none-eabi-gcc -O2 builds for Cortex-M4 of the 15 shared models, unsplit
 and split (cortex_m.build; within -13%..+18% of each, within 6% on most)."""
 
 
-def flash_bytes(module: ModuleOp) -> dict[str, int]:
+def flash_bytes(module: ModuleOp, arrays: list | None = None) -> dict[str, int]:
     """Flash of the model's C, beside CMSIS-NN's kernels: `constants` and
-    `tables` exactly as flash_arrays (alignment padding not counted), `code`
-    an estimate (CODE_BYTES_PER_OP, CODE_BYTES_PER_LOOP), and their `total`."""
+    `tables` exactly as flash_arrays (alignment padding not counted; `arrays`:
+    those of C already emitted), `code` an estimate (CODE_BYTES_PER_OP,
+    CODE_BYTES_PER_LOOP), and their `total`."""
     from tinyir.dialects import tiny
 
     sizes = {"constants": 0, "tables": 0}
-    for kind, _, n, _ in flash_arrays(module):
+    for kind, _, n, _ in flash_arrays(module) if arrays is None else arrays:
         sizes[kind] += n
     ops = sum(isinstance(op, tiny.ComputeOp) for op in module.walk())
     loops = sum(isinstance(op, tiny.TileLoopOp) for op in module.walk())
@@ -71,24 +78,24 @@ def flash_arrays(module: ModuleOp) -> list[tuple[str, str, int, int]]:
 
 def write_c(
     module: ModuleOp, directory: str | Path, name: str = "model", *, external_arena: bool = False, runtime: bool = True
-) -> list[Path]:
-    """Write `<name>.h`, `<name>.c` (and, with `runtime`, tinyir's kernels: RUNTIME_SOURCES) into `directory`."""
-    files = emit_c(module, name, external_arena=external_arena)
+) -> dict[str, str]:
+    """Write `<name>.h`, `<name>.c` (and, with `runtime`, tinyir's kernels:
+    RUNTIME_SOURCES, and the build files) into `directory`; returns the
+    first two as emit_c does."""
+    model, arrays = _emitted(module, name, external_arena)
+    files = dict(model)
     if runtime:  # a folder a firmware build can take as it is
         for f in RUNTIME_SOURCES:
             files[f] = (RUNTIME_DIR / f).read_text()
-        files.update(build_files(module, name, list(files), flash_bytes(module)))
+        files.update(build_files(module, name, list(files), flash_bytes(module, arrays)))
     directory = Path(directory)
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        paths = []
         for file_name, text in files.items():
-            path = directory / file_name
-            path.write_text(text)
-            paths.append(path)
+            (directory / file_name).write_text(text)
     except OSError as e:
         raise TinyIRError(f"cannot write C files into {directory}: {e.strerror}") from None
-    return paths
+    return model
 
 
 FILE_MARKER = "/* ===== {} ===== */"

@@ -204,6 +204,24 @@ def link(
     little of either is a `BuildError` from the linker ("region ... overflowed").
     The objects must include startup.c's (`build` adds it).
     """
+    flags = link_flags(cpu, ram_size, flash_size, stack_size, heap_size)
+    elf = Path(elf)
+    elf.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [CC, *cpu_flags(cpu), *flags, *map(str, objects), *extra_flags, "-lm", "-o", str(elf)]
+    _check(cmd, f"linking {elf.name}")
+    return elf
+
+
+def link_flags(
+    cpu: str = RUN_CPU,
+    ram_size: int = RAM_MAX,
+    flash_size: int = FLASH_MAX,
+    stack_size: int = DEFAULT_STACK,
+    heap_size: int = DEFAULT_HEAP,
+) -> list[str]:
+    """The linker flags (without the CPU's) of a bare-metal ELF for the board
+    of `cpu`: newlib-nano with semihosting, the board's linker script and
+    the region sizes `link` takes."""
     board = board_of(cpu)
     for name, value, limit in (("ram_size", ram_size, board.ram_max), ("flash_size", flash_size, board.flash_max)):
         if not 0 < value <= limit:
@@ -211,29 +229,8 @@ def link(
     for name, value in (("stack_size", stack_size), ("heap_size", heap_size)):
         if value < 0 or value % 8:
             raise ValueError(f"{name} {value} must be a non-negative multiple of 8")
-    elf = Path(elf)
-    elf.parent.mkdir(parents=True, exist_ok=True)
-    defsyms = {
-        "__ram_size": ram_size,
-        "__flash_size": flash_size,
-        "__stack_size": stack_size,
-        "__heap_size": heap_size,
-    }
-    cmd = [
-        CC,
-        *cpu_flags(cpu),
-        *LINK_FLAGS,
-        "-T",
-        str(board.linker_script),
-        *(f"-Wl,--defsym={k}={v}" for k, v in defsyms.items()),
-        *map(str, objects),
-        *extra_flags,
-        "-lm",
-        "-o",
-        str(elf),
-    ]
-    _check(cmd, f"linking {elf.name}")
-    return elf
+    defsyms = {"__ram_size": ram_size, "__flash_size": flash_size, "__stack_size": stack_size, "__heap_size": heap_size}
+    return [*LINK_FLAGS, "-T", str(board.linker_script), *(f"-Wl,--defsym={k}={v}" for k, v in defsyms.items())]
 
 
 def build(
@@ -520,16 +517,9 @@ def harness_c(header: str, ident: str, in_place: bool = False) -> str:
         counts[kind] += 1
         buffers.append(f"static {ctype} {pname}[{size}];")
         if const:
-            reads.append(
-                f"    if (fread({pname}, sizeof {pname}[0], {size}, f) != {size}) {{\n"
-                f'        fputs("in.bin: too short for {pname}\\n", stderr);\n'
-                "        return 2;\n    }\n"
-            )
+            reads.append(_read(pname, size, pname))
         else:
-            writes.append(
-                f"    if (f != NULL && fwrite({pname}, sizeof {pname}[0], {size}, f) != {size})\n"
-                "        f = NULL;\n"
-            )
+            writes.append(_write(pname, size))
     return HARNESS_C.format(
         ident=ident,
         entry="invoke",
@@ -541,11 +531,13 @@ def harness_c(header: str, ident: str, in_place: bool = False) -> str:
 
 
 def _read(pointer: str, size: str, what: str) -> str:
+    """The harness's read of `size` elements from in.bin to `pointer`."""
     return (f"    if (fread({pointer}, sizeof *{pointer}, {size}, f) != {size}) {{\n"
             f'        fputs("in.bin: too short for {what}\\n", stderr);\n        return 2;\n    }}\n')  # fmt: skip
 
 
 def _write(pointer: str, size: str) -> str:
+    """The harness's write of `size` elements at `pointer` to out.bin."""
     return f"    if (f != NULL && fwrite({pointer}, sizeof *{pointer}, {size}, f) != {size})\n        f = NULL;\n"
 
 
@@ -559,9 +551,10 @@ def _in_place_harness(header: str, ident: str) -> str:
         size = f"TINYIR_{upper}_{kind.upper()}{counts[kind]}_SIZE"
         counts[kind] += 1
         call = f"tinyir_{ident}_{kind}{suffix}()"
-        (reads if kind == "input" else writes).append(
-            _read(call, size, f"{kind}{suffix}") if kind == "input" else _write(call, size)
-        )
+        if kind == "input":
+            reads.append(_read(call, size, f"{kind}{suffix}"))
+        else:
+            writes.append(_write(call, size))
     return HARNESS_C.format(ident=ident, entry="invoke_in_place", buffers="/* no buffers: the inputs and outputs are in the arena */",
                             reads="".join(reads), writes="".join(writes), args="")  # fmt: skip
 

@@ -69,6 +69,7 @@ class ArenaAllocPass(TinyPass):
 
     OPTION_CHOICES = {"target_cpu": tuple(CPUS)}
     OPTION_RANGES = {"alignment": (4, MAX_ALIGNMENT)}
+    OPTION_POWERS_OF_TWO = ("alignment",)
 
     target_cpu: str = ""
     """The CPU CMSIS-NN is built for, which decides scratch sizes; empty: the
@@ -89,11 +90,6 @@ class ArenaAllocPass(TinyPass):
     inplace_rows: bool = True
     """Let a row loop write an output into the buffer of an input that dies
     in the loop, over the rows it has finished reading."""
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.alignment & (self.alignment - 1):
-            raise ValueError(f"alignment must be a power of two, got {self.alignment}")
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         block = main_function(op).body.block

@@ -91,6 +91,7 @@ class PartialExecPass(TinyPass):
         "budget": (0, MAX_BUFFER_BYTES),
         "alignment": (1, MAX_ALIGNMENT),
     }
+    OPTION_POWERS_OF_TWO = ("alignment",)
 
     target_cpu: str = ""
     """The CPU whose CMSIS-NN scratch sizes are weighed; empty: the module's
@@ -107,8 +108,6 @@ class PartialExecPass(TinyPass):
         super().__post_init__()
         if 0 < self.max_slowdown < 1:
             raise ValueError(f"max-slowdown must be 0 (no limit) or at least 1, got {self.max_slowdown}")
-        if self.alignment & (self.alignment - 1):
-            raise ValueError(f"alignment must be a power of two, got {self.alignment}")
 
     def _analysis(self, op: ModuleOp) -> Analysis:
         require_unallocated(op, self.name)
