@@ -20,6 +20,11 @@ For each model, in one run:
   the time of the passes. A pipeline that fails shows `n/a`; the reasons are
   listed below.
 
+With the streamed pipeline in the list, a second table sets it beside
+F+P+R+A: the arena, and the instructions of invoke on Cortex-M4 counted in
+QEMU (both builds copy the image in once: the unstreamed one whole, the
+streamed one row by row as its read_rows asks; `--no-m4` skips counting).
+
 With partial execution in the list, also the time per invoke of its
 generated C on the host over the unsplit `fuse,reorder,arena-alloc`'s
 (bench/partial_exec_speed.py measures it; `--no-c-time` skips it).
@@ -52,7 +57,8 @@ DEFAULT_MODELS = Path(__file__).resolve().parents[2] / "shared" / "models"
 INPLACE_DW = "fuse,reorder,arena-alloc{inplace-depthwise=true}"
 PARTIAL_EXEC = "fuse,partial-exec,reorder,arena-alloc"
 LEAST_PEAK = "fuse,partial-exec{max-slowdown=0},reorder,arena-alloc"  # whatever it costs
-PIPELINES = ("arena-alloc", "fuse,arena-alloc", "fuse,reorder,arena-alloc", INPLACE_DW, PARTIAL_EXEC, LEAST_PEAK)
+STREAMED = "fuse,partial-exec{stream-input=true},reorder,arena-alloc"  # the input read by rows
+PIPELINES = ("arena-alloc", "fuse,arena-alloc", "fuse,reorder,arena-alloc", INPLACE_DW, PARTIAL_EXEC, LEAST_PEAK, STREAMED)
 LABELS = {
     "arena-alloc": "A",
     "fuse,arena-alloc": "F+A",
@@ -60,6 +66,7 @@ LABELS = {
     INPLACE_DW: "F+R+A+dw",
     PARTIAL_EXEC: "F+P+R+A",
     LEAST_PEAK: "F+P0+R+A",
+    STREAMED: "F+Ps+R+A",
 }
 GEOMEAN_MODELS = (
     "hanlab_mbv2-w0.35-r144_imagenet",
@@ -264,6 +271,7 @@ def main() -> None:
     p.add_argument("names", nargs="*", help="model file names (default: all shared models)")
     p.add_argument("--models", type=Path, default=DEFAULT_MODELS)
     p.add_argument("--no-c-time", action="store_true", help="skip timing the split model's generated C on the host")
+    p.add_argument("--no-m4", action="store_true", help="skip counting the streamed pipeline's instructions in QEMU")
     p.add_argument(
         "--pipeline", action="append", dest="pipelines", metavar="P",
         help=f"a tinyir pipeline to measure (repeatable; default: {'; '.join(PIPELINES)})",
@@ -350,6 +358,9 @@ def main() -> None:
         print(f"- generated C split / unsplit on the host: geomean {geomean([r['c_time'] for r in results]):.3f}, "
               + ("all within 10 %" if not slow else "over 10 %: " + ", ".join(slow)))
 
+    if STREAMED in pipelines and PARTIAL_EXEC in pipelines:
+        stream_table(paths, results, count=not args.no_m4)
+
     reasons = sorted({f"{pl}: {t['error']}" for r in results for pl, t in r["tinyir"].items() if "error" in t})
     if reasons:
         print("\nn/a:")
@@ -359,6 +370,43 @@ def main() -> None:
            if t.get("arena") is not None and t["arena"] < t["bound"]]
     if low:
         print("\n(!) arena below the liveness bound, an allocator bug: " + ", ".join(low))
+
+
+def m4_instructions(path: Path, pipeline: str, work: Path) -> tuple[int, bytes]:
+    """Instructions of the copying invoke on Cortex-M4 in QEMU, and its output bytes."""
+    from tinyir.backends.cortex_m import build as cortex_m
+    from tinyir.backends.cortex_m.count import count_invoke
+
+    module = tinyir.run_pipeline(tinyir.import_model(path, mcpu=cortex_m.RUN_CPU), pipeline)
+    built = cortex_m.build_model(module, work, path.stem, cortex_m.RUN_CPU)
+    inputs = b"".join(x.tobytes() for x in tinyir.random_inputs(module, seed=0))
+    counted = count_invoke(built, inputs)
+    return counted.instructions, counted.run.outputs["out.bin"]
+
+
+def stream_table(paths: list[Path], results: list[dict], count: bool) -> None:
+    print(f"\nStreamed input ({STREAMED}) beside {PARTIAL_EXEC}: arena, and instructions of invoke on Cortex-M4")
+    print("(QEMU, the project's CMSIS-NN build; `same` = both outputs equal to the bit).\n")
+    print("| model | arena | streamed arena | arena ratio | M4 instructions | streamed | instructions ratio | same |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    grown = []
+    for path, r in zip(paths, results):
+        whole, streamed = r["tinyir"][PARTIAL_EXEC], r["tinyir"][STREAMED]
+        if "error" in streamed or "error" in whole:
+            print(f"| {r['model']} | {cell(whole.get('arena'))} | n/a | n/a | n/a | n/a | n/a | |")
+            continue
+        if streamed["arena"] > whole["arena"]:
+            grown.append(r["model"])
+        row = f"| {r['model']} | {whole['arena']} | {streamed['arena']} | {whole['arena'] / streamed['arena']:.2f} |"
+        if count:
+            with tempfile.TemporaryDirectory() as tmp:
+                n_whole, out_whole = m4_instructions(path, PARTIAL_EXEC, Path(tmp) / "whole")
+                n_stream, out_stream = m4_instructions(path, STREAMED, Path(tmp) / "stream")
+            row += f" {n_whole} | {n_stream} | {n_stream / n_whole:.3f} | {'yes' if out_whole == out_stream else 'NO'} |"
+        else:
+            row += " | | | |"
+        print(row, flush=True)
+    print(f"- streamed arena never larger: {'yes' if not grown else 'no: ' + ', '.join(grown)}")
 
 
 if __name__ == "__main__":

@@ -134,6 +134,17 @@ int drv_transpose(const int8_t *in, const int32_t *id, int8_t *out, const int32_
     const cmsis_nn_transpose_params tp = {rank, perm};
     return arm_transpose_s8(in, out, &in_dims, &out_dims, &tp);
 }
+
+int drv_min_max(const int8_t *in_1, const int32_t *d1, const int8_t *in_2, const int32_t *d2, int8_t *out,
+                const int32_t *od, int32_t maximum)
+{
+    const cmsis_nn_context ctx = {NULL, 0};
+    const cmsis_nn_dims dims_1 = {d1[0], d1[1], d1[2], d1[3]};
+    const cmsis_nn_dims dims_2 = {d2[0], d2[1], d2[2], d2[3]};
+    const cmsis_nn_dims out_dims = {od[0], od[1], od[2], od[3]};
+    return maximum ? arm_maximum_s8(&ctx, in_1, &dims_1, in_2, &dims_2, out, &out_dims)
+                   : arm_minimum_s8(&ctx, in_1, &dims_1, in_2, &dims_2, out, &out_dims);
+}
 """
 
 P = ctypes.c_void_p
@@ -166,6 +177,8 @@ class Lib:
         d.drv_pool.restype = ctypes.c_int
         d.drv_transpose.argtypes = [P, P, P, P, I32, P]
         d.drv_transpose.restype = ctypes.c_int
+        d.drv_min_max.argtypes = [P, P, P, P, P, P, I32]
+        d.drv_min_max.restype = ctypes.c_int
         d.arm_softmax_s8.argtypes = [P, I32, I32, I32, I32, I32, P]
         d.arm_softmax_s8.restype = None
         d.arm_elementwise_add_s8.argtypes = [P, P] + [I32] * 7 + [P] + [I32] * 6
@@ -524,6 +537,31 @@ def test_elementwise_mul_s8(lib, seed):
                                             clamp[0], clamp[1], a.size)
     assert status == 0
     _check(got, want, f"mul {shape}")
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_minimum_maximum_s8(lib, seed):
+    """arm_minimum_s8 / arm_maximum_s8: every kind of broadcast over {n, h, w, c} (the
+    host runtime), the kinds the C backend calls CMSIS-NN for (upstream: it
+    misplaces others)."""
+    from tinyir.backends.c.elementwise import cmsis_nn_min_max_broadcast
+
+    rng = np.random.default_rng(7500 + seed)
+    shape = tuple(int(d) for d in rng.integers(1, 6, size=4))
+    shapes = [tuple(1 if rng.random() < 0.4 else d for d in shape) for _ in range(2)]
+    if lib.kind != "host" or seed % 2:  # what the C backend calls CMSIS-NN for: equal, a single element, a channel row
+        part = [shape, (1, 1, 1, 1), (1, 1, 1, shape[3])][seed % 3]
+        shapes = [shape, part] if seed % 4 < 2 else [part, shape]
+        assert cmsis_nn_min_max_broadcast(*shapes, shape)
+    a, b = _i8(rng, shapes[0]), _i8(rng, shapes[1])
+    q = _q(rng)
+    out_shape = np.broadcast_shapes(*shapes)
+    for maximum, kernel in ((0, K.minimum), (1, K.maximum)):
+        want = kernel(a, q, b, q, q, out_shape=out_shape)
+        got = np.zeros(out_shape, np.int8)
+        assert lib.dll.drv_min_max(_ptr(a), _ptr(_i32(shapes[0])), _ptr(b), _ptr(_i32(shapes[1])), _ptr(got),
+                                   _ptr(_i32(out_shape)), maximum) == 0
+        _check(got, want, f"{kernel.__name__} {shapes[0]} {shapes[1]}")
 
 
 @pytest.mark.parametrize("seed", range(24))

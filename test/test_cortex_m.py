@@ -25,6 +25,7 @@ from conftest import cpu_share, exhaustive, input_sets, model_params, require_mo
 
 import tinyir
 from tinyir.analysis import arena as arena_attrs
+from tinyir.analysis.liveness import main_function
 from tinyir.backends.c.target import flash_arrays
 from tinyir.backends.cmsis_nn_host.sources import cmsis_nn_checkout, host_runtime
 from tinyir.backends.cortex_m import build as cortex_m
@@ -260,6 +261,8 @@ UPSTREAM = os.environ.get("CMSIS_NN")
 
 UNSPLIT = "fuse"
 SPLIT = "fuse,partial-exec,reorder"  # tile loops: CMSIS-NN on slices, tinyir's tile kernels
+STREAMED = "fuse,partial-exec{stream-input=true},reorder"  # the input read a band of rows at a time
+STREAMED_MODELS = ("hanlab_mbv2-w0.35-r144_imagenet", "mlperf_vww_mbv1_025_96_int8", "mlperf_ic_resnet8_int8")
 
 
 def planned(path, cpu: str, passes: str = UNSPLIT):
@@ -390,14 +393,32 @@ def test_split_model_runs_in_qemu_bit_exact(model):
     model.check_in_qemu(built)
 
 
+def test_streamed_model_runs_in_qemu_bit_exact(model):
+    """With stream-input, the harness's read_rows callback reads the rows the
+    first row loop asks for from in.bin during the run: the image is never
+    in RAM, which is the arena and a few hundred bytes of state; the output
+    is the unsplit model's, bit for bit."""
+    if model.path.stem not in STREAMED_MODELS:
+        pytest.skip("streamed in QEMU: three models (bench/memory.py --stream weighs them all)")
+    module, built = model.build(cortex_m.RUN_CPU, passes=STREAMED, in_place=True)
+    (read,) = [op for op in module.walk() if isinstance(op, tiny.ReadRowsOp)]
+    assert tiny.streamed_arguments(main_function(module)) == [True]
+    assert tiny.buffer_type(read.out).shape[1] < tiny.buffer_type(read.ins[0]).shape[1]  # a band, never the image
+    sizes = cortex_m.elf_sizes(built.elf)
+    assert built.io_bytes == 0 and 0 < sizes.data + sizes.bss - built.arena <= cortex_m.MODEL_STATE
+    model.check_in_qemu(built)
+
+
 @pytest.mark.skipif(not UPSTREAM, reason="set CMSIS_NN to a CMSIS-NN checkout to run the models on upstream CMSIS-NN")
-@pytest.mark.parametrize("passes", [UNSPLIT, SPLIT])
+@pytest.mark.parametrize("passes", [UNSPLIT, SPLIT, STREAMED])
 @pytest.mark.parametrize("board", ["cortex-m4", "another"])
 def test_model_runs_on_upstream_cmsis_nn(model, passes, board):
     """Upstream CMSIS-NN's DSP build on Cortex-M4, and on one other board in
     turn its pure C build (M3), its DSP build for M7 or its MVE build (M55)."""
+    if passes == STREAMED and model.path.stem not in STREAMED_MODELS:
+        pytest.skip("streamed: three models")
     cpu = cortex_m.RUN_CPU if board == "cortex-m4" else cpu_share(model.path, OTHER_BOARDS)
-    _, built = model.build(cpu, UPSTREAM, passes)
+    _, built = model.build(cpu, UPSTREAM, passes, in_place=passes == STREAMED)
     assert built.cmsis_nn.is_real_cmsis_nn
     model.check_in_qemu(built)
 

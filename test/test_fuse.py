@@ -167,13 +167,21 @@ def test_relu_n1_to_1_follows_tflite():
     assert (lo, hi) == qz.activation_range("RELU_N1_TO_1", QParams.per_tensor(*out_q))
 
 
-def test_frontend_refuses_float_relu():
+def test_frontend_lowers_float_relu_and_refuses_a_hybrid_one():
     b = TFLiteBuilder()
     x = b.input("x", (1, 4), dtype="float32")
     y = b.tensor("y", (1, 4), dtype="float32")
+    b.op("RELU6", [x], [y])
+    b.output(y)
+    module = tinyir.import_model(b.finish())
+    values = np.array([[-1.5, 0.25, 5.0, 7.5]], np.float32)
+    assert tinyir.execute(module, [values])[0].tolist() == [[0.0, 0.25, 5.0, 6.0]]
+    b = TFLiteBuilder()
+    x = b.input("x", (1, 4), scale=0.1, zero_point=0)
+    y = b.tensor("y", (1, 4), dtype="float32")
     b.op("RELU", [x], [y])
     b.output(y)
-    with pytest.raises(TinyIRError, match=r"RELU \(operator #0\): 'x' is not a per-tensor quantized int8 tensor"):
+    with pytest.raises(TinyIRError, match=r"RELU \(operator #0\): 'y' is not a per-tensor quantized int8 tensor"):
         tinyir.import_model(b.finish())
 
 

@@ -22,7 +22,7 @@ def assert_matches_tflite_micro(case, trials: int = 3) -> None:
     for _ in range(trials):
         inputs = case.random_inputs(rng)
         ours = tinyir.execute(module, inputs)
-        theirs = tflm_run(case.data, inputs)
+        theirs = tflm_run(case.tflm_data or case.data, inputs)
         assert [o.dtype for o in ours] == [t.dtype for t in theirs]
         assert [o.shape for o in ours] == [t.shape for t in theirs]
         assert max_abs_diff(ours, theirs) == 0
@@ -46,6 +46,8 @@ def test_generated_models_cover_every_supported_operator():
         f"tiny.{name}"
         for name in ("conv_2d", "depthwise_conv_2d", "fully_connected", "add", "mul", "avg_pool_2d", "max_pool_2d",
                      "mean", "pad", "reshape", "softmax", "logistic", "hard_swish", "clamp", "concat",
-                     "transpose", "quantize", "dequantize")
+                     "transpose", "quantize", "dequantize", "resize", "sub", "minimum", "maximum",
+                     "squared_difference", "prelu", "leaky_relu", "tanh", "log_softmax", "arg_max",
+                     "slice")
     }
     assert lowered <= ops, f"no generated model for {sorted(lowered - ops)}"

@@ -102,7 +102,7 @@ def onnx_params():
 
 @pytest.mark.parametrize("path", onnx_params())
 def test_onnx_models_exact(path):
-    """ONNX imports (int8 and float: float ops are never split) through fuse and partial-exec."""
+    """ONNX imports (int8, and float: float ops split by rows only) through fuse and partial-exec."""
     module = tinyir.import_model(path)
     result = split(module, "fuse,partial-exec")
     xs = tinyir.random_inputs(module, seed=1)

@@ -44,7 +44,7 @@ def declared_outputs(data: bytes) -> list[tuple[tuple[int, ...], int]]:
     return [(tuple(sg.Tensors(i).ShapeAsNumpy()), sg.Tensors(i).Type()) for i in sg.OutputsAsNumpy()]
 
 
-_NP_TYPE = {tflite.TensorType.INT8: np.int8, tflite.TensorType.FLOAT32: np.float32}
+_NP_TYPE = {tflite.TensorType.INT8: np.int8, tflite.TensorType.FLOAT32: np.float32, tflite.TensorType.INT32: np.int32}
 
 
 def assert_outputs_match_declaration(data: bytes, outputs: list[np.ndarray]) -> None:
@@ -240,7 +240,10 @@ def test_single_op_models_cover_the_operator_set():
     assert seen == {
         "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "ADD", "MUL", "AVERAGE_POOL_2D",
         "MAX_POOL_2D", "MEAN", "PAD", "PADV2", "RESHAPE", "SOFTMAX", "LOGISTIC", "HARD_SWISH",
-        "CONCATENATION", "TRANSPOSE", "QUANTIZE", "DEQUANTIZE", "RELU", "RELU6"}
+        "CONCATENATION", "TRANSPOSE", "QUANTIZE", "DEQUANTIZE", "RELU", "RELU6",
+        "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND",
+        "SQUEEZE", "EXPAND_DIMS", "SLICE", "STRIDED_SLICE", "SPLIT", "SPLIT_V", "SHAPE", "PACK", "UNPACK",
+        "SUB", "MINIMUM", "MAXIMUM", "SQUARED_DIFFERENCE", "PRELU", "LEAKY_RELU", "TANH", "LOG_SOFTMAX", "ARG_MAX"}
 
 
 @pytest.mark.parametrize("case", SINGLE_OP_CASES, ids=lambda c: c.name)

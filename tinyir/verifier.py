@@ -76,3 +76,7 @@ def _verify_structure(op: Operation) -> None:
                 t.verify_activation()
             except VerifyException as e:
                 raise VerifyException(f"func.func @{op.sym_name.data}: argument #{i}: {e}") from None
+        for arg, streamed in zip(op.body.block.args, tiny.streamed_arguments(op)):
+            if streamed and any(not isinstance(use.operation, tiny.ReadRowsOp) for use in arg.uses):
+                where = f"func.func @{op.sym_name.data}: argument #{arg.index}"
+                raise VerifyException(f"{where} is streamed ({tiny.STREAM}): only tiny.read_rows reads it")

@@ -21,13 +21,15 @@ Every SRAM buffer is a pointer into the arena at its offset (a view: at its
 source's offset); a compute op's `scratch` operand becomes the
 `cmsis_nn_context` of its CMSIS-NN call. CMSIS-NN runs conv, depthwise conv,
 fully connected (per-channel variant for per-channel weights), pools,
-softmax, same-shape add/mul, transpose and concatenation; tinyir's portable
-kernels (`backends/runtime/tinyir_kernels.c`) run the rest (see its header).
+softmax, same-shape add/mul, unclamped minimum/maximum, transpose and
+concatenation; tinyir's portable kernels (`backends/runtime/tinyir_kernels.c`)
+run the rest (see its header).
 The emitter refuses IR without an arena (`--arena-alloc` first).
 
 The modules: target.py (`emit_c`, `write_c`, `CTarget`, the op table),
 emitter.py (the walk, the files, what op emitters share), text.py (C text),
-conv.py, elementwise.py, pool.py, layout.py (the op emitters), tiles.py
+conv.py, elementwise.py, pool.py, layout.py, resize.py (the op emitters),
+floating.py (the emitters of f32 ops, merged into the table), tiles.py
 (partial execution's own kernels), rows.py (row loops: each op's band of rows
 at tile t, as C), host.py (compiling and running the C on the host:
 `tinyir-run --backend c`).

@@ -48,6 +48,7 @@ from tinyir.dialects import tiny
 from tinyir.errors import TinyIRError
 
 from . import rows as row_loops
+from . import stream as streams
 from .text import INDENT, array_body, block, c_identifier, c_type, dims, quantization_text
 
 OpEmitter = Callable[["Emitter", tiny.ComputeOp, str], tuple[list[str], str]]
@@ -141,6 +142,8 @@ class Emitter:
         self.data = data
         """Whether flash arrays hold their values (false: sizes only, for rodata)."""
         self.function = main_function(module)
+        self.streamed = tiny.streamed_arguments(self.function)
+        """Which inputs are streamed (not in the arena: the caller's read_rows gives their rows)."""
         self.globals: list[str] = []  # flash data and parameter tables
         self.rodata: list[tuple[str, str, int, int]] = []  # (kind, name, bytes, alignment) of each flash array
         self.body: list[str] = []
@@ -160,6 +163,8 @@ class Emitter:
         block = self.function.body.block
         for i, arg in enumerate(block.args):
             names[arg] = f"%{arg.name_hint or i}"
+            if self.streamed[i]:
+                continue
             if arg_offsets[i] is None:
                 raise TinyIRError(f"C backend: input {i} has no arena offset (tiny.offset): run --arena-alloc first")
             offsets[arg] = arg_offsets[i]
@@ -260,9 +265,20 @@ class Emitter:
     def arena_param(self) -> str:
         return "uint8_t *arena" if self.external_arena else "void"
 
+    @property
+    def stream(self) -> tiny.BufferType | None:
+        """The type of the streamed input, if one is."""
+        args = self.function.body.block.args
+        return next((tiny.buffer_type(a) for a, s in zip(args, self.streamed) if s), None)
+
     def in_place_signature(self) -> str:
-        """The zero-copy entry point: runs on the inputs where they lie in the arena."""
-        return f"int tinyir_{self.name}_invoke_in_place({self.arena_param()})"
+        """The zero-copy entry point: runs on the inputs where they lie in the
+        arena; a streamed one on the rows the caller's callback gives."""
+        if self.stream is None:
+            return f"int tinyir_{self.name}_invoke_in_place({self.arena_param()})"
+        params = ["uint8_t *arena"] if self.external_arena else []
+        params += [f"{streams.callback_type(self.name)} {streams.READ_ROWS}", f"void *{streams.CTX}"]
+        return f"int tinyir_{self.name}_invoke_streamed({', '.join(params)})"
 
     def io_accessors(self, arena: str = "arena") -> list[tuple[str, str, str]]:
         """(prototype, C expression of its pointer, comment) of the function
@@ -272,6 +288,8 @@ class Emitter:
         ins, outs = list(self.function.body.block.args), outputs(self.function)
         for kind, values in (("input", ins), ("output", outs)):
             for i, v in enumerate(values):
+                if kind == "input" and self.streamed[i]:
+                    continue  # in no place: its rows come from read_rows
                 t, name = tiny.buffer_type(v), io_name(kind, i, len(values))
                 const = "const " if kind == "output" else ""
                 where = self.values.consts.get(v) or f"{arena} + {self.values.offsets[v]}"
@@ -298,6 +316,10 @@ class Emitter:
                 if q is not None and not q.is_per_channel:
                     lines.append(f"#define {p}_SCALE {tiny.format_scale(q.scale[0])}f")
                     lines.append(f"#define {p}_ZERO_POINT {q.zp}")
+                if kind == "INPUT" and self.streamed[i]:
+                    lines.append(f"#define {p}_STREAMED 1 /* rows from read_rows: not in the arena */")
+                    lines.append(f"#define {p}_ROWS {t.shape[1]}")
+                    lines.append(f"#define {p}_ROW_SIZE {streams.row_size(t)}")
         return lines
 
     def header(self) -> str:
@@ -315,19 +337,16 @@ class Emitter:
             "#endif",
             "",
             f"/* SRAM: one arena of {self.arena_size} bytes (target {self.target_cpu()}): the model's",
-            "   inputs, outputs, activations and scratch all live in it. */",
+            f"   inputs{' (but a streamed one)' if self.stream is not None else ''}, outputs, activations and scratch all live in it. */",
             f"#define TINYIR_{upper}_ARENA_SIZE {self.arena_size}",
             f"#define TINYIR_{upper}_ARENA_ALIGNMENT {self.alignment}",
             *self.io_macros(upper),
             "",
-            "/* Zero copy (RAM = the arena): write each input where its function points,",
-            "   call invoke_in_place, read each output where its function points. The",
-            "   pointers stay valid; an output is overwritten by the next invoke, an input",
-            "   by the run itself (layers may write over an input they have read). */",
+            *(self.zero_copy_doc() if self.stream is None else self.stream_doc(upper)),
             *(f"{prototype};  /* {comment} */" for prototype, _, comment in self.io_accessors()),
             "",
             "/* Runs the model: 0 on success, else the number (from 1) of the op whose",
-            "   kernel refused its arguments."
+            "   kernel refused its arguments" + (" or whose read_rows failed." if self.stream is not None else ".")
             + (
                 f" `arena`: TINYIR_{upper}_ARENA_SIZE bytes aligned to TINYIR_{upper}_ARENA_ALIGNMENT."
                 if self.external_arena
@@ -336,8 +355,9 @@ class Emitter:
             + " */",
             f"{self.in_place_signature()};",
             "",
-            "/* The same, for convenience, copying: the inputs into the arena first, the",
-            "   outputs out of it after (the caller's buffers cost RAM beside the arena). */",
+            "/* The same, for convenience, copying: the inputs into the arena first (a streamed",
+            "   one row by row), the outputs out of it after (the caller's buffers cost RAM",
+            "   beside the arena). */",
             f"{self.signature()};",
             "",
             "#ifdef __cplusplus",
@@ -348,6 +368,24 @@ class Emitter:
             "",
         ]
         return "\n".join(lines)
+
+    @staticmethod
+    def zero_copy_doc() -> list[str]:
+        return [
+            "/* Zero copy (RAM = the arena): write each input where its function points,",
+            "   call invoke_in_place, read each output where its function points. The",
+            "   pointers stay valid; an output is overwritten by the next invoke, an input",
+            "   by the run itself (layers may write over an input they have read). */",
+        ]
+
+    def stream_doc(self, upper: str) -> list[str]:
+        return [
+            "/* Streamed input (RAM = the arena; the input is never whole in it): invoke_streamed",
+            "   calls read_rows(ctx, first_row, n_rows, dst) for the rows it needs next, in order:",
+            f"   write n_rows rows of TINYIR_{upper}_INPUT0_ROW_SIZE elements from row first_row",
+            "   to dst and return 0 (else the run stops). Read each output where its function points. */",
+            streams.callback_typedef(self.name, self.stream),
+        ]
 
     def family(self):
         """The CMSIS-NN build (tinyir.analysis.target.Family) the module was allocated for; None: unknown."""
@@ -435,20 +473,34 @@ class Emitter:
         lines += ["/* Flash: weights, biases and requantization parameters. */", *self.globals, ""]
         run = f"tinyir_{self.name}_run"
         arena = "arena" if self.external_arena else f"tinyir_{self.name}_arena"
-        lines += [f"static int {run}(uint8_t *arena)", "{", "    (void)arena; /* a model of views alone runs nothing */",
+        stream = self.stream
+        params, args = "uint8_t *arena", arena
+        if stream is not None:
+            params += f", {streams.callback_type(self.name)} {streams.READ_ROWS}, void *{streams.CTX}"
+        lines += [f"static int {run}({params})", "{", "    (void)arena; /* a model of views alone runs nothing */",
                   *self.body, "    return 0;", "}", ""]  # fmt: skip
         for prototype, pointer, _ in self.io_accessors(arena):
             lines += [prototype, "{", f"    return {pointer};", "}", ""]
-        lines += [self.in_place_signature(), "{", f"    return {run}({arena});", "}", ""]
+        if stream is not None:
+            args += f", {streams.READ_ROWS}, {streams.CTX}"
+        lines += [self.in_place_signature(), "{", f"    return {run}({args});", "}", ""]
+        copy_args = arena
+        if stream is not None:
+            source_lines, source = streams.copy_source(self.name, stream)
+            lines += source_lines
+            copy_args += f", tinyir_{self.name}_rows_of, &source"
         lines += [self.signature(), "{"]
         ins = self.function.body.block.args
         for i, arg in enumerate(ins):
             t = tiny.buffer_type(arg)
+            if self.streamed[i]:
+                lines.append(f"    struct {source} source = {{{io_name('input', i, len(ins))}}};")
+                continue
             lines.append(
                 f"    memcpy({arena} + {self.values.offsets[arg]}, {io_name('input', i, len(ins))}, "
                 f"{t.nbytes}); /* input {i} {self.values.name(arg)}: {dims(t.shape)} {t.element_type} */"
             )
-        lines.append(f"    const int status = {run}({arena});")
+        lines.append(f"    const int status = {run}({copy_args});")
         lines.append("    if (status != 0)")
         lines.append("        return status;")
         outs = outputs(self.function)

@@ -25,7 +25,8 @@ from .emitter import outputs
 from .target import RUNTIME_SOURCES, write_c
 from .text import c_identifier, c_type
 
-CFLAGS = ("-std=c99", "-O2", "-Wall", "-Wextra", "-Werror")
+# -ffp-contract=off: no FMA contraction, so the float kernels sum as the executor does
+CFLAGS = ("-std=c99", "-O2", "-ffp-contract=off", "-Wall", "-Wextra", "-Werror")
 
 
 def cmsis_nn_sources() -> tuple[list[str], list[Path]]:

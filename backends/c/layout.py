@@ -1,6 +1,7 @@
 """Op emitters of the ops that move int8 data without arithmetic: tiny.pad
 (tinyir's kernel), tiny.concat (arm_concatenation_s8_x per input, or tinyir's
-kernel past its 16-bit sizes) and tiny.transpose (arm_transpose_s8)."""
+kernel past its 16-bit sizes), tiny.transpose (arm_transpose_s8) and
+tiny.slice (tinyir's kernel, any element type)."""
 
 from __future__ import annotations
 
@@ -95,8 +96,30 @@ def emit_transpose(e: Emitter, op: tiny.TransposeOp, step: str):
     return call, f", perm {perm}: arm_transpose_s8"
 
 
+def emit_slice(e: Emitter, op: tiny.SliceOp, step: str):
+    x, y = op.in_type(0), op.out_type
+    begin, stride = op.ints("begin"), op.ints("stride")
+    # a scalar is a window of one element of a rank-1 buffer
+    shapes = [x.shape, y.shape, begin, stride] if x.shape else [(1,), (1,), (0,), (1,)]
+    rank = require_rank(op, len(shapes[0]))
+    v = e.values
+    call = block(
+        [
+            *(static_ints("int32_t", name, values)
+              for name, values in zip(("input_shape", "output_shape", "begin", "stride"), shapes)),  # fmt: skip
+            *check(
+                f"tinyir_slice({v.ptr(op.ins[0], True)}, {v.ptr(op.out)}, {x.element_bytes}, {rank}, "
+                "input_shape, output_shape, begin, stride)",
+                step,
+            ),
+        ]
+    )
+    return call, f", begin {list(begin)}, stride {list(stride)}: tinyir_slice"
+
+
 KERNELS = {
     tiny.PadOp: emit_pad,
     tiny.ConcatOp: emit_concat,
     tiny.TransposeOp: emit_transpose,
+    tiny.SliceOp: emit_slice,
 }

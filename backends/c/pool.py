@@ -1,7 +1,7 @@
 """Op emitters of the reductions: tiny.avg_pool_2d and tiny.max_pool_2d (one
-emitter, CMSIS-NN's pool kernels), tiny.mean (tinyir's kernel) and
-tiny.softmax (arm_softmax_s8). The pools run on the band of rows of a row
-loop as the convolutions do (rows.py)."""
+emitter, CMSIS-NN's pool kernels), tiny.mean, tiny.log_softmax and
+tiny.arg_max (tinyir's kernels) and tiny.softmax (arm_softmax_s8). The pools
+run on the band of rows of a row loop as the convolutions do (rows.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from tinyir.dialects import tiny
 from tinyir.numerics import quantization
 
 from .emitter import Emitter, require_int8_input, require_rank
-from .text import block, check, cmsis_check, dims, ints, static_ints, tile
+from .text import block, check, cmsis_check, dims, ints, params_struct, static_ints, tile
 
 
 def emit_pool(e: Emitter, op: tiny.PoolOp, step: str, kernel: str):
@@ -73,9 +73,38 @@ def emit_mean(e: Emitter, op: tiny.MeanOp, step: str):
     return call, f", axes {sorted(axes)}: tinyir_mean_s8"
 
 
+def emit_log_softmax(e: Emitter, op: tiny.LogSoftmaxOp, step: str):
+    require_int8_input(op)
+    x = op.in_type(0)
+    quantization.check_log_softmax_output(op.out_type.quant)
+    p = quantization.log_softmax_params(x.quant)
+    depth = x.shape[-1]
+    v = e.values
+    call = block(
+        [
+            params_struct("tinyir_log_softmax_params", p),
+            *check(f"tinyir_log_softmax_s8({v.ptr(op.ins[0], True)}, {v.ptr(op.out)}, {x.num_elements // depth}, "
+                   f"{depth}, &params)", step),
+        ]
+    )  # fmt: skip
+    return call, ": tinyir_log_softmax_s8"
+
+
+def emit_arg_max(e: Emitter, op: tiny.ArgMaxOp, step: str):
+    require_int8_input(op)
+    shape = op.in_type(0).shape
+    axis = op.axis.value.data
+    outer, inner = math.prod(shape[:axis]), math.prod(shape[axis + 1 :])
+    v = e.values
+    call = check(f"tinyir_arg_max_s8({v.ptr(op.ins[0], True)}, {v.ptr(op.out)}, {outer}, {shape[axis]}, {inner})", step)
+    return call, f", axis {axis}: tinyir_arg_max_s8"
+
+
 KERNELS = {
     tiny.AvgPool2DOp: partial(emit_pool, kernel="arm_avgpool_s8"),
     tiny.MaxPool2DOp: partial(emit_pool, kernel="arm_max_pool_s8"),
     tiny.SoftmaxOp: emit_softmax,
     tiny.MeanOp: emit_mean,
+    tiny.LogSoftmaxOp: emit_log_softmax,
+    tiny.ArgMaxOp: emit_arg_max,
 }

@@ -14,20 +14,22 @@ from xdsl.utils.target import Target
 
 from tinyir.errors import TinyIRError
 
-from . import conv, elementwise, layout, pool, tiles
+from . import conv, elementwise, floating, layout, pool, resize, stream, tiles
 from .buildfiles import build_files
 from .emitter import Emitter, OpEmitter
 
 RUNTIME_DIR = Path(__file__).resolve().parent.parent / "runtime"
-RUNTIME_SOURCES = ("tinyir_kernels.h", "tinyir_kernels.c", "tinyir_tiles.h", "tinyir_tiles.c")
+RUNTIME_SOURCES = ("tinyir_kernels.h", "tinyir_index.h", "tinyir_kernels.c", "tinyir_kernels_f32.c", "tinyir_tiles.h", "tinyir_tiles.c")
 
-KERNELS: dict[type, OpEmitter] = {
+KERNELS: dict[type, OpEmitter] = floating.with_float({
     **conv.KERNELS,
     **elementwise.KERNELS,
     **pool.KERNELS,
     **layout.KERNELS,
+    **resize.KERNELS,
     **tiles.KERNELS,
-}
+    **stream.KERNELS,
+})
 
 
 def _emitted(module: ModuleOp, name: str, external_arena: bool) -> tuple[dict[str, str], list]:

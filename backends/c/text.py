@@ -86,6 +86,14 @@ def cmsis_check(call: str, step: str) -> list[str]:
     return check(call, step, "ARM_CMSIS_NN_SUCCESS")
 
 
+def params_struct(c_type_name: str, params, **extra: int) -> str:
+    """`const <c_type_name> params = {.field = value, ...};` from a NamedTuple
+    of tinyir.numerics.quantization's whose field names the C struct shares
+    (and the fields `extra`)."""
+    fields = ", ".join(f".{k} = {int32_literal(int(v))}" for k, v in {**params._asdict(), **extra}.items())
+    return f"const {c_type_name} params = {{{fields}}};"
+
+
 def tile(pair: Sequence[int]) -> str:
     """cmsis_nn_tile from (h, w): {w, h}, named."""
     h, w = pair

@@ -3,7 +3,7 @@
 The pieces, each a function:
 
 - `compile_sources(sources, cpu, out_dir)`: arm-none-eabi-gcc with the flags of
-  `CPU_FLAGS[cpu]` and `CFLAGS` (``-O2 -Wall -Wextra -Werror``), one object per
+  `CPU_FLAGS[cpu]` and `CFLAGS` (``-O2 -ffp-contract=off -Wall -Wextra -Werror``), one object per
   source.
 - `link(objects, elf, cpu, ram_size=...)`: a bare-metal ELF for the CPU's
   board (`BOARDS`) with this folder's startup.c and the board's linker script
@@ -72,7 +72,9 @@ HOST_CC = "gcc"
 # for every CPU Debian's arm-none-eabi-gcc builds.
 CPU_FLAGS: dict[str, tuple[str, ...]] = {name: cpu.gcc_flags for name, cpu in CPUS.items() if cpu.gcc_flags}
 # For every CPU, and for the host build of the same sources.
-CFLAGS: tuple[str, ...] = ("-O2", "-Wall", "-Wextra", "-Werror")
+# -ffp-contract=off: no FMA contraction (Cortex-M4F has VFMA), so the float
+# kernels are bit-exact with the executor.
+CFLAGS: tuple[str, ...] = ("-O2", "-ffp-contract=off", "-Wall", "-Wextra", "-Werror")
 # Cross builds only: one section per function/object, so --gc-sections drops
 # what is unused and the sizes measure what the program needs.
 CROSS_CFLAGS: tuple[str, ...] = ("-ffunction-sections", "-fdata-sections")
@@ -478,8 +480,8 @@ int main(void)
         fputs("cannot open in.bin\\n", stderr);
         return 2;
     }}
-{reads}    fclose(f);
-    const int status = tinyir_{ident}_{entry}({args});
+{reads}    const int status = tinyir_{ident}_{entry}({args});
+    fclose(f);
     if (status != 0) {{
         fprintf(stderr, "op %d refused its arguments\\n", status);
         return 3;
@@ -541,12 +543,30 @@ def _write(pointer: str, size: str) -> str:
     return f"    if (f != NULL && fwrite({pointer}, sizeof *{pointer}, {size}, f) != {size})\n        f = NULL;\n"
 
 
+STREAM_C = """\
+/* The streamed input's rows, from in.bin as a camera would give them. */
+static FILE *in_file;
+
+static int read_rows(void *ctx, int first_row, int n_rows, {ctype} *dst)
+{{
+    const size_t size = (size_t)n_rows * TINYIR_{upper}_INPUT0_ROW_SIZE;
+    (void)ctx;
+    if (fseek(in_file, (long)first_row * TINYIR_{upper}_INPUT0_ROW_SIZE * (long)sizeof *dst, SEEK_SET) != 0)
+        return 1;
+    return fread(dst, sizeof *dst, size, in_file) != size;
+}}
+"""
+
+
 def _in_place_harness(header: str, ident: str) -> str:
     accessors = re.findall(rf"^(const )?\w+ \*tinyir_{ident}_(input|output)(\d*)\(void\);", header, re.M)
-    if not accessors:
+    stream = re.search(rf"\btypedef int \(\*tinyir_{ident}_read_rows_fn\)\([^)]*, (\w+) \*dst\);", header)
+    if not accessors or (stream is None and not any(kind == "input" for _, kind, _ in accessors)):
         raise ValueError(f"{ident}.h: no 'T *tinyir_{ident}_input(void)' (a model with an external arena?)")
     upper = ident.upper()
     reads, writes, counts = [], [], {"input": 0, "output": 0}
+    if stream is not None:  # its rows are read during the run: the file stays open
+        reads.append("    in_file = f;\n")
     for _, kind, suffix in accessors:
         size = f"TINYIR_{upper}_{kind.upper()}{counts[kind]}_SIZE"
         counts[kind] += 1
@@ -555,6 +575,9 @@ def _in_place_harness(header: str, ident: str) -> str:
             reads.append(_read(call, size, f"{kind}{suffix}"))
         else:
             writes.append(_write(call, size))
+    if stream is not None:
+        return HARNESS_C.format(ident=ident, entry="invoke_streamed", buffers=STREAM_C.format(ctype=stream[1], upper=upper),
+                                reads="".join(reads), writes="".join(writes), args="read_rows, NULL")  # fmt: skip
     return HARNESS_C.format(ident=ident, entry="invoke_in_place", buffers="/* no buffers: the inputs and outputs are in the arena */",
                             reads="".join(reads), writes="".join(writes), args="")  # fmt: skip
 
@@ -567,7 +590,7 @@ class ModelBuild:
     cpu: str
     arena: int  # tiny.arena_size
     io_bytes: int  # the harness's input and output buffers
-    sources: tuple[Path, ...]  # the harness main, <ident>.c, tinyir_kernels.c
+    sources: tuple[Path, ...]  # the harness main, <ident>.c, the runtime's C files
     include_dirs: tuple[Path, ...]  # the C folder, CMSIS-NN's headers
     cmsis_nn: object  # the CMSIS-NN `CSources` (sources.py)
     library: Path  # CMSIS-NN compiled for `cpu`

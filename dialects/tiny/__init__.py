@@ -14,14 +14,30 @@ Views (`tiny.reshape`, `tiny.view`) alias their input and return a new value.
 
 One dialect, in modules a reader can take one at a time: `types` (the buffer
 type), `base` (what every compute op shares: operands, syntax, checks),
-`buffers` (alloc, const, views), `nn` (the operators), `tiles` (partial
+`buffers` (alloc, const, views), `nn` (the operators), `arith` (SUB,
+MINIMUM, MAXIMUM, SQUARED_DIFFERENCE, PRELU, LEAKY_RELU, TANH, LOG_SOFTMAX,
+ARG_MAX), `slices` (strided
+windows of a buffer, copied), `resize` (image
+resizing), `tiles` (partial
 execution: the tile loop and what an op does with a tile), `rows` (what a
-loop over bands of rows does, tile by tile). Everything is
+loop over bands of rows does, tile by tile), `stream` (an input read
+a band of rows at a time). Everything is
 re-exported here: `from tinyir.dialects import tiny; tiny.Conv2DOp`.
 """
 
 from xdsl.ir import Dialect
 
+from tinyir.dialects.tiny.arith import (
+    ArgMaxOp,
+    LeakyReluOp,
+    LogSoftmaxOp,
+    MaximumOp,
+    MinimumOp,
+    PReluOp,
+    SquaredDifferenceOp,
+    SubOp,
+    TanhOp,
+)
 from tinyir.dialects.tiny.base import ComputeOp, i64_array, int_values, parse_defined_operand
 from tinyir.dialects.tiny.buffers import (
     AllocOp,
@@ -56,6 +72,7 @@ from tinyir.dialects.tiny.nn import (
     WindowOp,
     window_output_size,
 )
+from tinyir.dialects.tiny.resize import ResizeOp
 from tinyir.dialects.tiny.rows import (
     Access,
     Band,
@@ -69,12 +86,15 @@ from tinyir.dialects.tiny.rows import (
     line_rows_done,
     line_window,
     overwrite_conflict,
+    reads_varying_whole,
     row_inputs,
     row_map,
     row_schedule,
     schedule_rows,
     whole_rows_done,
 )
+from tinyir.dialects.tiny.slices import SliceOp
+from tinyir.dialects.tiny.stream import STREAM, ReadRowsOp, is_streamed, set_streamed, streamed_arguments
 from tinyir.dialects.tiny.tiles import (
     ExtractTileOp,
     InsertTileOp,
@@ -116,9 +136,21 @@ Tiny = Dialect(
         TransposeOp,
         QuantizeOp,
         DequantizeOp,
+        SubOp,
+        MinimumOp,
+        MaximumOp,
+        SquaredDifferenceOp,
+        PReluOp,
+        LeakyReluOp,
+        TanhOp,
+        LogSoftmaxOp,
+        ArgMaxOp,
+        ResizeOp,
+        SliceOp,
         ExtractTileOp,
         InsertTileOp,
         TileLoopOp,
+        ReadRowsOp,
     ],
     [BufferType],
 )
@@ -134,6 +166,7 @@ __all__ = [
     "bodies_unchanged",
     "buffer_conflict",
     "overwrite_conflict",
+    "reads_varying_whole",
     "row_inputs",
     "row_map",
     "row_schedule",
@@ -143,6 +176,7 @@ __all__ = [
     "whole_rows_done",
     "AddOp",
     "AllocOp",
+    "ArgMaxOp",
     "AvgPool2DOp",
     "BinaryOp",
     "BufferType",
@@ -159,16 +193,31 @@ __all__ = [
     "FullyConnectedOp",
     "HardSwishOp",
     "InsertTileOp",
+    "LeakyReluOp",
+    "LogSoftmaxOp",
     "LogisticOp",
     "MaxPool2DOp",
+    "MaximumOp",
     "MeanOp",
+    "MinimumOp",
     "MulOp",
+    "PReluOp",
     "PadOp",
     "PoolOp",
     "PrefixViewOp",
     "QuantizeOp",
+    "ReadRowsOp",
     "ReshapeOp",
+    "ResizeOp",
+    "STREAM",
+    "is_streamed",
+    "set_streamed",
+    "streamed_arguments",
+    "SliceOp",
     "SoftmaxOp",
+    "SquaredDifferenceOp",
+    "SubOp",
+    "TanhOp",
     "TileCopyOp",
     "TileLoopOp",
     "TiledOp",

@@ -42,7 +42,9 @@ input (the image) and the output of the first stage need not both be whole.
 
 Which ops run by rows: conv_2d and depthwise_conv_2d (not channel-tiled),
 the pools, add and mul (inputs of the output's shape, or constants that do
-not vary along rows), logistic, hard_swish, clamp and int8 requantize.
+not vary along rows; sub, minimum, maximum, squared_difference and prelu
+too), logistic, tanh, hard_swish, leaky_relu, clamp, quantize (of int8 or
+float rows) and read_rows (rows of a streamed input: tinyir.dialects.tiny.stream).
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ from xdsl.ir import SSAValue
 from xdsl.irdl import AttrSizedOperandSegments
 from xdsl.utils.exceptions import VerifyException
 
+from tinyir.dialects.tiny.arith import LeakyReluOp, TanhOp
 from tinyir.dialects.tiny.base import ComputeOp
 from tinyir.dialects.tiny.buffers import AllocOp, ConstOp, ViewOp, view_root
 from tinyir.dialects.tiny.nn import (
@@ -69,6 +72,7 @@ from tinyir.dialects.tiny.nn import (
     QuantizeOp,
     window_output_size,
 )
+from tinyir.dialects.tiny.stream import ReadRowsOp
 from tinyir.dialects.tiny.tiles import TileLoopOp
 from tinyir.dialects.tiny.types import BufferType, buffer_type
 
@@ -117,11 +121,22 @@ def row_map(op: ComputeOp) -> RowMap | None:
     if isinstance(op, PoolOp):
         pad = op.ints("pad")
         return RowMap(op.ints("kernel")[0], op.ints("stride")[0], 1, pad[0], pad[1])
-    if isinstance(op, (BinaryOp, LogisticOp, HardSwishOp, ClampOp)):
-        return RowMap()
-    if isinstance(op, QuantizeOp) and buffer_type(op.ins[0]).dtype.kind == "i":
+    if isinstance(op, (BinaryOp, LogisticOp, TanhOp, HardSwishOp, LeakyReluOp, ClampOp, QuantizeOp, ReadRowsOp)):
         return RowMap()
     return None
+
+
+def varies_along_rows(op: ComputeOp, whole: tuple[int, ...]) -> bool:
+    """Whether an input of `op` of shape `whole` that it reads whole (not
+    in row_inputs: a constant) varies along rows, which no band can read
+    whole (PRELU's slopes of Keras's default, one per element)."""
+    return not isinstance(op, (ConvLikeOp, PoolOp)) and len(whole) >= 3 and whole[-3] != 1
+
+
+def reads_varying_whole(op: ComputeOp) -> bool:
+    """Whether `op` reads an input whole that varies along rows (varies_along_rows)."""
+    data = row_inputs(op)
+    return any(i not in data and varies_along_rows(op, buffer_type(v).shape) for i, v in enumerate(op.ins))
 
 
 def row_inputs(op: ComputeOp) -> list[int]:
@@ -309,7 +324,7 @@ def _heights(rows: list[RowOp], local: set[SSAValue]) -> dict[SSAValue, int]:
         op, data = r.op, r.data
         for i, v in enumerate(r.ins):
             whole = buffer_type(v).shape
-            if i not in data and not isinstance(op, (ConvLikeOp, PoolOp)) and len(whole) >= 3 and whole[-3] != 1:
+            if i not in data and varies_along_rows(op, whole):
                 raise _fail(f"{op.name} reads {_name(v)} whole, but it varies along rows")
             if i in data and v in written:
                 raise _fail(f"{op.name} reads {_name(v)}, which the loop writes whole: use a line buffer")

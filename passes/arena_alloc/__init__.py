@@ -106,7 +106,7 @@ class ArenaAllocPass(TinyPass):
         buffers = [(b.value, b.interval) for b in analyze_block(block).buffers]
         result = plan([interval for _, interval in buffers], self.alignment)
         offsets = dict(zip((value for value, _ in buffers), result.offsets))
-        arena.set_argument_offsets(main_function(op), [offsets[arg] for arg in block.args])
+        arena.set_argument_offsets(main_function(op), [offsets.get(arg) for arg in block.args])  # None: streamed
         for alloc in walk(block):
             if isinstance(alloc, tiny.AllocOp):
                 alloc.offset = IntegerAttr(offsets[alloc.result], i64)

@@ -74,7 +74,8 @@ def check_arena(module: ModuleOp) -> None:
     arg_offsets = arena.argument_offsets(function)
 
     placed: list[_Placed] = []
-    roots: list[tuple[SSAValue, int | None]] = list(zip(block.args, arg_offsets))
+    streamed = tiny.streamed_arguments(function)  # not in SRAM
+    roots: list[tuple[SSAValue, int | None]] = [(a, o) for a, o, s in zip(block.args, arg_offsets, streamed) if not s]
     roots += [(op.result, op.arena_offset) for op in walk(block) if isinstance(op, tiny.AllocOp)]
     known = {value for value, _ in roots}
     for value in live:
@@ -82,6 +83,9 @@ def check_arena(module: ModuleOp) -> None:
             raise TinyIRError(
                 f"arena check: {_label(value)} is an SRAM buffer that is neither an argument nor a tiny.alloc"
             )
+    for arg, offset, stream in zip(block.args, arg_offsets, streamed):
+        if stream and offset is not None:
+            raise TinyIRError(f"arena check: {_label(arg)} is streamed ({tiny.STREAM}) but has an arena offset")
     for value, offset in roots:
         nbytes = tiny.buffer_type(value).nbytes
         if offset is None:

@@ -27,7 +27,11 @@ so that output and input may be the same memory, index for index:
   arm_elementwise_mul_s8 (C, DSP: 4 elements loaded then stored; MVE: 16-lane
   loads then stores) and the portable loops. With broadcasting an input
   element is read again for later outputs, so never in place.
-- tiny.logistic, tiny.hard_swish: portable C, one element at a time.
+- tiny.sub, tiny.squared_difference, tiny.prelu, and tiny.minimum /
+  tiny.maximum without broadcasting: the portable loops, one element at a
+  time; arm_minimum_s8 / arm_maximum_s8 load before they store, as add's.
+- tiny.logistic, tiny.tanh, tiny.hard_swish, tiny.leaky_relu: portable C, one
+  element at a time.
 - tiny.quantize int8 -> int8 (requantize): one element at a time; float -> int8
   changes the byte size and is left alone.
 - tiny.clamp (the fused activation, when the dialect has it).
@@ -112,7 +116,9 @@ from tinyir.dialects import tiny
 
 
 def _elementwise_ops() -> tuple[type[tiny.ComputeOp], ...]:
-    ops: list[type[tiny.ComputeOp]] = [tiny.AddOp, tiny.MulOp, tiny.LogisticOp, tiny.HardSwishOp, tiny.QuantizeOp]
+    ops: list[type[tiny.ComputeOp]] = [tiny.AddOp, tiny.MulOp, tiny.LogisticOp, tiny.HardSwishOp, tiny.QuantizeOp,
+                                       tiny.SubOp, tiny.MinimumOp, tiny.MaximumOp, tiny.SquaredDifferenceOp,
+                                       tiny.PReluOp, tiny.TanhOp, tiny.LeakyReluOp]
     clamp = getattr(tiny, "ClampOp", None)  # added with --fuse
     if clamp is not None:
         ops.append(clamp)

@@ -54,6 +54,7 @@ from tinyir.passes.partial_exec.search import (
     tile_counts,
     tile_type,
 )
+from tinyir.passes.partial_exec.stream import stream_input, unstreamable
 from tinyir.passes.plan_files import read_plan
 
 
@@ -104,32 +105,49 @@ class PartialExecPass(TinyPass):
     """Weigh row loops writing over their input, as --arena-alloc's
     `inplace-rows` will place them (false: for `inplace-rows=false`)."""
 
+    stream_input: bool = False
+    """Read the model's input a band of rows at a time from the caller
+    (tinyir.dialects.tiny.stream): it is never whole in SRAM; the first row
+    loop must take it (an error where no row loop can)."""
+
     def __post_init__(self) -> None:
         super().__post_init__()
         if 0 < self.max_slowdown < 1:
             raise ValueError(f"max-slowdown must be 0 (no limit) or at least 1, got {self.max_slowdown}")
 
-    def _analysis(self, op: ModuleOp) -> Analysis:
+    def _analysis(self, op: ModuleOp) -> tuple[Analysis, tiny.ReadRowsOp | None]:
+        """The analysis of `op`'s body, and (stream-input) the read_rows
+        that a row loop must take."""
         require_unallocated(op, self.name)
-        block = main_function(op).body.block
+        function = main_function(op)
+        read = stream_input(function) if self.stream_input else None
+        block = function.body.block
         drop_scratch(block)  # an earlier allocation's; --arena-alloc makes them again
         cpu = pass_cpu(op, self.target_cpu, self.name)
-        return Analysis(block, family_of(cpu), self.alignment, self.inplace_rows)
+        return Analysis(block, family_of(cpu), self.alignment, self.inplace_rows), read
 
     def front(self, op: ModuleOp) -> tuple[list[tuple[int, float]], tuple[int, float]]:
         """The (peak bytes, predicted instructions) trade-off of the plans the
         search would weigh on `op` (`search.pareto_front`), and the point of
         `op` unsplit, for --report-pareto."""
-        analysis = self._analysis(op)
-        return pareto_front(analysis, self.max_chunks, self.rows), (analysis.peak, analysis.unsplit_cost)
+        analysis, read = self._analysis(op)
+        required = frozenset() if read is None else frozenset({analysis.step_of[read]})
+        return pareto_front(analysis, self.max_chunks, self.rows, required), (analysis.peak, analysis.unsplit_cost)
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        analysis = self._analysis(op)
+        analysis, read = self._analysis(op)
         block = analysis.block
+        required = frozenset() if read is None else frozenset({analysis.step_of[read]})
         if self.plan:
             regions = planned_regions(analysis, self.plan)
+            if read is not None and not any(r.rows and read in r.ops for r in regions):
+                raise TinyIRError(f"{self.plan}: stream-input: no split by rows takes the input's tiny.read_rows")
         else:
-            regions = plan_regions(analysis, self.max_chunks, self.budget or None, self.rows, self.max_slowdown)
+            regions = plan_regions(
+                analysis, self.max_chunks, self.budget or None, self.rows, self.max_slowdown, required
+            )
+            if regions is None:
+                raise unstreamable(block, read)
         if self.dump_plan:
             write_plan(self.dump_plan, analysis, regions)
         for region in regions:

@@ -45,20 +45,34 @@ MAX_OPS = 16
 
 
 def row_capable(op: tiny.ComputeOp, block: Block) -> bool:
-    """An int8 op outside any loop that can run by rows, writing a plain
-    buffer of `block`."""
+    """An int8 or f32 op outside any loop that can run by rows, writing a plain
+    buffer of `block`; or the read and quantize of a float input's rows."""
     out = op.out
     return (
         enclosing_loop(op) is None
         and op.tile is None
         and op.acc is None
         and tiny.row_map(op) is not None
+        and not tiny.reads_varying_whole(op)
         and not is_inplace_depthwise(op)
-        and all(t.dtype.name == "int8" for t in (op.in_type(0), op.out_type))
+        and _row_types(op)
         and len(op.out_type.shape) == 4
         and isinstance(out.owner, tiny.AllocOp)
         and out.owner.parent_block() is block
     )
+
+
+def _row_types(op: tiny.ComputeOp) -> bool:
+    """int8 in and out, as the kernels that run bands take them; f32 in and
+    out too, for tinyir's float kernels compute each output element with the
+    same sum in the same order, in a band as whole (exact); and a float
+    image's rows may be read and quantized band by band."""
+    x, y = op.in_type(0).dtype.name, op.out_type.dtype.name
+    if x == "float32" and isinstance(op, (tiny.ReadRowsOp, tiny.QuantizeOp)):
+        return y in ("float32", "int8")
+    if y == "float32":
+        return all(tiny.buffer_type(v).dtype.name == "float32" for v in op.ins)
+    return x == y == "int8"
 
 
 def line_values(block: Block, ops: Sequence[tiny.ComputeOp]) -> set[SSAValue] | None:

@@ -60,7 +60,9 @@ CHANNELWISE_OPS = (
     tiny.MaxPool2DOp,
     tiny.ClampOp,
     tiny.LogisticOp,
+    tiny.TanhOp,
     tiny.HardSwishOp,
+    tiny.LeakyReluOp,
     tiny.QuantizeOp,
 )
 WEIGHTED_OPS = (tiny.Conv2DOp, tiny.FullyConnectedOp)
@@ -370,9 +372,12 @@ class Analysis:
         return Region(self.liveness.steps[c.first : c.last + 1], c.tiles, c.rows)
 
 
-def _cover(analysis: Analysis, candidates: list[Candidate], target: int) -> list[Candidate] | None:
+def _cover(
+    analysis: Analysis, candidates: list[Candidate], target: int, required: frozenset[int] = frozenset()
+) -> list[Candidate] | None:
     """The cheapest disjoint candidates that bring every step to at most
-    `target`, or None if there are none: a dynamic program over the steps."""
+    `target`, and put the `required` steps in row loops, or None if there
+    are none: a dynamic program over the steps."""
     starting: dict[int, list[Candidate]] = {}
     for c in candidates:
         if c.peak <= target:
@@ -385,35 +390,52 @@ def _cover(analysis: Analysis, candidates: list[Candidate], target: int) -> list
         if best[p] is None:
             continue
         cost, picks = best[p]
-        if analysis.live[p] <= target and (best[p + 1] is None or cost < best[p + 1][0]):
+        if analysis.live[p] <= target and p not in required and (best[p + 1] is None or cost < best[p + 1][0]):
             best[p + 1] = (cost, picks)
         for c in starting.get(p, ()):
+            if not c.rows and any(c.first <= r <= c.last for r in required):
+                continue
             if best[c.last + 1] is None or cost + c.cost < best[c.last + 1][0]:
                 best[c.last + 1] = (cost + c.cost, [*picks, c])
     return None if best[steps] is None else best[steps][1]
 
 
 def plan_regions(
-    analysis: Analysis, max_tiles: int, budget: int | None = None, rows: bool = True, max_slowdown: float = 0.0
-) -> list[Region]:
+    analysis: Analysis,
+    max_tiles: int,
+    budget: int | None = None,
+    rows: bool = True,
+    max_slowdown: float = 0.0,
+    required: frozenset[int] = frozenset(),
+) -> list[Region] | None:
     """The regions to split: the least peak among the plans whose predicted
     instructions are at most `max_slowdown` x the body's as it is (0: any),
     then the cheapest such plan; with a budget, the cheapest plan within it
-    whatever it costs (a `TinyIRError` when even the least peak exceeds it)."""
+    whatever it costs (a `TinyIRError` when even the least peak exceeds it).
+    The `required` steps are in row loops (a streamed input's read_rows:
+    None when no plan can do that; the slowdown limit gives way to them)."""
     candidates = analysis.candidates(max_tiles, rows)
     targets = sorted({*analysis.live, *(c.peak for c in candidates)})
-    targets = [t for t in targets if t <= analysis.peak]
+    if not required:  # not splitting at all is a plan
+        targets = [t for t in targets if t <= analysis.peak]
+    elif not targets or _cover(analysis, candidates, targets[-1], required) is None:
+        return None
     if not targets:
         return []
     allowed = (max_slowdown - 1) * analysis.unsplit_cost if max_slowdown and budget is None else math.inf
 
+    def feasible(target: int, allowed: float) -> bool:
+        cover = _cover(analysis, candidates, target, required)
+        return cover is not None and sum(c.cost for c in cover) <= allowed
+
     def least(allowed: float) -> int:
         """The least target with a cover adding at most `allowed` instructions."""
-        lo, hi = 0, len(targets) - 1  # targets[hi] (no split at all) is always feasible
+        if not feasible(targets[-1], allowed):  # only where steps are required
+            allowed = math.inf
+        lo, hi = 0, len(targets) - 1  # targets[hi] is feasible
         while lo < hi:
             mid = (lo + hi) // 2
-            cover = _cover(analysis, candidates, targets[mid])
-            if cover is not None and sum(c.cost for c in cover) <= allowed:
+            if feasible(targets[mid], allowed):
                 hi = mid
             else:
                 lo = mid + 1
@@ -422,27 +444,30 @@ def plan_regions(
     target = least(allowed)
     if budget is not None:
         if budget < target:  # never a silent fallback to a plan that does not fit
-            extra = sum(c.cost for c in _cover(analysis, candidates, target) or [])
+            extra = sum(c.cost for c in _cover(analysis, candidates, target, required) or [])
             slowdown = (analysis.unsplit_cost + extra) / analysis.unsplit_cost if analysis.unsplit_cost else 1.0
             raise TinyIRError(
                 f"partial-exec: no plan fits budget={budget} B: the least peak reachable is {target} B "
                 f"(unsplit {analysis.peak} B), at {slowdown:.3f} x the unsplit model's predicted instructions"
             )
-        target = max(t for t in targets if t <= budget)
-    picks = _cover(analysis, candidates, target) or []
+        target = max(t for t in targets if t <= budget)  # at least `target`: feasible
+    picks = _cover(analysis, candidates, target, required) or []
     return [analysis.region(c) for c in picks]
 
 
-def pareto_front(analysis: Analysis, max_tiles: int, rows: bool = True) -> list[tuple[int, float]]:
+def pareto_front(
+    analysis: Analysis, max_tiles: int, rows: bool = True, required: frozenset[int] = frozenset()
+) -> list[tuple[int, float]]:
     """(peak bytes, predicted instructions) of the plans no other beats on both:
     at each peak the search can reach, its cheapest plan, priced as the search
-    prices it (`Candidate.cost`); the last point is the body unsplit."""
+    prices it (`Candidate.cost`); the last point is the body unsplit (but
+    where steps are `required` in row loops)."""
     candidates = analysis.candidates(max_tiles, rows)
     front: list[tuple[int, float]] = []
     for target in sorted({*analysis.live, *(c.peak for c in candidates)}):
-        if target > analysis.peak:
+        if target > analysis.peak and not required:
             break
-        cover = _cover(analysis, candidates, target)
+        cover = _cover(analysis, candidates, target, required)
         if cover is None:
             continue
         cost = analysis.unsplit_cost + sum(c.cost for c in cover)

@@ -107,9 +107,13 @@ def argument_offsets(function: func.FuncOp) -> list[int | None]:
     return offsets
 
 
-def set_argument_offsets(function: func.FuncOp, offsets: Sequence[int]) -> None:
-    """Set `tiny.offset` on every argument, keeping their other attributes."""
+def set_argument_offsets(function: func.FuncOp, offsets: Sequence[int | None]) -> None:
+    """Set `tiny.offset` on every argument (but where None: a streamed
+    input, not in the arena), keeping their other attributes."""
     old = function.arg_attrs.data if function.arg_attrs is not None else [DictionaryAttr({})] * len(offsets)
     function.arg_attrs = ArrayAttr(
-        [DictionaryAttr({**attrs.data, ARG_OFFSET: IntegerAttr(o, i64)}) for attrs, o in zip(old, offsets, strict=True)]
+        [
+            attrs if o is None else DictionaryAttr({**attrs.data, ARG_OFFSET: IntegerAttr(o, i64)})
+            for attrs, o in zip(old, offsets, strict=True)
+        ]
     )

@@ -3,7 +3,8 @@
 The schedule is the order of the compute ops in a function body: step i is
 the i-th compute op. A buffer is SRAM that some value lives in: a `tiny.alloc`
 or a function argument (the model's input, which TFLite Micro also keeps in its
-arena). Views (`tiny.reshape`, `tiny.view`) alias their source's buffer; constants live in
+arena), unless it is streamed (tinyir.dialects.tiny.stream: only the rows its
+line buffer holds are). Views (`tiny.reshape`, `tiny.view`) alias their source's buffer; constants live in
 flash and are not buffers.
 
 A buffer is live from the first step that writes it (step 0 for an input)
@@ -231,7 +232,8 @@ def is_tile_local(root: SSAValue, loop: tiny.TileLoopOp) -> bool:
 def analyze_block(block: Block) -> Liveness:
     """Liveness of the buffers of a function body."""
     steps = schedule(block)
-    spans: dict[SSAValue, dict[SSAValue, list[int]]] = {arg: {arg: [0, 0]} for arg in block.args}
+    streamed = {arg for arg in block.args if tiny.is_streamed(arg)}  # not in SRAM: its rows are in line buffers
+    spans: dict[SSAValue, dict[SSAValue, list[int]]] = {arg: {arg: [0, 0]} for arg in block.args if arg not in streamed}
     loop_steps: dict[tiny.TileLoopOp, tuple[int, int]] = {}
     for step, op in enumerate(steps):
         if (loop := enclosing_loop(op)) is not None:
@@ -245,7 +247,7 @@ def analyze_block(block: Block) -> Liveness:
         loop = enclosing_loop(op)
         for value in op.operands:  # ins, out, acc and scratch alike
             root = root_of(value)
-            if root is not None and isinstance(root.type, tiny.BufferType):
+            if root is not None and isinstance(root.type, tiny.BufferType) and root not in streamed:
                 for at in _touched_at(step, loop, root, loop_steps, retained):
                     _touch(spans, root, value, at)
     end = max(len(steps) - 1, 0)

@@ -331,6 +331,8 @@ def op_scratch_bytes(
         return inplace_depthwise_scratch_bytes(op)
     if isinstance(op, tiny.TiledOp) and op.tile_mode == "in":
         return 0  # tinyir's own accumulating kernel, which needs none
+    if op.in_type(0).dtype.name == "float32":
+        return 0  # tinyir's portable float kernels, which need none
     x, y = tile if tile is not None else (op.in_type(0), op.out_type)
     # An output tile calls CMSIS-NN on the tile's slice of the filter.
     if isinstance(op, tiny.Conv2DOp):

@@ -261,6 +261,27 @@ class TinyFunctions(InterpreterFunctions):
     def run_mul(self, interpreter: Interpreter, op: tiny.MulOp, args: tuple[np.ndarray, ...]):
         return _binary(kernels.mul, op, args)
 
+    @compute(tiny.SubOp)
+    def run_sub(self, interpreter: Interpreter, op: tiny.SubOp, args: tuple[np.ndarray, ...]):
+        return _binary(kernels.sub, op, args)
+
+    @compute(tiny.MinimumOp)
+    def run_minimum(self, interpreter: Interpreter, op: tiny.MinimumOp, args: tuple[np.ndarray, ...]):
+        return _binary(kernels.minimum, op, args)
+
+    @compute(tiny.MaximumOp)
+    def run_maximum(self, interpreter: Interpreter, op: tiny.MaximumOp, args: tuple[np.ndarray, ...]):
+        return _binary(kernels.maximum, op, args)
+
+    @compute(tiny.SquaredDifferenceOp)
+    def run_squared_difference(self, interpreter: Interpreter, op: tiny.SquaredDifferenceOp,
+                               args: tuple[np.ndarray, ...]):
+        return _binary(kernels.squared_difference, op, args)
+
+    @compute(tiny.PReluOp)
+    def run_prelu(self, interpreter: Interpreter, op: tiny.PReluOp, args: tuple[np.ndarray, ...]):
+        return _binary(kernels.prelu, op, args)
+
     @compute(tiny.AvgPool2DOp)
     def run_avg_pool_2d(self, interpreter: Interpreter, op: tiny.AvgPool2DOp, args: tuple[np.ndarray, ...]):
         return _pool(kernels.avg_pool_2d, op, args, _window(op, self.band_pad_top))
@@ -293,6 +314,27 @@ class TinyFunctions(InterpreterFunctions):
         x, out = args
         return _write(out, kernels.logistic(x, op.in_type(0).quant, op.out_type.quant))
 
+    @compute(tiny.TanhOp)
+    def run_tanh(self, interpreter: Interpreter, op: tiny.TanhOp, args: tuple[np.ndarray, ...]):
+        x, out = args
+        return _write(out, kernels.tanh(x, op.in_type(0).quant, op.out_type.quant))
+
+    @compute(tiny.LeakyReluOp)
+    def run_leaky_relu(self, interpreter: Interpreter, op: tiny.LeakyReluOp, args: tuple[np.ndarray, ...]):
+        x, out = args
+        result = kernels.leaky_relu(x, op.in_type(0).quant, op.out_type.quant, alpha=op.alpha.value.data)
+        return _write(out, result)
+
+    @compute(tiny.LogSoftmaxOp)
+    def run_log_softmax(self, interpreter: Interpreter, op: tiny.LogSoftmaxOp, args: tuple[np.ndarray, ...]):
+        x, out = args
+        return _write(out, kernels.log_softmax(x, op.in_type(0).quant, op.out_type.quant))
+
+    @compute(tiny.ArgMaxOp)
+    def run_arg_max(self, interpreter: Interpreter, op: tiny.ArgMaxOp, args: tuple[np.ndarray, ...]):
+        x, out = args
+        return _write(out, kernels.arg_max(x, axis=op.axis.value.data))
+
     @compute(tiny.HardSwishOp)
     def run_hard_swish(self, interpreter: Interpreter, op: tiny.HardSwishOp, args: tuple[np.ndarray, ...]):
         x, out = args
@@ -315,6 +357,19 @@ class TinyFunctions(InterpreterFunctions):
         x, out = args
         return _write(out, kernels.transpose(x, perm=op.ints("perm")))
 
+    @compute(tiny.ResizeOp)
+    def run_resize(self, interpreter: Interpreter, op: tiny.ResizeOp, args: tuple[np.ndarray, ...]):
+        x, out = args
+        result = kernels.resize(x, out_hw=out.shape[1:3], mode=op.mode.data, align_corners=op.flag("align_corners"),
+                                half_pixel_centers=op.flag("half_pixel_centers"))
+        return _write(out, result)
+
+    @compute(tiny.SliceOp)
+    def run_slice(self, interpreter: Interpreter, op: tiny.SliceOp, args: tuple[np.ndarray, ...]):
+        x, out = args
+        window = kernels.strided_slice(x, begin=op.ints("begin"), stride=op.ints("stride"), out_shape=out.shape)
+        return _write(out, window)
+
     @compute(tiny.QuantizeOp)
     def run_quantize(self, interpreter: Interpreter, op: tiny.QuantizeOp, args: tuple[np.ndarray, ...]):
         x, out = args
@@ -323,6 +378,11 @@ class TinyFunctions(InterpreterFunctions):
         else:
             result = kernels.requantize(x, op.in_type(0).quant, op.out_type.quant)
         return _write(out, result.astype(out.dtype))
+
+    @compute(tiny.ReadRowsOp)
+    def run_read_rows(self, interpreter: Interpreter, op: tiny.ReadRowsOp, args: tuple[np.ndarray, ...]):
+        x, out = args  # in a row loop, the band's rows of the stream and of the line buffer
+        return _write(out, x)
 
     @compute(tiny.DequantizeOp)
     def run_dequantize(self, interpreter: Interpreter, op: tiny.DequantizeOp, args: tuple[np.ndarray, ...]):
@@ -354,6 +414,7 @@ def execute(module: ModuleOp, inputs: Sequence[np.ndarray], entry: str = "main",
         raise TinyIRError(f"@{entry} takes {len(arg_types)} inputs, got {len(inputs)}")
     arena = new_arena(module)
     arg_offsets = argument_offsets(function)
+    streamed = tiny.streamed_arguments(function)
     args = []
     for i, (x, t) in enumerate(zip(inputs, arg_types)):
         x = np.asarray(x)
@@ -361,7 +422,7 @@ def execute(module: ModuleOp, inputs: Sequence[np.ndarray], entry: str = "main",
             raise TinyIRError(
                 f"input {i} must be {list(t.shape)} {t.dtype}, got {list(x.shape)} {x.dtype}"
             )
-        if arena is None:
+        if arena is None or streamed[i]:  # a streamed input is the caller's: read_rows takes rows of it
             args.append(np.array(x, copy=True))
         else:  # the input is copied into its arena slot, as a C caller would
             slot = arena_view(arena, arg_offsets[i], t, f"input {i}")

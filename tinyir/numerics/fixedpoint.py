@@ -158,8 +158,9 @@ def exp_on_negative_values(a, integer_bits: int) -> np.ndarray:
     return np.where(a == 0, INT32_MAX, result)
 
 
-def one_over_one_plus_x_for_x_in_0_1(a) -> np.ndarray:
-    """gemmlowp ``one_over_one_plus_x_for_x_in_0_1``: F0 -> F0 (Newton-Raphson)."""
+def _newton_raphson_reciprocal_f2(a) -> np.ndarray:
+    """1 / (1 + a) in F2 for a in [0, 1) (F0): the Newton-Raphson division
+    that one_over_one_plus_x_for_x_in_0_1 and one_minus_x_over_one_plus_x_for_x_in_0_1 share."""
     half_denominator = rounding_half_sum(a, INT32_MAX)
     constant_48_over_17 = 1515870810  # F2
     constant_neg_32_over_17 = -1010580540  # F2
@@ -169,7 +170,30 @@ def one_over_one_plus_x_for_x_in_0_1(a) -> np.ndarray:
         half_denominator_times_x = saturating_rounding_doubling_high_mul(half_denominator, x)
         one_minus = wrap_int32(f2_one - half_denominator_times_x)
         x = wrap_int32(x + saturating_rounding_multiply_by_pot(saturating_rounding_doubling_high_mul(x, one_minus), 2))
+    return x
+
+
+def one_over_one_plus_x_for_x_in_0_1(a) -> np.ndarray:
+    """gemmlowp ``one_over_one_plus_x_for_x_in_0_1``: F0 -> F0 (Newton-Raphson)."""
+    x = _newton_raphson_reciprocal_f2(a)
     return saturating_rounding_multiply_by_pot(x, 1)  # Rescale<0>(ExactMulByPot<-1>(x))
+
+
+def one_minus_x_over_one_plus_x_for_x_in_0_1(a) -> np.ndarray:
+    """gemmlowp ``one_minus_x_over_one_plus_x_for_x_in_0_1``: (1 - a) / (1 + a), F0 -> F0."""
+    x = _newton_raphson_reciprocal_f2(a)
+    return saturating_rounding_multiply_by_pot(wrap_int32(x - _fx_one(2)), 2)  # Rescale<0>(x - F2::One())
+
+
+def tanh_fixed_point(a, integer_bits: int) -> np.ndarray:
+    """gemmlowp ``tanh``: F<integer_bits> -> F0, as
+    (1 - exp(-2|a|)) / (1 + exp(-2|a|)) with the sign of a."""
+    a = np.asarray(a, dtype=np.int64)
+    negative = a < 0
+    n = np.where(negative, a, wrap_int32(-a))  # -|a|
+    # neg_tanh_on_negative_values: exp of ExactMulByPot<1>(n), the same raw value in F<integer_bits + 1>
+    t = one_minus_x_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(n, integer_bits + 1))
+    return np.where(a == 0, 0, np.where(negative, wrap_int32(-t), t))
 
 
 def logistic_fixed_point(a, integer_bits: int) -> np.ndarray:
@@ -180,6 +204,71 @@ def logistic_fixed_point(a, integer_bits: int) -> np.ndarray:
     result_if_positive = one_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(wrap_int32(-abs_input), integer_bits))
     result_if_negative = wrap_int32(INT32_MAX - result_if_positive)
     return np.where(a == 0, 1 << 30, np.where(positive, result_if_positive, result_if_negative))
+
+
+def saturating_add(a, b) -> np.ndarray:
+    """TFLite ``SaturatingAddNonGemmlowp`` for int32."""
+    return np.clip(np.asarray(a, dtype=np.int64) + np.asarray(b, dtype=np.int64), INT32_MIN, INT32_MAX)
+
+
+def saturating_sub(a, b) -> np.ndarray:
+    """TFLite ``SaturatingSub`` for int32."""
+    return np.clip(np.asarray(a, dtype=np.int64) - np.asarray(b, dtype=np.int64), INT32_MIN, INT32_MAX)
+
+
+def saturating_rounding_multiply_by_pot_param(x, exponent) -> np.ndarray:
+    """TFLite ``SaturatingRoundingMultiplyByPOTParam`` for int32 and exponents
+    0..31 (an array, element by element): x * 2^exponent, saturated."""
+    x = np.asarray(x, dtype=np.int64)
+    e = np.asarray(exponent, dtype=np.int64)
+    threshold = (np.int64(1) << (31 - e)) - 1
+    result = np.where(x > threshold, INT32_MAX, np.where(x < -threshold, INT32_MIN, wrap_int32(x << e)))
+    return np.where(e == 0, x, result)
+
+
+# gemmlowp constants of log_x_for_x_greater_than_or_equal_to_1 (F0 raw values)
+_LOG_2 = 1488522236
+_SQRT_SQRT_HALF = 1805811301
+_SQRT_HALF = 1518500250
+_ONE_QUARTER = 536870912
+_ALPHA_N = 117049297
+_ALPHA_D = 127690142
+_ALPHA_I = 1057819769
+_ALPHA_F = 638450708
+
+
+def log_x_for_x_greater_than_or_equal_to_1(x, output_integer_bits: int, input_integer_bits: int) -> np.ndarray:
+    """TFLite ``log_x_for_x_greater_than_or_equal_to_1_impl`` (common.h):
+    F<input_integer_bits> -> F<output_integer_bits>, log(x) for x >= 1 (x > 0)."""
+    srdhm = saturating_rounding_doubling_high_mul
+    accum_bits = output_integer_bits + 1  # one bit of headroom
+    shifted_quarter = rounding_divide_by_pot(np.int64(_ONE_QUARTER), accum_bits)  # Rescale<accum>(F0)
+    z_a = np.asarray(x, dtype=np.int64)
+    z_a_headroom_plus_1 = count_leading_zeros_u32(z_a)
+    r_a_tmp = saturating_rounding_multiply_by_pot_param(z_a, z_a_headroom_plus_1 - 1)
+    r_a_raw = saturating_rounding_multiply_by_pot_param(srdhm(r_a_tmp, _SQRT_HALF), 1)
+    z_a_pow_2_adj = saturating_add(
+        saturating_rounding_multiply_by_pot_param(input_integer_bits - z_a_headroom_plus_1, 31 - accum_bits),
+        shifted_quarter)
+    z_b = srdhm(z_a, _SQRT_HALF)
+    z_b_headroom = count_leading_zeros_u32(z_b) - 1
+    r_b_raw = saturating_rounding_multiply_by_pot_param(z_a, z_b_headroom)
+    z_b_pow_2_adj = saturating_sub(
+        saturating_rounding_multiply_by_pot_param(input_integer_bits - z_b_headroom, 31 - accum_bits),
+        shifted_quarter)
+    r = np.minimum(r_a_raw, r_b_raw)
+    z_pow_2_adj = np.maximum(z_a_pow_2_adj, z_b_pow_2_adj)
+    p = rounding_half_sum(r, _SQRT_SQRT_HALF)
+    q = wrap_int32(r - _SQRT_SQRT_HALF)
+    q = wrap_int32(q + q)
+    common_sq = srdhm(q, q)
+    num = wrap_int32(srdhm(q, r) + srdhm(srdhm(q, common_sq), _ALPHA_N))
+    denom_minus_one_0 = wrap_int32(
+        srdhm(p, wrap_int32(wrap_int32(_ALPHA_I + q) + srdhm(_ALPHA_D, common_sq))) + srdhm(_ALPHA_F, q))
+    recip_denom = one_over_one_plus_x_for_x_in_0_1(denom_minus_one_0)
+    num_scaled = rounding_divide_by_pot(num, accum_bits)  # Rescale<accum>(F0)
+    total = wrap_int32(srdhm(z_pow_2_adj, _LOG_2) + srdhm(num_scaled, recip_denom))
+    return saturating_rounding_multiply_by_pot(total, accum_bits - output_integer_bits)  # Rescale<output>
 
 
 def get_reciprocal(x, x_integer_digits: int) -> tuple[np.ndarray, np.ndarray]:

@@ -22,6 +22,7 @@ test/test_kernels.py):
     hires_input_scale = input_scale / 128 in float, then divides in double.
   * RELU: the source divides input_scale / output_scale in float; the wheel
     divides in double.
+  * SUB: the source computes ADD's multipliers in float; the wheel in double.
 
 Conventions
 -----------
@@ -295,6 +296,29 @@ def add_params(a_q: QParams, b_q: QParams, out_q: QParams) -> AddParams:
                      out_q.zero_point[0], mo, sho)
 
 
+def sub_params(a_q: QParams, b_q: QParams, out_q: QParams) -> AddParams:
+    """SUB (int8): ADD's parameters, in double. (The published
+    sub_common.cc divides in float; the tflite-micro wheel does not:
+    test/test_arith_ops.py holds scales where the two differ.)"""
+    return add_params(a_q, b_q, out_q)
+
+
+def squared_difference_params(a_q: QParams, b_q: QParams, out_q: QParams) -> AddParams:
+    """SQUARED_DIFFERENCE (int8, TFLM squared_difference.cc PrepareQuantized):
+    left_shift 7, inputs rescaled to 2*max(scale) as ADD's (in double), the
+    squared difference by twice_max^2 / (2^14 * so) with QuantizeMultiplier
+    (a shift of either sign: the output multiplier may exceed 1)."""
+    left_shift = 7
+    s1, s2, so = a_q.scale[0], b_q.scale[0], out_q.scale[0]
+    twice_max_input_scale = 2.0 * max(s1, s2)
+    m1, sh1 = quantize_multiplier_smaller_than_one(s1 / twice_max_input_scale)
+    m2, sh2 = quantize_multiplier_smaller_than_one(s2 / twice_max_input_scale)
+    # (1 << 14) * so is an int times a float: float32, and exact
+    mo, sho = quantize_multiplier(twice_max_input_scale * twice_max_input_scale / float(np.float32((1 << 14) * so)))
+    return AddParams(left_shift, -a_q.zero_point[0], m1, sh1, -b_q.zero_point[0], m2, sh2,
+                     out_q.zero_point[0], mo, sho)
+
+
 def mul_params(a_q: QParams, b_q: QParams, out_q: QParams) -> tuple[int, int]:
     """MUL (int8): (multiplier, shift) of (double)s1 * (double)s2 / (double)so."""
     return quantize_multiplier(a_q.scale[0] * b_q.scale[0] / out_q.scale[0])
@@ -435,3 +459,82 @@ def hard_swish_params(input_q: QParams, output_q: QParams) -> HardSwishParams:
     return HardSwishParams(input_q.zero_point[0], output_q.zero_point[0],
                            _downscale_int32_to_int16_multiplier(out_m), out_e,
                            _downscale_int32_to_int16_multiplier(rel_m), rel_e)
+
+
+def tanh_params(input_q: QParams) -> LogisticParams:
+    """TANH (int8): TFLM's tanh.cc prepares the input exactly as LOGISTIC
+    does (Q4.27, its own frexp/round, CalculateInputRadius(4, shift, 31))."""
+    return logistic_params(input_q)
+
+
+def check_tanh_output(output_q: QParams) -> None:
+    """TFLM's int8 TANH writes tanh(x) at scale 1/128, zero point 0 whatever
+    the output says (it checks nothing): only that quantization means it."""
+    if output_q.zero_point[0] != 0 or output_q.scale[0] != 1.0 / 128:
+        raise ValueError("int8 TANH output must have scale 1/128 and zero point 0")
+
+
+class LeakyReluParams(NamedTuple):
+    input_zero_point: int
+    output_zero_point: int
+    output_multiplier_alpha: int
+    output_shift_alpha: int
+    output_multiplier_identity: int
+    output_shift_identity: int
+
+
+def leaky_relu_params(input_q: QParams, output_q: QParams, alpha: float) -> LeakyReluParams:
+    """LEAKY_RELU (int8, TFLM leaky_relu_common.cc): QuantizeMultiplier of
+    (double)(in_scale * alpha / out_scale) and (double)(in_scale / out_scale),
+    each computed in float. A negative alpha is refused (TFLM's kernels have
+    changed how they treat one)."""
+    if not alpha >= 0.0:
+        raise ValueError(f"LEAKY_RELU alpha {alpha} is negative (only alpha >= 0 is supported)")
+    s_in, s_out, a = np.float32(input_q.scale[0]), np.float32(output_q.scale[0]), np.float32(alpha)
+    m_alpha, sh_alpha = quantize_multiplier(float(s_in * a / s_out))
+    m_identity, sh_identity = quantize_multiplier(float(s_in / s_out))
+    return LeakyReluParams(input_q.zero_point[0], output_q.zero_point[0], m_alpha, sh_alpha, m_identity, sh_identity)
+
+
+class PreluParams(NamedTuple):
+    input_offset: int
+    alpha_offset: int
+    output_offset: int
+    output_multiplier_1: int
+    output_shift_1: int
+    output_multiplier_2: int
+    output_shift_2: int
+
+
+def prelu_params(input_q: QParams, alpha_q: QParams, output_q: QParams) -> PreluParams:
+    """PRELU (int8, TFLM prelu_common.cc): in double, in_scale / out_scale for
+    x >= 0 and in_scale * alpha_scale / out_scale for x * alpha below zero."""
+    s_in, s_alpha, s_out = input_q.scale[0], alpha_q.scale[0], output_q.scale[0]
+    m1, sh1 = quantize_multiplier(s_in / s_out)
+    m2, sh2 = quantize_multiplier(s_in * s_alpha / s_out)
+    return PreluParams(-input_q.zero_point[0], -alpha_q.zero_point[0], output_q.zero_point[0], m1, sh1, m2, sh2)
+
+
+class LogSoftmaxParams(NamedTuple):
+    input_multiplier: int
+    input_left_shift: int
+    reverse_scaling_divisor: int
+    reverse_scaling_shift: int
+    diff_min: int
+
+
+def log_softmax_params(input_q: QParams) -> LogSoftmaxParams:
+    """LOG_SOFTMAX (int8, TFLM log_softmax.cc): SOFTMAX's input scaling with
+    beta 1 (PreprocessSoftmaxScaling, 5 integer bits, the same diff_min), and
+    PreprocessLogSoftmaxScalingExp's reverse scaling: the multiplier of
+    2^(31 - left_shift) / input_multiplier (QuantizeMultiplierSmallerThanOneExp;
+    its shift is <= 0 and the kernel multiplies by it as it is)."""
+    p = softmax_params(1.0, input_q)
+    divisor, shift = quantize_multiplier_smaller_than_one(float(1 << (31 - p.input_left_shift)) / p.input_multiplier)
+    return LogSoftmaxParams(p.input_multiplier, p.input_left_shift, divisor, shift, p.diff_min)
+
+
+def check_log_softmax_output(output_q: QParams) -> None:
+    """TFLM requires an int8 LOG_SOFTMAX output with scale 16/256 and zero point 127."""
+    if output_q.zero_point[0] != 127 or output_q.scale[0] != 16.0 / 256:
+        raise ValueError("int8 LOG_SOFTMAX output must have scale 16/256 and zero point 127")

@@ -38,6 +38,9 @@ and, once `--arena-alloc` has run, the arena the module carries:
                       argument's `tiny.offset`; None before allocation),
                       first and last step (inclusive), kind (input, output,
                       scratch, accumulator or activation), shape, element type
+    streamed          the inputs read by rows (--partial-exec=stream-input=true),
+                      not in SRAM: name, bytes of the image, and rows_bytes,
+                      the most the line buffers of its rows hold
     bottleneck        the peak (`bottleneck`): live_bytes, the steps that
                       reach it, their ops, and the buffers live there,
                       largest first: bytes held there (a row loop holds a
@@ -208,6 +211,7 @@ def memory_report(module: ModuleOp, baseline: ModuleOp | dict[str, Any] | None =
         "flash": _flash(module),
         "steps": steps,
         "buffers": buffers,
+        "streamed": _streamed(block, live, names),
     }
     at_peak = {names[b.value]: b.bytes_at(peak_step) for b in live.buffers} if peak_step is not None else {}
     report["bottleneck"] = bottleneck(report, at_peak)
@@ -219,6 +223,17 @@ def memory_report(module: ModuleOp, baseline: ModuleOp | dict[str, Any] | None =
         report["instructions_baseline"] = base.get("instructions")
         report["baseline"] = base
     return report
+
+
+def _streamed(block: Block, live: liveness.Liveness, names: dict[SSAValue, str]) -> list[dict[str, Any]]:
+    """The streamed inputs, each with the bytes of the rows held of it."""
+    found = []
+    for arg in block.args:
+        if tiny.is_streamed(arg):
+            rows = [live.buffer_of(use.operation.out) for use in arg.uses]
+            found.append({"name": names[arg], "bytes": arg.type.nbytes,
+                          "rows_bytes": sum(b.nbytes for b in rows if b is not None)})  # fmt: skip
+    return found
 
 
 def bottleneck(report: dict[str, Any], held: dict[str, int]) -> dict[str, Any]:
@@ -359,6 +374,8 @@ def format_table(report: dict[str, Any]) -> str:
             f"{flash['tables']} B, code ~{flash['code']} B (estimated; CMSIS-NN's kernels come on top)"
         )
     lines.append(f"  steps          {len(steps)}, buffers {len(buffers)}")
+    for x in report.get("streamed", ()):
+        lines.append(f"  streamed       %{x['name']} {x['bytes']} B, never whole: read by rows, {x['rows_bytes']} B of them held")
     held = [b for b in report["bottleneck"]["buffers"] if b["kind"] != "scratch"][:5]
     if held:
         lines.append("  at the peak    " + "; ".join(

@@ -27,14 +27,17 @@ the blocks :func:`inverted_residual` and :func:`classifier_head`, and
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
 from tinyir.testing.quantnet import FTensor, ModelCase, QuantNet
+from tinyir.testing.tflite_builder import Tensor, TFLiteBuilder, strided_slice_index
 
 __all__ = [
-    "FTensor", "ModelCase", "QuantNet", "classifier_head", "inverted_residual",
+    "FTensor", "ModelCase", "QuantNet", "arith_ops_case", "classifier_head", "inverted_residual",
     "block_chain", "random_cnn", "random_cnn_case", "single_op_cases", "single_op_models",
 ]
 
@@ -83,12 +86,19 @@ _ASYM = (-1.0, 3.0)  # an input range whose zero point is not -128 or 0
 
 
 def _single(name: str, shapes: Sequence[Sequence[int]], body: Callable, *, seed: int = 0,
-            dtype: str = "int8", value_range=_ASYM) -> ModelCase:
-    net = QuantNet(seed=seed)
-    xs = [net.input(f"input{i}" if len(shapes) > 1 else "input", s, dtype=dtype, value_range=value_range)
-          for i, s in enumerate(shapes)]
-    net.output(body(net, *xs))
-    return net.build(name)
+            dtype: str = "int8", value_range=_ASYM, tflm_body: Callable | None = None) -> ModelCase:
+    """The model `body` builds on inputs of `shapes`; `tflm_body`: the same
+    computation as TFLite Micro can be trusted to run (ModelCase.tflm_data)."""
+
+    def build(body: Callable) -> ModelCase:
+        net = QuantNet(seed=seed)
+        xs = [net.input(f"input{i}" if len(shapes) > 1 else "input", s, dtype=dtype, value_range=value_range)
+              for i, s in enumerate(shapes)]
+        net.output(body(net, *xs))
+        return net.build(name)
+
+    case = build(body)
+    return case if tflm_body is None else dataclasses.replace(case, tflm_data=build(tflm_body).data)
 
 
 def single_op_cases() -> Iterator[ModelCase]:
@@ -123,6 +133,7 @@ def single_op_cases() -> Iterator[ModelCase]:
     yield _single("mul", [img, img], lambda n, a, b: n.mul(a, b))
     yield _single("mul_broadcast_relu6", [img, (1, 1, 1, 4)], lambda n, a, b: n.mul(a, b, activation="RELU6"))
     yield _single("mul_const", [img], lambda n, x: n.mul(x, n.constant("gain", n.rng.uniform(0.2, 2, (1, 1, 1, 4)))))
+    yield from _arith_binary_cases(img)
     yield _single("avg_pool_2x2_valid", [(1, 8, 8, 4)], lambda n, x: n.avg_pool(x, 2))
     yield _single("avg_pool_3x3_stride2_same", [img], lambda n, x: n.avg_pool(x, 3, stride=2, padding="SAME"))
     yield _single("avg_pool_3x2_stride2x1_same", [(1, 12, 10, 4)],
@@ -140,6 +151,7 @@ def single_op_cases() -> Iterator[ModelCase]:
     yield _single("softmax_4d_beta", [(1, 3, 3, 8)], lambda n, x: n.softmax(x, beta=0.5), value_range=(-4.0, 4.0))
     yield _single("logistic", [img], lambda n, x: n.logistic(x), value_range=(-6.0, 4.0))
     yield _single("hard_swish", [img], lambda n, x: n.hard_swish(x), value_range=(-5.0, 5.0))
+    yield from _arith_unary_cases(img)
     yield _single("relu", [img], lambda n, x: n.relu(x))
     yield _single("relu_same_quant", [img], lambda n, x: n.relu(x, same_quant=True))
     yield _single("relu6", [img], lambda n, x: n.relu(x, "RELU6"), value_range=(-3.0, 9.0))
@@ -147,9 +159,288 @@ def single_op_cases() -> Iterator[ModelCase]:
     yield _single("concat_three_negative_axis", [img, img, img], lambda n, a, b, c: n.concat([a, b, c], axis=-1))
     yield _single("transpose_hw", [(1, 4, 6, 8)], lambda n, x: n.transpose(x, (0, 2, 1, 3)))
     yield _single("transpose_nchw", [(1, 4, 6, 8)], lambda n, x: n.transpose(x, (0, 3, 1, 2)))
+    yield _single("resize_nearest_2x", [(1, 5, 6, 4)], lambda n, x: n.resize(x, (10, 12)))
+    yield _single("resize_nearest_7x9_to_10x5", [(1, 7, 9, 3)], lambda n, x: n.resize(x, (10, 5)))
+    yield _single("resize_nearest_align_corners", [(1, 5, 6, 4)],
+                  lambda n, x: n.resize(x, (9, 13), align_corners=True))
+    yield _single("resize_nearest_half_pixel", [(1, 5, 6, 4)],
+                  lambda n, x: n.resize(x, (8, 11), half_pixel_centers=True))
+    yield _single("resize_nearest_align_corners_half_pixel", [(1, 6, 5, 2)],
+                  lambda n, x: n.resize(x, (13, 7), align_corners=True, half_pixel_centers=True))
+    yield _single("resize_bilinear_2x", [(1, 5, 6, 4)], lambda n, x: n.resize(x, (10, 12), bilinear=True))
+    yield _single("resize_bilinear_7x9_to_10x5", [(1, 7, 9, 3)], lambda n, x: n.resize(x, (10, 5), bilinear=True))
+    yield _single("resize_bilinear_align_corners", [(1, 5, 6, 4)],
+                  lambda n, x: n.resize(x, (9, 13), bilinear=True, align_corners=True))
+    yield _single("resize_bilinear_half_pixel", [(1, 5, 6, 4)],
+                  lambda n, x: n.resize(x, (11, 8), bilinear=True, half_pixel_centers=True))
+    yield _single("resize_bilinear_half_pixel_down", [(1, 9, 8, 3)],
+                  lambda n, x: n.resize(x, (4, 3), bilinear=True, half_pixel_centers=True))
+    # SAME: TFLite Micro's SPACE_TO_BATCH_ND pads with whatever its arena held:
+    # compared on the convolution dilated natively (sizes a multiple of the
+    # block, so that both calibrate the same ranges and quantize alike).
+    yield _single("space_to_batch_conv2d_dilation2_same", [(1, 10, 8, 4)],
+                  lambda n, x: dilated_by_space_to_batch(n, x, 2, lambda x: n.conv2d(x, 6, 3, padding="VALID")),
+                  tflm_body=lambda n, x: n.conv2d(x, 6, 3, dilation=2))
+    yield _single("space_to_batch_conv2d_dilation2x3_valid_relu", [(1, 12, 13, 3)],
+                  lambda n, x: dilated_by_space_to_batch(
+                      n, x, (2, 3), lambda x: n.conv2d(x, 5, 3, padding="VALID", activation="RELU"), same=False))
+    yield _single("space_to_batch_depthwise_dilation3_same_zero_point_0", [img],
+                  lambda n, x: dilated_by_space_to_batch(n, x, 3, lambda x: n.depthwise_conv2d(x, 3, padding="VALID")),
+                  value_range=(-1.28, 1.27), tflm_body=lambda n, x: n.depthwise_conv2d(x, 3, dilation=3))
+    yield _single("space_to_batch_depthwise_dilation2_inner_same", [(1, 10, 10, 4)],
+                  lambda n, x: dilated_by_space_to_batch(n, x, 2, lambda x: n.depthwise_conv2d(x, 3), same=False))
     yield _single("quantize_float_to_int8", [img], lambda n, x: n.quantize(x), dtype="float32")
     yield _single("requantize_int8", [img], lambda n, x: n.quantize(x))
     yield _single("dequantize_int8_to_float", [img], lambda n, x: n.dequantize(x))
+    yield from movement_cases()
+
+
+def dilated_by_space_to_batch(net: QuantNet, x: FTensor, dilation, conv: Callable[[FTensor], FTensor], *,
+                              same: bool = True) -> FTensor:
+    """A dilated convolution as TensorFlow writes it: SPACE_TO_BATCH_ND ->
+    `conv` (undilated) -> BATCH_TO_SPACE_ND, with the paddings and crops of
+    tf.nn's required_space_to_batch_paddings: the dilated window's SAME
+    padding (`same`), then padding up to a multiple of the block, cropped
+    after."""
+    block = (dilation, dilation) if isinstance(dilation, int) else tuple(dilation)
+    paddings, crops = [], []
+    for size, d in zip(x.shape[1:3], block):
+        total = 2 * d if same else 0  # a 3x3 window dilated by d
+        extra = -(size + total) % d
+        paddings.append((total // 2, total - total // 2 + extra))
+        crops.append((0, extra))
+    h = conv(net.space_to_batch(x, block, paddings))
+    return net.batch_to_space(h, block, crops)
+
+
+# ==========================================================================
+# Data movement: slices, splits, squeezes, shape computations
+# ==========================================================================
+
+
+@dataclass
+class Moved:
+    """A tensor of a data-movement model and its raw value as a function of
+    the model input's raw value (the operators copy int8 values unchanged)."""
+
+    tensor: Tensor
+    of: Callable[[np.ndarray], np.ndarray]
+
+
+def _moved(b: TFLiteBuilder, x: Moved, name: str, shape, of: Callable[[np.ndarray], np.ndarray]) -> Moved:
+    """A new tensor quantized as `x`, its value `of(x's value)`."""
+    t = b.tensor(name, shape, scale=x.tensor.scale, zero_point=x.tensor.zero_point)
+    return Moved(t, lambda a: of(x.of(a)))
+
+
+def _ints(b: TFLiteBuilder, name: str, values) -> Tensor:
+    return b.const(name, np.asarray(values, np.int32))
+
+
+def strided_slice(b: TFLiteBuilder, x: Moved, begin, end, strides, name="strided_slice", **masks) -> Moved:
+    index = strided_slice_index(begin, end, strides, **masks)
+    y = _moved(b, x, name, np.empty(x.tensor.shape)[index].shape, lambda a: a[index])
+    consts = [_ints(b, f"{name}/{what}", v) for what, v in (("begin", begin), ("end", end), ("strides", strides))]
+    b.op("STRIDED_SLICE", [x.tensor, *consts], [y.tensor], **masks)
+    return y
+
+
+def slice_(b: TFLiteBuilder, x: Moved, begin, size, name="slice") -> Moved:
+    index = tuple(slice(p, None if n == -1 else p + n) for p, n in zip(begin, size))
+    y = _moved(b, x, name, np.empty(x.tensor.shape)[index].shape, lambda a: a[index])
+    b.op("SLICE", [x.tensor, _ints(b, f"{name}/begin", begin), _ints(b, f"{name}/size", size)], [y.tensor])
+    return y
+
+
+def split(b: TFLiteBuilder, x: Moved, axis: int, sizes, *, name="split") -> list[Moved]:
+    """SPLIT (equal `sizes`) or SPLIT_V (any, one may be -1) along `axis`."""
+    shape = x.tensor.shape
+    resolved = [shape[axis] - sum(sizes) - 1 if n == -1 else n for n in sizes]
+    bounds = np.cumsum([0, *resolved])
+    ys = []
+    for k, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
+        index = (slice(None),) * (axis % len(shape)) + (slice(int(lo), int(hi)),)
+        ys.append(_moved(b, x, f"{name}{k}", np.empty(shape)[index].shape, lambda a, index=index: a[index]))
+    axis_t = _ints(b, f"{name}/axis", [axis])
+    if len(set(sizes)) == 1:
+        b.op("SPLIT", [axis_t, x.tensor], [y.tensor for y in ys], num_splits=len(sizes))
+    else:
+        b.op("SPLIT_V", [x.tensor, _ints(b, f"{name}/sizes", sizes), axis_t], [y.tensor for y in ys],
+             num_splits=len(sizes))
+    return ys
+
+
+def squeeze(b: TFLiteBuilder, x: Moved, dims=(), name="squeeze") -> Moved:
+    shape = x.tensor.shape
+    drop = {d % len(shape) for d in dims} or {d for d, n in enumerate(shape) if n == 1}
+    out = tuple(n for d, n in enumerate(shape) if d not in drop)
+    y = _moved(b, x, name, out, lambda a: a.reshape(out))
+    b.op("SQUEEZE", [x.tensor], [y.tensor], squeeze_dims=tuple(dims))
+    return y
+
+
+def expand_dims(b: TFLiteBuilder, x: Moved, axis: int, name="expand_dims") -> Moved:
+    shape = x.tensor.shape
+    at = axis % (len(shape) + 1)
+    out = shape[:at] + (1,) + shape[at:]
+    y = _moved(b, x, name, out, lambda a: a.reshape(out))
+    b.op("EXPAND_DIMS", [x.tensor, _ints(b, f"{name}/axis", [axis])], [y.tensor])
+    return y
+
+
+def movement_case(name: str, shape: Sequence[int], build: Callable[[TFLiteBuilder, Moved], list[Moved]]) -> ModelCase:
+    """A model of operators that move int8 values without arithmetic, written
+    with TFLiteBuilder directly (several outputs, int32 shape tensors): `build`
+    adds them to the input. Its reference moves the raw input's values the
+    same way, with numpy: exact."""
+    b = TFLiteBuilder()
+    x = Moved(b.input("input", shape, scale=0.05, zero_point=-7), lambda a: a)
+    outs = build(b, x)
+    b.output(*(y.tensor for y in outs))
+
+    def reference(inputs: list[np.ndarray]) -> list[np.ndarray]:
+        return [np.ascontiguousarray(y.of(inputs[0])) for y in outs]
+
+    def reference_tensors(inputs: list[np.ndarray], given=None) -> dict[str, np.ndarray]:
+        return {y.tensor.name: value for y, value in zip(outs, reference(inputs))}
+
+    return ModelCase(name, b.finish(), [tuple(shape)], ["int8"], reference, reference_tensors,
+                     [(x.tensor.scale, x.tensor.zero_point)] * len(outs))  # fmt: skip
+
+
+def reshaped_by_shape_chain(b: TFLiteBuilder, x: Moved, chain: str) -> Moved:
+    """RESHAPE whose shape operand a chain of shape operators computes from
+    SHAPE(x), as exporters write `x.view(x.size(0), -1)` (the frontend folds
+    the chain): "strided_slice_pack" [n, -1], "slice_concat" [n, h, -1],
+    "unpack_pack" [n, -1, c], "gather" [n, -1, c] by GATHER, UNPACK, PACK
+    (TFLite Micro has no int32 GATHER: that model only imports)."""
+    n, h, _, c = x.tensor.shape
+    shape = b.tensor(f"{chain}/shape", (4,), dtype="int32")
+    b.op("SHAPE", [x.tensor], [shape])
+    target = b.tensor(f"{chain}/target", (3,) if chain != "strided_slice_pack" else (2,), dtype="int32")
+    rest = b.const(f"{chain}/rest", np.array(-1, np.int32))
+    if chain == "strided_slice_pack":
+        batch = b.tensor(f"{chain}/batch", (), dtype="int32")
+        ends = [_ints(b, f"{chain}/{what}", [v]) for what, v in (("begin", 0), ("end", 1), ("strides", 1))]
+        b.op("STRIDED_SLICE", [shape, *ends], [batch], shrink_axis_mask=1)
+        b.op("PACK", [batch, rest], [target], values_count=2)
+        out = (n, -1)
+    elif chain == "slice_concat":
+        leading = b.tensor(f"{chain}/leading", (2,), dtype="int32")
+        b.op("SLICE", [shape, _ints(b, f"{chain}/begin", [0]), _ints(b, f"{chain}/size", [2])], [leading])
+        b.op("CONCATENATION", [leading, _ints(b, f"{chain}/minus_one", [-1])], [target], axis=0)
+        out = (n, h, -1)
+    elif chain == "unpack_pack":
+        dims = [b.tensor(f"{chain}/dim{d}", (), dtype="int32") for d in range(4)]
+        b.op("UNPACK", [shape], dims, num=4)
+        b.op("PACK", [dims[0], rest, dims[3]], [target], values_count=3)
+        out = (n, -1, c)
+    else:
+        ends = b.tensor(f"{chain}/ends", (2,), dtype="int32")
+        b.op("GATHER", [shape, _ints(b, f"{chain}/indices", [0, 3])], [ends])
+        first, last = (b.tensor(f"{chain}/{what}", (), dtype="int32") for what in ("first", "last"))
+        b.op("UNPACK", [ends], [first, last], num=2)
+        b.op("PACK", [first, rest, last], [target], values_count=3)
+        out = (n, -1, c)
+    out = tuple(np.empty(x.tensor.shape).reshape(out).shape)
+    y = _moved(b, x, f"{chain}/reshaped", out, lambda a: a.reshape(out))
+    b.op("RESHAPE", [x.tensor, target], [y.tensor], new_shape=out)
+    return y
+
+
+def movement_cases() -> Iterator[ModelCase]:
+    """Slices, splits, squeezes of int8 activations, several configurations
+    each, and RESHAPEs by folded shape computations."""
+    img = (1, 9, 9, 4)
+    yield movement_case("squeeze_dim", (1, 1, 5, 4), lambda b, x: [squeeze(b, x, (1,))])
+    yield movement_case("squeeze_all_ones", (1, 6, 1, 4), lambda b, x: [squeeze(b, x)])
+    yield movement_case("expand_dims_inner", (1, 6, 4), lambda b, x: [expand_dims(b, x, 2)])
+    yield movement_case("expand_dims_last", (1, 6, 4), lambda b, x: [expand_dims(b, x, -1)])
+    yield movement_case("slice_window", img, lambda b, x: [slice_(b, x, (0, 2, 1, 1), (1, 5, -1, 2))])
+    yield movement_case("slice_2d", (1, 32), lambda b, x: [slice_(b, x, (0, 5), (1, 20))])
+    yield movement_case("strided_slice_channels", img,
+                        lambda b, x: [strided_slice(b, x, (0, 0, 0, 1), (1, 9, 9, 3), (1, 1, 1, 1))])
+    yield movement_case("strided_slice_stride2_reversed_w", img,
+                        lambda b, x: [strided_slice(b, x, (0, 1, -1, 0), (1, 9, 0, 4), (1, 2, -2, 1))])
+    yield movement_case("strided_slice_masks_shrink_row", img,
+                        lambda b, x: [strided_slice(b, x, (0, 3, 0, 0), (0, 4, 0, 0), (1, 1, 1, 1), begin_mask=0b1101,
+                                                    end_mask=0b1101, shrink_axis_mask=0b0010)])
+    yield movement_case("strided_slice_reversed_channels_clamped", img,
+                        lambda b, x: [strided_slice(b, x, (0, -20, 0, -1), (1, 20, 9, 0), (1, 3, 1, -1), end_mask=8)])
+    yield movement_case("strided_slice_whole", (1, 4, 6), lambda b, x: [
+        strided_slice(b, x, (0, 0, 0), (0, 0, 0), (1, 1, 1), begin_mask=7, end_mask=7)])
+    yield movement_case("split_channels", (1, 6, 6, 8), lambda b, x: split(b, x, 3, (4, 4)))
+    yield movement_case("split_rows_negative_axis", (1, 9, 5, 4), lambda b, x: split(b, x, -3, (3, 3, 3)))
+    yield movement_case("split_v_channels", (1, 5, 5, 8), lambda b, x: split(b, x, -1, (2, -1, 3)))
+    yield movement_case("split_v_width", (1, 4, 5, 3), lambda b, x: split(b, x, 2, (1, 4)))
+    for chain in ("strided_slice_pack", "slice_concat", "unpack_pack"):
+        yield movement_case(f"reshape_by_{chain}", (1, 4, 6, 8), lambda b, x, chain=chain: [
+            reshaped_by_shape_chain(b, x, chain)])
+
+
+def _arith_binary_cases(img: tuple[int, ...]) -> Iterator[ModelCase]:
+    """SUB, MINIMUM, MAXIMUM, SQUARED_DIFFERENCE, PRELU: equal shapes,
+    broadcasts, constant operands (either side), fused activations."""
+    yield _single("sub", [img, img], lambda n, a, b: n.sub(a, b))
+    yield _single("sub_broadcast_relu", [img, (1, 1, 1, 4)], lambda n, a, b: n.sub(a, b, activation="RELU"))
+    yield _single("sub_from_const_relu6", [img],
+                  lambda n, x: n.sub(n.constant("offset", n.rng.normal(size=(1, 1, 4))), x, activation="RELU6"))
+    yield _single("sub_rank2_const", [(1, 32)], lambda n, x: n.sub(x, n.constant("mean", n.rng.normal(0, 3, (32,)))),
+                  value_range=(-0.1, 0.2))
+    yield _single("minimum", [img, img], lambda n, a, b: n.minimum(a, b))
+    yield _single("minimum_const_scalar", [img], lambda n, x: n.minimum(x, n.constant("cap", np.full((1,), 1.5))))
+    yield _single("maximum", [img, img], lambda n, a, b: n.maximum(a, b))
+    yield _single("maximum_broadcast_rows", [img, (1, 9, 1, 4)], lambda n, a, b: n.maximum(a, b))
+    yield _single("squared_difference", [img, img], lambda n, a, b: n.squared_difference(a, b))
+    yield _single("squared_difference_broadcast", [img, (1, 1, 1, 4)],
+                  lambda n, a, b: n.squared_difference(a, b), value_range=(-6.0, 2.0))
+    yield _single("squared_difference_const_narrow", [img],
+                  lambda n, x: n.squared_difference(x, n.constant("mean", n.rng.normal(0, 0.01, (4,)))),
+                  value_range=(-0.05, 0.04))
+    yield _single("prelu_per_channel_alpha", [img],
+                  lambda n, x: n.prelu(x, n.constant("alpha", n.rng.uniform(-0.5, 0.5, (1, 1, 4)))))
+    yield _single("prelu_full_alpha", [img],
+                  lambda n, x: n.prelu(x, n.constant("alpha", n.rng.uniform(0.0, 2.0, img))), value_range=(-4.0, 1.0))
+
+
+def _arith_unary_cases(img: tuple[int, ...]) -> Iterator[ModelCase]:
+    """LEAKY_RELU, TANH, LOG_SOFTMAX, ARG_MAX: several alphas, input ranges
+    narrow and wide (TANH saturating), axes."""
+    yield _single("leaky_relu", [img], lambda n, x: n.leaky_relu(x, 0.2))
+    yield _single("leaky_relu_alpha_0_01_wide", [img], lambda n, x: n.leaky_relu(x, 0.01), value_range=(-20.0, 6.0))
+    yield _single("leaky_relu_alpha_1_5", [img], lambda n, x: n.leaky_relu(x, 1.5), value_range=(-2.0, 2.0))
+    yield _single("tanh", [img], lambda n, x: n.tanh(x), value_range=(-4.0, 4.0))
+    yield _single("tanh_narrow", [img], lambda n, x: n.tanh(x), value_range=(-0.3, 0.2))
+    yield _single("tanh_saturating", [img], lambda n, x: n.tanh(x), value_range=(-40.0, 25.0))
+    yield _single("log_softmax", [(1, 10)], lambda n, x: n.log_softmax(x), value_range=(-6.0, 6.0))
+    yield _single("log_softmax_4d", [(1, 3, 3, 8)], lambda n, x: n.log_softmax(x), value_range=(-2.0, 3.0))
+    yield _single("log_softmax_wide_1000", [(1, 1000)], lambda n, x: n.log_softmax(x), value_range=(-30.0, 30.0))
+    yield _single("arg_max", [(1, 10)], lambda n, x: n.arg_max(x))
+    yield _single("arg_max_channels", [img], lambda n, x: n.arg_max(x, 3))
+    yield _single("arg_max_rows", [img], lambda n, x: n.arg_max(x, 1), value_range=(-0.02, 0.01))
+
+
+def arith_ops_case(seed: int = 0, *, full_alpha: bool = False) -> ModelCase:
+    """A small CNN with every operator of _arith_binary_cases and
+    _arith_unary_cases: a conv stem, LEAKY_RELU and PRELU branches joined by
+    MAXIMUM, a MINIMUM with a per-channel cap, TANH, SQUARED_DIFFERENCE and
+    SUB against the branches, and a head of MEAN, FULLY_CONNECTED, then
+    LOG_SOFTMAX and ARG_MAX (two outputs). PRELU's slopes are per channel, or
+    with `full_alpha` one per element (Keras's default: they vary along rows)."""
+    net = QuantNet(seed=seed)
+    x = net.input("input", (1, 12, 12, 3))
+    h = net.conv2d(x, 8, 3, activation="RELU")
+    a = net.leaky_relu(net.conv2d(h, 8, 1), 0.1)
+    alpha_shape = (12, 12, 8) if full_alpha else (1, 1, 8)
+    b = net.prelu(net.depthwise_conv2d(h, 3), net.constant("alpha", net.rng.uniform(-0.3, 0.6, alpha_shape)))
+    m = net.maximum(a, b)
+    m = net.minimum(m, net.constant("cap", net.rng.uniform(0.5, 2.0, (1, 1, 1, 8))))
+    t = net.tanh(net.depthwise_conv2d(m, 3))
+    d = net.squared_difference(t, a)
+    y = net.sub(net.conv2d(d, 8, 1), b, activation="RELU6")
+    logits = classifier_head(net, y, 6, pooling="mean", softmax=False)
+    net.output(net.log_softmax(logits), net.arg_max(logits))
+    return net.build(f"arith_ops_{seed}" + ("_full_alpha" if full_alpha else ""))
 
 
 def single_op_models() -> Iterator[tuple[str, bytes]]:

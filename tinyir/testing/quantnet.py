@@ -11,6 +11,7 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
+from tinyir.numerics.kernels.resize import resize as _resize
 from tinyir.testing.tflite_builder import TFLiteBuilder
 
 # ==========================================================================
@@ -62,14 +63,14 @@ def _conv2d(x, filt, bias, o):
     xi = _as_images(x)
     out = sum(tap @ filt[:, i, j, :].T for i, j, tap in
               _window_taps(xi, filt.shape[1:3], o["stride"], o["dilation"], o["padding"], 0.0))
-    return (out + bias)[:, None]
+    return (out + bias).reshape(x.shape[:2] + out.shape[1:])  # (samples, N, ...)
 
 
 def _depthwise_conv2d(x, filt, bias, o):
     xi = np.repeat(_as_images(x), o["depth_multiplier"], axis=-1)  # channel c*M+m reads c
     out = sum(tap * filt[0, i, j, :] for i, j, tap in
               _window_taps(xi, filt.shape[1:3], o["stride"], o["dilation"], o["padding"], 0.0))
-    return (out + bias)[:, None]
+    return (out + bias).reshape(x.shape[:2] + out.shape[1:])  # (samples, N, ...)
 
 
 def _fully_connected(x, filt, bias, o):
@@ -111,6 +112,36 @@ def _hard_swish(x):
     return x * np.clip(x + 3.0, 0.0, 6.0) / 6.0
 
 
+def _space_to_batch(x, block, paddings, fill: float):
+    """SPACE_TO_BATCH_ND on (samples, N, H, W, C): batch (i * bw + j) * N + n holds
+    rows i, i + bh, ... and columns j, j + bw, ... of image n padded with `fill`."""
+    (bh, bw), ((top, bottom), (left, right)) = block, paddings
+    xp = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right), (0, 0)), constant_values=fill)
+    s, n, h, w, c = xp.shape
+    y = xp.reshape(s, n, h // bh, bh, w // bw, bw, c).transpose(0, 3, 5, 1, 2, 4, 6)
+    return y.reshape(s, bh * bw * n, h // bh, w // bw, c)
+
+
+def _batch_to_space(x, block, crops):
+    """BATCH_TO_SPACE_ND, the inverse of _space_to_batch, then the crops."""
+    (bh, bw), ((top, bottom), (left, right)) = block, crops
+    s, b, h, w, c = x.shape
+    n = b // (bh * bw)
+    y = x.reshape(s, bh, bw, n, h, w, c).transpose(0, 3, 4, 1, 5, 2, 6).reshape(s, n, h * bh, w * bw, c)
+    return y[:, :, top:h * bh - bottom, left:w * bw - right]
+
+
+_BINARY = {
+    "ADD": np.add,
+    "MUL": np.multiply,
+    "SUB": np.subtract,
+    "MINIMUM": np.minimum,
+    "MAXIMUM": np.maximum,
+    "SQUARED_DIFFERENCE": lambda a, b: (a - b) ** 2,
+    "PRELU": lambda x, alpha: np.where(x >= 0, x, alpha * x),
+}
+
+
 def _sample_axes(axes: Sequence[int], rank: int) -> tuple[int, ...]:
     """Model axes -> axes of the sample-prefixed array."""
     return tuple(a % rank + 1 for a in axes)
@@ -127,9 +158,9 @@ def _evaluate(layer: "Layer", xs: list[np.ndarray], params: dict[str, np.ndarray
         y = _depthwise_conv2d(xs[0], params["filter"], params["bias"], o)
     elif k == "FULLY_CONNECTED":
         y = _fully_connected(xs[0], params["filter"], params["bias"], o)
-    elif k in ("ADD", "MUL"):
+    elif k in ("ADD", "MUL", "SUB", "MINIMUM", "MAXIMUM", "SQUARED_DIFFERENCE", "PRELU"):
         a, b = _align_ranks(xs[0], xs[1])
-        y = a + b if k == "ADD" else a * b
+        y = _BINARY[k](a, b)
     elif k == "AVERAGE_POOL_2D":
         y = _average_pool(xs[0], o)
     elif k == "MAX_POOL_2D":
@@ -148,10 +179,26 @@ def _evaluate(layer: "Layer", xs: list[np.ndarray], params: dict[str, np.ndarray
         y = _activate(xs[0], k)
     elif k == "HARD_SWISH":
         y = _hard_swish(xs[0])
+    elif k == "LEAKY_RELU":
+        y = np.where(xs[0] >= 0, xs[0], o["alpha"] * xs[0])
+    elif k == "TANH":
+        y = np.tanh(xs[0])
+    elif k == "LOG_SOFTMAX":
+        y = np.log(_softmax(xs[0], 1.0))
+    elif k == "ARG_MAX":
+        y = np.argmax(xs[0], axis=_sample_axes(layer.attrs["axes"], rank)[0])
     elif k == "CONCATENATION":
         y = np.concatenate(xs, axis=o["axis"] % rank + 1)
     elif k == "TRANSPOSE":
         y = np.transpose(xs[0], (0,) + _sample_axes(layer.attrs["perm"], rank))
+    elif k in ("RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR"):
+        mode = "bilinear" if k == "RESIZE_BILINEAR" else "nearest"
+        y = _resize(_as_images(xs[0]).astype(np.float32), out_hw=tuple(layer.attrs["size"]), mode=mode,
+                    **o)[:, None].astype(np.float64)
+    elif k == "SPACE_TO_BATCH_ND":
+        y = _space_to_batch(xs[0], layer.attrs["block_shape"], layer.attrs["paddings"], params.get("fill", 0.0))
+    elif k == "BATCH_TO_SPACE_ND":
+        y = _batch_to_space(xs[0], layer.attrs["block_shape"], layer.attrs["crops"])
     elif k in ("QUANTIZE", "DEQUANTIZE"):
         y = xs[0]
     else:
@@ -204,9 +251,14 @@ def _quantize_weights(w: np.ndarray, axis: int, per_channel: bool) -> tuple[np.n
 #: int8 operators whose output keeps the quantization of their data inputs.
 #: (TFLite Micro's int8 RELU6 clamps in its input's quantization and ignores
 #: the output's; other layers join by ``same_quant=True``.)
-_SHARED_QUANT = {"AVERAGE_POOL_2D", "MAX_POOL_2D", "RESHAPE", "TRANSPOSE", "PAD", "PADV2", "CONCATENATION", "RELU6"}
+_SHARED_QUANT = {"AVERAGE_POOL_2D", "MAX_POOL_2D", "RESHAPE", "TRANSPOSE", "PAD", "PADV2", "CONCATENATION", "RELU6",
+                 "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND",
+                 "MINIMUM", "MAXIMUM"}
+#: of those, the operators whose every input shares the output's quantization
+_SHARED_QUANT_ALL_INPUTS = {"CONCATENATION", "MINIMUM", "MAXIMUM"}
 #: int8 operators with a kernel-mandated output quantization.
-_FIXED_QUANT = {"LOGISTIC": (1.0 / 256, -128), "SOFTMAX": (1.0 / 256, -128)}
+_FIXED_QUANT = {"LOGISTIC": (1.0 / 256, -128), "SOFTMAX": (1.0 / 256, -128), "TANH": (1.0 / 128, 0),
+                "LOG_SOFTMAX": (16.0 / 256, 127)}
 #: weight layout: operator -> quantized dimension of its filter.
 _FILTER_AXIS = {"CONV_2D": 0, "DEPTHWISE_CONV_2D": 3, "FULLY_CONNECTED": 0}
 
@@ -264,6 +316,10 @@ class ModelCase:
     reference: Callable[[list[np.ndarray]], list[np.ndarray]]
     reference_tensors: Callable[[list[np.ndarray]], dict[str, np.ndarray]]
     output_quant: list[tuple[float, int] | None]
+    tflm_data: bytes | None = None
+    """A model TFLite Micro computes the same outputs of, where it cannot be
+    trusted on `data` itself (SPACE_TO_BATCH_ND's padding: see
+    dilated_by_space_to_batch); None: `data`."""
 
     def random_inputs(self, rng: np.random.Generator) -> list[np.ndarray]:
         """Uniform random inputs: all int8 values, or floats in [-1, 1]."""
@@ -408,6 +464,24 @@ class QuantNet:
     def mul(self, a: FTensor, b: FTensor, *, activation="NONE", name=None) -> FTensor:
         return self._add("MUL", [a, b], dict(activation=activation), name=name)
 
+    def sub(self, a: FTensor, b: FTensor, *, activation="NONE", name=None) -> FTensor:
+        return self._add("SUB", [a, b], dict(activation=activation), name=name)
+
+    def minimum(self, a: FTensor, b: FTensor, *, name=None) -> FTensor:
+        """MINIMUM: inputs and output share one quantization (the converter's rule)."""
+        return self._add("MINIMUM", [a, b], name=name)
+
+    def maximum(self, a: FTensor, b: FTensor, *, name=None) -> FTensor:
+        """MAXIMUM: inputs and output share one quantization (the converter's rule)."""
+        return self._add("MAXIMUM", [a, b], name=name)
+
+    def squared_difference(self, a: FTensor, b: FTensor, *, name=None) -> FTensor:
+        return self._add("SQUARED_DIFFERENCE", [a, b], name=name)
+
+    def prelu(self, x: FTensor, alpha: FTensor, *, name=None) -> FTensor:
+        """PRELU with slopes `alpha` (a constant, broadcast against x)."""
+        return self._add("PRELU", [x, alpha], name=name)
+
     def avg_pool(self, x: FTensor, size=2, *, stride=None, padding="VALID", name=None) -> FTensor:
         options = dict(padding=padding, stride=_pair(stride or size), filter=_pair(size))
         return self._add("AVERAGE_POOL_2D", [x], options, name=name or "avgpool")
@@ -446,11 +520,40 @@ class QuantNet:
     def hard_swish(self, x: FTensor, *, name=None) -> FTensor:
         return self._add("HARD_SWISH", [x], name=name)
 
+    def leaky_relu(self, x: FTensor, alpha: float = 0.2, *, name=None) -> FTensor:
+        return self._add("LEAKY_RELU", [x], dict(alpha=float(np.float32(alpha))), name=name)
+
+    def tanh(self, x: FTensor, *, name=None) -> FTensor:
+        return self._add("TANH", [x], name=name)
+
+    def log_softmax(self, x: FTensor, *, name=None) -> FTensor:
+        return self._add("LOG_SOFTMAX", [x], name=name)
+
+    def arg_max(self, x: FTensor, axis: int = -1, *, name=None) -> FTensor:
+        """ARG_MAX along `axis`: an int32 output without that dimension."""
+        return self._add("ARG_MAX", [x], dict(output_type="int32"), attrs={"axes": [axis]}, name=name,
+                         dtype="int32")
+
     def concat(self, xs: Sequence[FTensor], axis=-1, *, name=None) -> FTensor:
         return self._add("CONCATENATION", list(xs), dict(axis=axis), name=name)
 
     def transpose(self, x: FTensor, perm, *, name=None) -> FTensor:
         return self._add("TRANSPOSE", [x], attrs={"perm": [int(p) for p in perm]}, name=name)
+
+    def resize(self, x: FTensor, size, *, bilinear=False, align_corners=False, half_pixel_centers=False,
+               name=None) -> FTensor:
+        """RESIZE_BILINEAR or RESIZE_NEAREST_NEIGHBOR to `size` = (height, width)."""
+        kind = "RESIZE_BILINEAR" if bilinear else "RESIZE_NEAREST_NEIGHBOR"
+        options = dict(align_corners=align_corners, half_pixel_centers=half_pixel_centers)
+        return self._add(kind, [x], options, attrs={"size": [int(d) for d in size]}, name=name or "resize")
+
+    def space_to_batch(self, x: FTensor, block, paddings, *, name=None) -> FTensor:
+        attrs = {"block_shape": list(_pair(block)), "paddings": [list(p) for p in paddings]}
+        return self._add("SPACE_TO_BATCH_ND", [x], attrs=attrs, name=name or "space_to_batch")
+
+    def batch_to_space(self, x: FTensor, block, crops, *, name=None) -> FTensor:
+        attrs = {"block_shape": list(_pair(block)), "crops": [list(c) for c in crops]}
+        return self._add("BATCH_TO_SPACE_ND", [x], attrs=attrs, name=name or "batch_to_space")
 
     def quantize(self, x: FTensor, *, value_range: tuple[float, float] | None = None, name=None) -> FTensor:
         """float32 -> int8, or int8 -> int8 requantization (by default to a
@@ -485,7 +588,7 @@ class QuantNet:
         for layer in self.layers:
             tensors += [t for t in layer.inputs if t.const] + [layer.output]
             if layer.kind in _SHARED_QUANT or layer.attrs.get("same_quant"):
-                data = layer.inputs if layer.kind == "CONCATENATION" else layer.inputs[:1]
+                data = layer.inputs if layer.kind in _SHARED_QUANT_ALL_INPUTS else layer.inputs[:1]
                 for t in data:
                     parent[find(t)] = find(layer.output)
             if layer.kind in _FIXED_QUANT:
@@ -562,7 +665,8 @@ def _emit(net: QuantNet, quant: dict, qparams: dict) -> bytes:
             ins.append(b.const(f"{out.name}/filter", p["filter_q"], scales=p["filter_scales"],
                                axis=p["filter_axis"]))
             ins.append(b.const(f"{out.name}/bias", p["bias_q"], scales=p["bias_scales"]))
-        for key, suffix in (("axes", "axis"), ("paddings", "paddings"), ("shape", "shape"), ("perm", "perm")):
+        for key, suffix in (("axes", "axis"), ("size", "size"), ("block_shape", "block_shape"),
+                            ("paddings", "paddings"), ("crops", "crops"), ("shape", "shape"), ("perm", "perm")):
             if key in layer.attrs:
                 ins.append(b.const(f"{out.name}/{suffix}", np.asarray(layer.attrs[key], np.int32)))
         if layer.kind == "PADV2":
@@ -583,6 +687,8 @@ def _make_reference(net: QuantNet, quant: dict, qparams: dict) -> Callable:
         return _dequantize(_quantize(value, *quant[t]), *quant[t])
 
     def weights(layer: Layer) -> dict:
+        if layer.kind == "SPACE_TO_BATCH_ND":  # TFLite Micro pads int8 with 0, not with the zero point
+            return {"fill": float(_dequantize(np.int8(0), *quant[layer.inputs[0]]))}
         if layer not in qparams:
             return {}
         p = qparams[layer]
@@ -595,7 +701,7 @@ def _make_reference(net: QuantNet, quant: dict, qparams: dict) -> Callable:
 
     def raw(t: FTensor, value: np.ndarray) -> np.ndarray:
         v = value[0]
-        return _quantize(v, *quant[t]) if t.dtype == "int8" else v.astype(np.float32)
+        return _quantize(v, *quant[t]) if t.dtype == "int8" else v.astype(np.dtype(t.dtype))
 
     def from_raw(t: FTensor, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x)[None]

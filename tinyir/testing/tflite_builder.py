@@ -37,16 +37,36 @@ Supported operators and their options (keyword arguments of :meth:`op`):
 CONV_2D            padding, stride, dilation, activation
 DEPTHWISE_CONV_2D  padding, stride, dilation, depth_multiplier, activation
 FULLY_CONNECTED    activation, keep_num_dims
-ADD, MUL           activation
+ADD, MUL, SUB      activation
 AVERAGE_POOL_2D,   padding, stride, filter, activation
 MAX_POOL_2D
 MEAN               keep_dims (axis: second input, const int32)
 PAD, PADV2         (paddings: const int32 [rank, 2]; PADV2: constant value)
-RESHAPE            new_shape (the shape may also be a second, const int32 input)
+RESHAPE            new_shape (the shape may also be a second, const int32 input;
+                   a computed one needs new_shape too, for the builder's check)
 SOFTMAX            beta
 CONCATENATION      axis, activation
 TRANSPOSE          (perm: second input, const int32)
-LOGISTIC, HARD_SWISH, QUANTIZE, DEQUANTIZE, RELU, RELU6, RELU_N1_TO_1: no options
+SQUEEZE            squeeze_dims
+EXPAND_DIMS        (axis: second input, const int32)
+SLICE              (begin, size: const int32 inputs)
+STRIDED_SLICE      begin_mask, end_mask, ellipsis_mask, new_axis_mask,
+                   shrink_axis_mask, offset (begin, end, strides: const int32)
+SPLIT              num_splits (axis: FIRST input, const int32; several outputs)
+SPLIT_V            num_splits (size_splits, axis: const int32 inputs)
+SHAPE              out_type ("int32" or "int64")
+PACK, UNPACK       values_count / num, axis
+GATHER             axis, batch_dims (indices: second input)
+CAST               no options
+RESIZE_BILINEAR,   align_corners, half_pixel_centers (size: second input, const
+RESIZE_NEAREST_    int32 [height, width])
+NEIGHBOR
+SPACE_TO_BATCH_ND  (block_shape, paddings: const int32 [2], [2, 2]; the data
+BATCH_TO_SPACE_ND  input 4-D; BATCH_TO_SPACE_ND: block_shape, crops)
+LEAKY_RELU         alpha
+ARG_MAX            output_type ("int32"; axis: second input, const int32)
+LOGISTIC, HARD_SWISH, QUANTIZE, DEQUANTIZE, RELU, RELU6, RELU_N1_TO_1, TANH,
+LOG_SOFTMAX, MINIMUM, MAXIMUM, SQUARED_DIFFERENCE, PRELU (alpha: second input): no options
 =================  ===========================================================
 
 ``padding`` is ``"SAME"`` or ``"VALID"``; ``stride``, ``dilation`` and
@@ -197,6 +217,41 @@ def _mul_options(fb, activation="NONE"):
     return tflite.MulOptionsEnd(fb)
 
 
+def _sub_options(fb, activation="NONE"):
+    tflite.SubOptionsStart(fb)
+    tflite.SubOptionsAddFusedActivationFunction(fb, _lookup(_ACTIVATION, activation, "activation"))
+    return tflite.SubOptionsEnd(fb)
+
+
+def _leaky_relu_options(fb, alpha=0.2):
+    tflite.LeakyReluOptionsStart(fb)
+    tflite.LeakyReluOptionsAddAlpha(fb, float(alpha))
+    return tflite.LeakyReluOptionsEnd(fb)
+
+
+_TENSOR_TYPE = {"int32": tflite.TensorType.INT32, "int64": tflite.TensorType.INT64}
+
+
+def _arg_max_options(fb, output_type="int32"):
+    tflite.ArgMaxOptionsStart(fb)
+    tflite.ArgMaxOptionsAddOutputType(fb, _lookup(_TENSOR_TYPE, output_type, "output_type"))
+    return tflite.ArgMaxOptionsEnd(fb)
+
+
+def _resize_options(table: str) -> Callable:
+    """Writer of ResizeBilinearOptions or ResizeNearestNeighborOptions (the same two fields)."""
+    start, end = getattr(tflite, table + "Start"), getattr(tflite, table + "End")
+    add_align, add_half = getattr(tflite, table + "AddAlignCorners"), getattr(tflite, table + "AddHalfPixelCenters")
+
+    def write(fb, align_corners=False, half_pixel_centers=False):
+        start(fb)
+        add_align(fb, bool(align_corners))
+        add_half(fb, bool(half_pixel_centers))
+        return end(fb)
+
+    return write
+
+
 def _pool2d_options(fb, padding="VALID", stride=1, filter=1, activation="NONE"):
     (sh, sw), (fh, fw) = _pair(stride), _pair(filter)
     tflite.Pool2DOptionsStart(fb)
@@ -236,6 +291,65 @@ def _concatenation_options(fb, axis=-1, activation="NONE"):
     return tflite.ConcatenationOptionsEnd(fb)
 
 
+def _squeeze_options(fb, squeeze_dims=()):
+    dims = fb.CreateNumpyVector(np.asarray(squeeze_dims, np.int32)) if len(squeeze_dims) else None
+    tflite.SqueezeOptionsStart(fb)
+    if dims is not None:
+        tflite.SqueezeOptionsAddSqueezeDims(fb, dims)
+    return tflite.SqueezeOptionsEnd(fb)
+
+
+def _strided_slice_options(fb, begin_mask=0, end_mask=0, ellipsis_mask=0, new_axis_mask=0, shrink_axis_mask=0,
+                           offset=False):
+    tflite.StridedSliceOptionsStart(fb)
+    tflite.StridedSliceOptionsAddBeginMask(fb, begin_mask)
+    tflite.StridedSliceOptionsAddEndMask(fb, end_mask)
+    tflite.StridedSliceOptionsAddEllipsisMask(fb, ellipsis_mask)
+    tflite.StridedSliceOptionsAddNewAxisMask(fb, new_axis_mask)
+    tflite.StridedSliceOptionsAddShrinkAxisMask(fb, shrink_axis_mask)
+    tflite.StridedSliceOptionsAddOffset(fb, bool(offset))
+    return tflite.StridedSliceOptionsEnd(fb)
+
+
+def _split_options(table: str) -> Callable:
+    """Writer of SplitOptions or SplitVOptions (num_splits, required)."""
+    start, add, end = (getattr(tflite, table + part) for part in ("Start", "AddNumSplits", "End"))
+
+    def write(fb, num_splits):
+        start(fb)
+        add(fb, num_splits)
+        return end(fb)
+
+    return write
+
+
+def _shape_options(fb, out_type="int32"):
+    tflite.ShapeOptionsStart(fb)
+    tflite.ShapeOptionsAddOutType(fb, _lookup(_TENSOR_TYPE, out_type, "out_type"))
+    return tflite.ShapeOptionsEnd(fb)
+
+
+def _pack_options(fb, values_count, axis=0):
+    tflite.PackOptionsStart(fb)
+    tflite.PackOptionsAddValuesCount(fb, values_count)
+    tflite.PackOptionsAddAxis(fb, axis)
+    return tflite.PackOptionsEnd(fb)
+
+
+def _unpack_options(fb, num, axis=0):
+    tflite.UnpackOptionsStart(fb)
+    tflite.UnpackOptionsAddNum(fb, num)
+    tflite.UnpackOptionsAddAxis(fb, axis)
+    return tflite.UnpackOptionsEnd(fb)
+
+
+def _gather_options(fb, axis=0, batch_dims=0):
+    tflite.GatherOptionsStart(fb)
+    tflite.GatherOptionsAddAxis(fb, axis)
+    tflite.GatherOptionsAddBatchDims(fb, batch_dims)
+    return tflite.GatherOptionsEnd(fb)
+
+
 def _empty_options(table: str) -> Callable:
     """Writer of an options table without fields (PadOptions, ...), as the
     converter writes them."""
@@ -255,6 +369,10 @@ _OPTIONS: dict[str, tuple[str | None, Callable | None]] = {
     "FULLY_CONNECTED": ("FullyConnectedOptions", _fully_connected_options),
     "ADD": ("AddOptions", _add_options),
     "MUL": ("MulOptions", _mul_options),
+    "SUB": ("SubOptions", _sub_options),
+    "MINIMUM": ("MaximumMinimumOptions", _empty_options("MaximumMinimumOptions")),
+    "MAXIMUM": ("MaximumMinimumOptions", _empty_options("MaximumMinimumOptions")),
+    "SQUARED_DIFFERENCE": ("SquaredDifferenceOptions", _empty_options("SquaredDifferenceOptions")),
     "AVERAGE_POOL_2D": ("Pool2DOptions", _pool2d_options),
     "MAX_POOL_2D": ("Pool2DOptions", _pool2d_options),
     "MEAN": ("ReducerOptions", _reducer_options),
@@ -269,8 +387,28 @@ _OPTIONS: dict[str, tuple[str | None, Callable | None]] = {
     "HARD_SWISH": ("HardSwishOptions", _empty_options("HardSwishOptions")),
     "CONCATENATION": ("ConcatenationOptions", _concatenation_options),
     "TRANSPOSE": ("TransposeOptions", _empty_options("TransposeOptions")),
+    "SQUEEZE": ("SqueezeOptions", _squeeze_options),
+    "EXPAND_DIMS": ("ExpandDimsOptions", _empty_options("ExpandDimsOptions")),
+    "SLICE": ("SliceOptions", _empty_options("SliceOptions")),
+    "STRIDED_SLICE": ("StridedSliceOptions", _strided_slice_options),
+    "SPLIT": ("SplitOptions", _split_options("SplitOptions")),
+    "SPLIT_V": ("SplitVOptions", _split_options("SplitVOptions")),
+    "SHAPE": ("ShapeOptions", _shape_options),
+    "PACK": ("PackOptions", _pack_options),
+    "UNPACK": ("UnpackOptions", _unpack_options),
+    "GATHER": ("GatherOptions", _gather_options),
+    "CAST": (None, None),
+    "RESIZE_BILINEAR": ("ResizeBilinearOptions", _resize_options("ResizeBilinearOptions")),
+    "RESIZE_NEAREST_NEIGHBOR": ("ResizeNearestNeighborOptions", _resize_options("ResizeNearestNeighborOptions")),
+    "SPACE_TO_BATCH_ND": ("SpaceToBatchNDOptions", _empty_options("SpaceToBatchNDOptions")),
+    "BATCH_TO_SPACE_ND": ("BatchToSpaceNDOptions", _empty_options("BatchToSpaceNDOptions")),
     "QUANTIZE": ("QuantizeOptions", _empty_options("QuantizeOptions")),
     "DEQUANTIZE": ("DequantizeOptions", _empty_options("DequantizeOptions")),
+    "LEAKY_RELU": ("LeakyReluOptions", _leaky_relu_options),
+    "PRELU": (None, None),
+    "TANH": (None, None),
+    "LOG_SOFTMAX": ("LogSoftmaxOptions", _empty_options("LogSoftmaxOptions")),
+    "ARG_MAX": ("ArgMaxOptions", _arg_max_options),
 }
 
 #: Operator versions the TFLite converter writes for int8 operands
@@ -281,6 +419,8 @@ _INT8_VERSIONS = {
     "MUL": 2, "AVERAGE_POOL_2D": 2, "MAX_POOL_2D": 2, "MEAN": 2, "PAD": 2,
     "PADV2": 2, "SOFTMAX": 2, "LOGISTIC": 2, "CONCATENATION": 2,
     "TRANSPOSE": 2, "QUANTIZE": 2, "DEQUANTIZE": 2, "RELU": 2, "RELU6": 2,
+    "SUB": 2, "MINIMUM": 2, "MAXIMUM": 2, "SQUARED_DIFFERENCE": 2, "LEAKY_RELU": 2,
+    "TANH": 2, "LOG_SOFTMAX": 2, "ARG_MAX": 2,
 }
 
 
@@ -382,7 +522,7 @@ def _shape_pad(ins, o):
 
 
 def _shape_reshape(ins, o):
-    if len(ins) > 1 and ins[1] is not None:
+    if len(ins) > 1 and ins[1] is not None and (ins[1].is_const or o["new_shape"] is None):
         shape = [int(d) for d in _const_data(ins[1], "RESHAPE", "shape").ravel()]
     elif o["new_shape"] is not None:
         shape = [int(d) for d in o["new_shape"]]
@@ -415,8 +555,112 @@ def _shape_transpose(ins, o):
     return [tuple(ins[0].shape[p] for p in perm)]
 
 
+def _shape_resize(ins, o):
+    n, _, _, c = ins[0].shape
+    height, width = (int(d) for d in _const_data(ins[1], "RESIZE", "size").ravel())
+    return [(n, height, width, c)]
+
+
+def _shape_space_to_batch(ins, o):
+    n, h, w, c = ins[0].shape
+    (bh, bw) = (int(d) for d in _const_data(ins[1], "SPACE_TO_BATCH_ND", "block_shape").ravel())
+    (top, bottom), (left, right) = _const_data(ins[2], "SPACE_TO_BATCH_ND", "paddings").reshape(2, 2).tolist()
+    if (h + top + bottom) % bh or (w + left + right) % bw:
+        raise ModelBuildError(f"SPACE_TO_BATCH_ND: padded {h + top + bottom}x{w + left + right} not a multiple of {bh}x{bw}")
+    return [(n * bh * bw, (h + top + bottom) // bh, (w + left + right) // bw, c)]
+
+
+def _shape_batch_to_space(ins, o):
+    n, h, w, c = ins[0].shape
+    (bh, bw) = (int(d) for d in _const_data(ins[1], "BATCH_TO_SPACE_ND", "block_shape").ravel())
+    (top, bottom), (left, right) = _const_data(ins[2], "BATCH_TO_SPACE_ND", "crops").reshape(2, 2).tolist()
+    if n % (bh * bw):
+        raise ModelBuildError(f"BATCH_TO_SPACE_ND: batch {n} not a multiple of {bh}x{bw}")
+    return [(n // (bh * bw), h * bh - top - bottom, w * bw - left - right, c)]
+
+
+def strided_slice_index(begin, end, strides, begin_mask=0, end_mask=0, shrink_axis_mask=0) -> tuple:
+    """STRIDED_SLICE as a numpy index (Python's slice semantics: negative
+    indices count from the end, out-of-range ones clamp, a mask bit means
+    from the start / to the end, a shrink bit takes the one index `begin`)."""
+    index = []
+    for d, (b, e, s) in enumerate(zip(begin, end, strides)):
+        if shrink_axis_mask >> d & 1:
+            index.append(int(b))
+        else:
+            index.append(slice(None if begin_mask >> d & 1 else int(b), None if end_mask >> d & 1 else int(e), int(s)))
+    return tuple(index)
+
+
+def _shape_strided_slice(ins, o):
+    if o["ellipsis_mask"] or o["new_axis_mask"] or o["offset"]:
+        raise ModelBuildError("STRIDED_SLICE: the builder knows no ellipsis_mask, new_axis_mask or offset")
+    begin, end, strides = (_const_data(t, "STRIDED_SLICE", what)
+                           for t, what in zip(ins[1:4], ("begin", "end", "strides")))
+    index = strided_slice_index(begin, end, strides, o["begin_mask"], o["end_mask"], o["shrink_axis_mask"])
+    return [np.empty(ins[0].shape)[index].shape]
+
+
+def _shape_slice(ins, o):
+    begin, size = _const_data(ins[1], "SLICE", "begin"), _const_data(ins[2], "SLICE", "size")
+    return [tuple(int(n - b if s == -1 else s) for n, b, s in zip(ins[0].shape, begin, size))]
+
+
+def _split_shapes(shape, axis, sizes):
+    axis %= len(shape)
+    if sum(sizes) != shape[axis]:
+        raise ModelBuildError(f"SPLIT: sizes {list(sizes)} do not add up to dimension {axis} of {shape}")
+    return [tuple(int(n) if d == axis else m for d, m in enumerate(shape)) for n in sizes]
+
+
+def _shape_split(ins, o):
+    shape, axis, parts = ins[1].shape, int(_const_data(ins[0], "SPLIT", "axis").ravel()[0]), o["num_splits"]
+    return _split_shapes(shape, axis, [shape[axis % len(shape)] // parts] * parts)
+
+
+def _shape_split_v(ins, o):
+    sizes = [int(n) for n in _const_data(ins[1], "SPLIT_V", "size_splits").ravel()]
+    axis = int(_const_data(ins[2], "SPLIT_V", "axis").ravel()[0])
+    if -1 in sizes:
+        sizes[sizes.index(-1)] = ins[0].shape[axis % len(ins[0].shape)] - sum(sizes) - 1
+    return _split_shapes(ins[0].shape, axis, sizes)
+
+
+def _shape_squeeze(ins, o):
+    shape = ins[0].shape
+    dims = {d % len(shape) for d in o["squeeze_dims"]} or {d for d, n in enumerate(shape) if n == 1}
+    return [tuple(n for d, n in enumerate(shape) if d not in dims)]
+
+
+def _shape_expand_dims(ins, o):
+    shape = ins[0].shape
+    axis = int(_const_data(ins[1], "EXPAND_DIMS", "axis").ravel()[0]) % (len(shape) + 1)
+    return [shape[:axis] + (1,) + shape[axis:]]
+
+
+def _shape_pack(ins, o):
+    return [np.stack([np.empty(t.shape) for t in ins], axis=o["axis"]).shape]
+
+
+def _shape_unpack(ins, o):
+    shape = list(ins[0].shape)
+    del shape[o["axis"]]
+    return [tuple(shape)] * o["num"]
+
+
+def _shape_gather(ins, o):
+    axis = o["axis"] % len(ins[0].shape)
+    return [ins[0].shape[:axis] + ins[1].shape + ins[0].shape[axis + 1:]]
+
+
 def _shape_same(ins, o):
     return [ins[0].shape]
+
+
+def _shape_arg_max(ins, o):
+    shape = ins[0].shape
+    axis = int(_const_data(ins[1], "ARG_MAX", "axis").ravel()[0]) % len(shape)
+    return [tuple(d for i, d in enumerate(shape) if i != axis)]
 
 
 _SHAPE_RULES: dict[str, Callable] = {
@@ -425,6 +669,11 @@ _SHAPE_RULES: dict[str, Callable] = {
     "FULLY_CONNECTED": _shape_fully_connected,
     "ADD": _shape_broadcast,
     "MUL": _shape_broadcast,
+    "SUB": _shape_broadcast,
+    "MINIMUM": _shape_broadcast,
+    "MAXIMUM": _shape_broadcast,
+    "SQUARED_DIFFERENCE": _shape_broadcast,
+    "PRELU": _shape_broadcast,
     "AVERAGE_POOL_2D": _shape_pool,
     "MAX_POOL_2D": _shape_pool,
     "MEAN": _shape_mean,
@@ -439,29 +688,54 @@ _SHAPE_RULES: dict[str, Callable] = {
     "RELU_N1_TO_1": _shape_same,
     "CONCATENATION": _shape_concatenation,
     "TRANSPOSE": _shape_transpose,
+    "SQUEEZE": _shape_squeeze,
+    "EXPAND_DIMS": _shape_expand_dims,
+    "SLICE": _shape_slice,
+    "STRIDED_SLICE": _shape_strided_slice,
+    "SPLIT": _shape_split,
+    "SPLIT_V": _shape_split_v,
+    "SHAPE": lambda ins, o: [(len(ins[0].shape),)],
+    "PACK": _shape_pack,
+    "UNPACK": _shape_unpack,
+    "GATHER": _shape_gather,
+    "CAST": _shape_same,
+    "RESIZE_BILINEAR": _shape_resize,
+    "RESIZE_NEAREST_NEIGHBOR": _shape_resize,
+    "SPACE_TO_BATCH_ND": _shape_space_to_batch,
+    "BATCH_TO_SPACE_ND": _shape_batch_to_space,
     "QUANTIZE": _shape_same,
     "DEQUANTIZE": _shape_same,
+    "LEAKY_RELU": _shape_same,
+    "TANH": _shape_same,
+    "LOG_SOFTMAX": _shape_same,
+    "ARG_MAX": _shape_arg_max,
 }
 
 #: int8 operators that copy or select values without rescaling: TFLite's
 #: kernels assume (TFLite Micro checks only some of them) that the output has
 #: the quantization of the (data) inputs.
-_SAME_QUANT_OPS = {"AVERAGE_POOL_2D", "MAX_POOL_2D", "RESHAPE", "TRANSPOSE", "PAD", "PADV2", "CONCATENATION"}
+_SAME_QUANT_OPS = {"AVERAGE_POOL_2D", "MAX_POOL_2D", "RESHAPE", "TRANSPOSE", "PAD", "PADV2", "CONCATENATION",
+                   "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND",
+                   "MINIMUM", "MAXIMUM", "SQUEEZE", "EXPAND_DIMS", "SLICE", "STRIDED_SLICE", "SPLIT", "SPLIT_V"}
 
 #: int8 operators whose output quantization is fixed by the kernel.
-_FIXED_OUTPUT_QUANT = {"LOGISTIC": (1.0 / 256, -128), "SOFTMAX": (1.0 / 256, -128)}
+_FIXED_OUTPUT_QUANT = {"LOGISTIC": (1.0 / 256, -128), "SOFTMAX": (1.0 / 256, -128), "TANH": (1.0 / 128, 0),
+                       "LOG_SOFTMAX": (16.0 / 256, 127)}
 
 
 def _check_quantization(opname: str, ins: Sequence[Tensor], outs: Sequence[Tensor]) -> None:
+    if opname == "SPLIT":  # the axis comes first, the data second
+        ins = ins[1:]
     if not ins or ins[0].dtype != "int8":
         return
     if opname in _SAME_QUANT_OPS:
-        data = ins if opname == "CONCATENATION" else ins[:1]  # the others: input 0
+        data = ins if opname in ("CONCATENATION", "MINIMUM", "MAXIMUM") else ins[:1]  # the others: input 0
         for t in data:
-            if (t.scales, t.zero_points) != (outs[0].scales, outs[0].zero_points):
-                raise ModelBuildError(
-                    f"{opname}: input {t.name!r} quantization {t.scales, t.zero_points} differs "
-                    f"from output {outs[0].name!r} {outs[0].scales, outs[0].zero_points}")
+            for out in outs:  # SPLIT, SPLIT_V: every output
+                if (t.scales, t.zero_points) != (out.scales, out.zero_points):
+                    raise ModelBuildError(
+                        f"{opname}: input {t.name!r} quantization {t.scales, t.zero_points} differs "
+                        f"from output {out.name!r} {out.scales, out.zero_points}")
     if opname in _FIXED_OUTPUT_QUANT:
         scale, zp = _FIXED_OUTPUT_QUANT[opname]
         if outs[0].scales != (scale,) or outs[0].zero_points != (zp,):

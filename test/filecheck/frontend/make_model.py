@@ -109,11 +109,11 @@ def ops() -> bytes:
     return b.finish()
 
 
-def tanh() -> bytes:
-    """One TANH operator, which tinyir does not support.
+def exp() -> bytes:
+    """One EXP operator, which tinyir does not support.
 
     The builder only writes operators tinyir supports, so this writes a
-    LOGISTIC model and turns its operator code into TANH in place, at the
+    LOGISTIC model and turns its operator code into EXP in place, at the
     positions the flatbuffer reader gives for the two code fields."""
     import tflite
 
@@ -128,13 +128,13 @@ def tanh() -> bytes:
     tab = code._tab
     deprecated, builtin = tab.Offset(4), tab.Offset(10)  # fields 0 and 3 of OperatorCode
     assert deprecated and builtin, "both operator code fields are written"
-    data[tab.Pos + deprecated] = tflite.BuiltinOperator.TANH
-    data[tab.Pos + builtin : tab.Pos + builtin + 4] = int(tflite.BuiltinOperator.TANH).to_bytes(4, "little")
-    assert tflite.Model.GetRootAsModel(data, 0).OperatorCodes(0).BuiltinCode() == tflite.BuiltinOperator.TANH
+    data[tab.Pos + deprecated] = tflite.BuiltinOperator.EXP
+    data[tab.Pos + builtin : tab.Pos + builtin + 4] = int(tflite.BuiltinOperator.EXP).to_bytes(4, "little")
+    assert tflite.Model.GetRootAsModel(data, 0).OperatorCodes(0).BuiltinCode() == tflite.BuiltinOperator.EXP
     return bytes(data)
 
 
-MODELS = {"net": net, "ops": ops, "tanh": tanh}
+MODELS = {"net": net, "ops": ops, "exp": exp}
 
 
 def main() -> int:

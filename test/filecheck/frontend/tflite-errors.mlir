@@ -4,13 +4,13 @@
 // only output.)
 //
 // An operator tinyir does not support, named with its index:
-// RUN: python %{frontend}/make_model.py tanh %t.tanh.tflite
-// RUN: not tinyir-opt %t.tanh.tflite 2>&1 | filecheck %s --check-prefix=TANH
-// TANH:      {{\A}}error: {{.*}}: unsupported TFLite operator TANH (operator #0){{$}}
-// TANH-NOT:  {{.}}
+// RUN: python %{frontend}/make_model.py exp %t.exp.tflite
+// RUN: not tinyir-opt %t.exp.tflite 2>&1 | filecheck %s --check-prefix=EXP
+// EXP:       {{\A}}error: {{.*}}: unsupported TFLite operator EXP (operator #0){{$}}
+// EXP-NOT:   {{.}}
 //
 // tinyir-run goes through the same frontend:
-// RUN: not tinyir-run %t.tanh.tflite 2>&1 | filecheck %s --check-prefix=TANH
+// RUN: not tinyir-run %t.exp.tflite 2>&1 | filecheck %s --check-prefix=EXP
 //
 // A file cut off inside its tables:
 // RUN: python %{frontend}/make_model.py net %t.cut.tflite --truncate 1000

@@ -85,6 +85,30 @@
 // RUN: tinyir-opt %s -p 'partial-exec{rows=false max-slowdown=0},arena-alloc' | filecheck %s --check-prefix=ARENA-CHANNELS
 // ARENA-CHANNELS: tiny.arena_size = 2816 : i64, tiny.arena_lower_bound = 2816 : i64
 //
+// stream-input=true: the input is never whole. It becomes a stream
+// ({tiny.stream}) that tiny.read_rows reads in the first row loop, the rows
+// each band needs into a line buffer of 2 rows; the output is the same.
+// RUN: tinyir-opt %s --partial-exec=stream-input=true | filecheck %s --check-prefix=STREAM
+// STREAM:      func.func @main(%x: !tiny.buffer<1x8x8x8xi8, 0.05:-3> {tiny.stream})
+// STREAM:      tiny.tile_loop %t < 8 rows {
+// STREAM-NEXT:   %x.rows = tiny.alloc : !tiny.buffer<1x2x8x8xi8, 0.05:-3>
+// STREAM-NEXT:   tiny.read_rows %x -> %x.rows
+// STREAM-NEXT:   %e = tiny.alloc : !tiny.buffer<1x3x8x32xi8, 0.04:-10>
+// STREAM-NEXT:   tiny.conv_2d %x.rows, %w1, %b1 -> %e {stride
+// RUN: tinyir-opt %s --partial-exec=stream-input=true --arena-alloc --check-arena | filecheck %s --check-prefix=ARENA-STREAM
+// ARENA-STREAM: tiny.arena_size = 1664 : i64
+// ARENA-STREAM-NOT: tiny.offset
+// RUN: tinyir-run %s --partial-exec=stream-input=true --arena-alloc > %t.stream
+// RUN: diff %t.before %t.stream
+// The plan it made pins it again:
+// RUN: tinyir-opt %s -p 'partial-exec{stream-input=true dump-plan="%t.plan"}' > %t.planned
+// RUN: tinyir-opt %s -p 'partial-exec{stream-input=true plan="%t.plan"}' | diff %t.planned -
+// RUN: filecheck %s --check-prefix=STREAM-PLAN < %t.plan
+// STREAM-PLAN: split %x.rows to %y tiles 8 by rows
+// A plan that leaves the input whole is refused:
+// RUN: not tinyir-opt %s -p 'partial-exec{stream-input=true plan="%S/Inputs/partial-exec-rows.plan"}' 2>&1 | filecheck %s --check-prefix=STREAM-BADPLAN
+// STREAM-BADPLAN: error: {{.*}}partial-exec-rows.plan: stream-input: no split by rows takes the input's tiny.read_rows
+//
 // Bad options and plans: one line each.
 // RUN: not tinyir-opt %s -p 'partial-exec{max-chunks=1}' 2>&1 | filecheck %s --check-prefix=OPTION
 // OPTION: max-chunks must be in 2..65536, got 1

@@ -38,8 +38,9 @@ MOVEMENT = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Identity
 # Pure reshuffles through which a QuantizeLinear's quantization is looked up.
 _RESHAPES = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose"}
 # Float ops whose int8 form keeps the input's quantization (TFLite's rule for
-# pools and means; Relu/Clip only cut the range).
-SAME_QUANT = MOVEMENT | {"AveragePool", "GlobalAveragePool", "ReduceMean", "GlobalMaxPool", "Relu", "Clip"}
+# pools, means and resizes; Relu/Clip only cut the range).
+SAME_QUANT = MOVEMENT | {"AveragePool", "GlobalAveragePool", "ReduceMean", "GlobalMaxPool", "Relu", "Clip", "Resize",
+                         "Upsample"}
 # (scale, zero point) TFLite's int8 SOFTMAX and LOGISTIC write.
 UNIT_INTERVAL = QParams.per_tensor(1.0 / 256, -128)
 

@@ -1,7 +1,8 @@
-"""SOFTMAX, LOGISTIC, HARD_SWISH and the clamps RELU / RELU6 / RELU_N1_TO_1
-(int8), bit-exact with TFLite's reference/softmax.h,
-reference/integer_ops/logistic.h, reference/hard_swish.h (gemmlowp
-fixed-point arithmetic, vectorized) and TFLM's activations.h."""
+"""SOFTMAX, LOG_SOFTMAX, LOGISTIC, TANH, HARD_SWISH, LEAKY_RELU and the clamps
+RELU / RELU6 / RELU_N1_TO_1 (int8), bit-exact with TFLite's
+reference/softmax.h, reference/log_softmax.h, reference/integer_ops/logistic.h,
+reference/integer_ops/tanh.h, reference/hard_swish.h, reference/leaky_relu.h
+(gemmlowp fixed-point arithmetic, vectorized) and TFLM's activations.h."""
 
 from __future__ import annotations
 
@@ -32,6 +33,53 @@ def softmax(x: np.ndarray, x_q: QParams, out_q: QParams, *, beta: float = 1.0) -
     unsat = fx.rounding_divide_by_pot(fx.saturating_rounding_doubling_high_mul(shifted_scale, exp), exponent)
     y = np.clip(unsat - 128, -128, 127)
     return np.where(valid, y, -128).astype(np.int8)
+
+
+def log_softmax(x: np.ndarray, x_q: QParams, out_q: QParams) -> np.ndarray:
+    """int8 LOG_SOFTMAX over the last axis (LogSoftmaxQuantized). The output
+    must be scale 16/256, zero point 127."""
+    qz.check_log_softmax_output(out_q)
+    p = qz.log_softmax_params(x_q)
+    input_integer_bits, accumulation_integer_bits, output_integer_bits = 5, 12, 4
+    diff = x.astype(np.int64) - x.max(axis=-1, keepdims=True)
+    diff_in_q5 = fx.multiply_by_quantized_multiplier(diff, p.input_multiplier, p.input_left_shift)
+    exp = fx.exp_on_negative_values(diff_in_q5, input_integer_bits)
+    terms = fx.rounding_divide_by_pot(exp, accumulation_integer_bits)  # Rescale<12>
+    sum_of_exps = fx.wrap_int32(np.where(diff >= p.diff_min, terms, 0).sum(axis=-1, keepdims=True))
+    log_sum_of_exps = fx.log_x_for_x_greater_than_or_equal_to_1(
+        sum_of_exps, input_integer_bits, accumulation_integer_bits)
+    shifted_log_sum_of_exps = fx.wrap_int32(log_sum_of_exps + fx.INT32_MIN)
+    adjusted_diff_min = np.maximum(p.diff_min - 1, fx.multiply_by_quantized_multiplier(
+        shifted_log_sum_of_exps, p.reverse_scaling_divisor, p.reverse_scaling_shift))
+    shift = 31 - input_integer_bits - output_integer_bits
+    y = fx.rounding_divide_by_pot(fx.wrap_int32(diff_in_q5 - log_sum_of_exps), shift) + 127
+    y = np.clip(y, -128, 127)
+    return np.where(diff > adjusted_diff_min, y, -128).astype(np.int8)  # `>` here, `>=` in the sum
+
+
+def tanh(x: np.ndarray, x_q: QParams, out_q: QParams) -> np.ndarray:
+    """int8 TANH (output scale 1/128, zero point 0): LOGISTIC's input scaling
+    to Q4.27, gemmlowp's tanh, and Q0.31 to Q0.7."""
+    qz.check_tanh_output(out_q)
+    p = qz.tanh_params(x_q)
+    inp = x.astype(np.int64) - p.input_zero_point
+    in_q4 = fx.multiply_by_quantized_multiplier(inp, p.input_multiplier, p.input_left_shift)
+    out_q0 = fx.tanh_fixed_point(in_q4, 4)
+    y = np.clip(fx.rounding_divide_by_pot(out_q0, 31 - 7), -128, 127)
+    y = np.where(inp <= -p.input_range_radius, -128, y)
+    y = np.where(inp >= p.input_range_radius, 127, y)
+    return y.astype(np.int8)
+
+
+def leaky_relu(x: np.ndarray, x_q: QParams, out_q: QParams, *, alpha: float) -> np.ndarray:
+    """int8 LEAKY_RELU (QuantizeLeakyRelu): x - zp_x requantized to the output
+    by the identity multiplier where it is >= 0, by the alpha one below."""
+    p = qz.leaky_relu_params(x_q, out_q, alpha)
+    v = x.astype(np.int64) - p.input_zero_point
+    identity = fx.multiply_by_quantized_multiplier(v, p.output_multiplier_identity, p.output_shift_identity)
+    scaled_alpha = fx.multiply_by_quantized_multiplier(v, p.output_multiplier_alpha, p.output_shift_alpha)
+    y = p.output_zero_point + np.where(v >= 0, identity, scaled_alpha)
+    return np.clip(y, -128, 127).astype(np.int8)
 
 
 def logistic(x: np.ndarray, x_q: QParams, out_q: QParams) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""PAD, CONCATENATION, TRANSPOSE and RESHAPE: data movement, no arithmetic."""
+"""PAD, CONCATENATION, TRANSPOSE, RESHAPE and slices: data movement, no arithmetic."""
 
 from __future__ import annotations
 
@@ -28,6 +28,20 @@ def concatenation(xs, x_qs, out_q: QParams, *, axis: int) -> np.ndarray:
 def transpose(x: np.ndarray, *, perm) -> np.ndarray:
     """TRANSPOSE: output dim i is input dim perm[i]."""
     return np.ascontiguousarray(np.transpose(x, tuple(int(p) for p in perm)))
+
+
+def strided_slice(x: np.ndarray, *, begin, stride, out_shape) -> np.ndarray:
+    """A window of ``x``: output index i along dimension d reads input index
+    begin[d] + i * stride[d] (a stride may be negative). SLICE, STRIDED_SLICE
+    and SPLIT once their begin, end and masks are resolved."""
+    index = []
+    for b, s, n in zip(begin, stride, out_shape):
+        stop = int(b) + int(n) * int(s)
+        index.append(slice(int(b), stop if stop >= 0 else None, int(s)))
+    result = x[tuple(index)]
+    if result.shape != tuple(out_shape):
+        raise ValueError(f"strided_slice: window {begin} step {stride} of {list(x.shape)} is not {list(out_shape)}")
+    return np.ascontiguousarray(result)
 
 
 def reshape(x: np.ndarray, *, out_shape) -> np.ndarray:

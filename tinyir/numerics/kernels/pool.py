@@ -1,5 +1,6 @@
-"""AVERAGE_POOL_2D, MAX_POOL_2D and MEAN (int8), bit-exact with
-reference/integer_ops/pooling.h and reference/reduce.h (QuantizedMeanOrSum)."""
+"""AVERAGE_POOL_2D, MAX_POOL_2D, MEAN (int8) and ARG_MAX, bit-exact with
+reference/integer_ops/pooling.h, reference/reduce.h (QuantizedMeanOrSum) and
+reference/arg_min_max.h."""
 
 from __future__ import annotations
 
@@ -66,3 +67,9 @@ def mean(x: np.ndarray, x_q: QParams, out_q: QParams, *, axes, out_shape) -> np.
     shifted = wrap_int32(total - x_q.zero_point[0] * n)  # an int32 in C
     y = multiply_by_quantized_multiplier(shifted, multiplier, shift) + out_q.zero_point[0]
     return np.clip(y, -128, 127).astype(np.int8).reshape(tuple(out_shape))
+
+
+def arg_max(x: np.ndarray, *, axis: int) -> np.ndarray:
+    """ARG_MAX: the index (int32) of the first largest value along `axis`
+    (TFLite replaces the running maximum only on a strictly greater value)."""
+    return np.argmax(x, axis=axis).astype(np.int32)

@@ -12,6 +12,7 @@ TFLite Micro computes; all requantization math is tinyir.numerics.quantization's
     elementwise.py  Add, Sub, Mul, Div, activations, Softmax (and QLinear forms)
     pooling.py      pools, ReduceMean (and QLinear forms)
     movement.py     reshapes, Transpose, Pad, Concat, Quantize/DequantizeLinear
+    resize.py       Resize, Upsample
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from tinyir.frontends.onnx.ops.movement import (
     lower_transpose,
 )
 from tinyir.frontends.onnx.ops.pooling import lower_global_pool, lower_pool, lower_reduce_mean
+from tinyir.frontends.onnx.ops.resize import lower_resize
 
 LOWERINGS = {
     "Conv": lower_conv,
@@ -80,6 +82,8 @@ LOWERINGS = {
     "Unsqueeze": lower_squeeze,
     "Transpose": lower_transpose,
     "Pad": lower_pad,
+    "Resize": lower_resize,
+    "Upsample": lower_resize,
     "Concat": lower_concat,
     "QLinearConcat": lower_qlinear_concat,
     "QuantizeLinear": lower_quantize,

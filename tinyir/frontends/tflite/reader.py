@@ -1,34 +1,38 @@
-"""TFLite frontend: a .tflite flatbuffer lowered to tiny IR.
-
-The model is read with the `tflite` schema package. Each subgraph-0 tensor
-becomes a value: graph inputs are function arguments, constant tensors
-`tiny.const` (placed just before their first use), every other tensor a
-`tiny.alloc` written by the operator that produces it. RESHAPE becomes a view.
-Anything outside the supported set fails with one line naming the operator.
+"""Reading a .tflite flatbuffer: its tensors, and the importer that lowers
+its operators one at a time (`Importer`, each operator an `OpContext`).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import tflite
 from xdsl.builder import Builder, InsertPoint
 from xdsl.dialects import func
-from xdsl.dialects.builtin import Float32Type, FloatAttr, IntegerAttr, IntegerType, ModuleOp, f32, i64
+from xdsl.dialects.builtin import (
+    Float32Type,
+    IntegerType,
+    ModuleOp,
+)
 from xdsl.ir import Attribute, Block, Region, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
 from tinyir.dialects import tiny
 from tinyir.errors import TinyIRError
+from tinyir.numerics.kernels import floating
 from tinyir.numerics.quantization import QParams, activation_range, same_padding
+
+if TYPE_CHECKING:  # spatial.py reads the importer
+    from tinyir.frontends.tflite.spatial import DilatedConv
 
 _OPERATOR_NAMES = {v: k for k, v in vars(tflite.BuiltinOperator).items() if not k.startswith("_")}
 _TENSOR_TYPES = {v: k for k, v in vars(tflite.TensorType).items() if not k.startswith("_")}
-_ACTIVATIONS = {v: k for k, v in vars(tflite.ActivationFunctionType).items() if not k.startswith("_")}
+ACTIVATIONS = {v: k for k, v in vars(tflite.ActivationFunctionType).items() if not k.startswith("_")}
 _OPTION_TYPES = {v: k for k, v in vars(tflite.BuiltinOptions).items() if not k.startswith("_")}
 
 _ELEMENT_TYPES: dict[str, Attribute] = {
@@ -38,7 +42,7 @@ _ELEMENT_TYPES: dict[str, Attribute] = {
     "INT64": IntegerType(64),
     "FLOAT32": Float32Type(),
 }
-_NUMPY_TYPES = {"INT8": np.int8, "INT16": np.int16, "INT32": np.int32, "INT64": np.int64, "FLOAT32": np.float32}
+NUMPY_TYPES = {"INT8": np.int8, "INT16": np.int16, "INT32": np.int32, "INT64": np.int64, "FLOAT32": np.float32}
 
 _VALID_NAME = re.compile(r"[A-Za-z_$.-][\w$.-]*")
 
@@ -60,7 +64,7 @@ def value_name(tensor_name: str) -> str | None:
 
 
 @dataclass
-class _Tensor:
+class Tensor:
     index: int
     name: str
     shape: tuple[int, ...]
@@ -70,14 +74,7 @@ class _Tensor:
 
     def array(self) -> np.ndarray:
         assert self.data is not None
-        return np.frombuffer(self.data, dtype=np.dtype(_NUMPY_TYPES[self.type_name]).newbyteorder("<")).reshape(self.shape)
-
-
-def import_tflite(data: bytes) -> ModuleOp:
-    """Lower a TFLite model (the bytes of a .tflite file) to a tiny IR module."""
-    if len(data) < 8 or data[4:8] != b"TFL3":
-        raise TinyIRError("not a TFLite model: the file lacks the 'TFL3' identifier")
-    return _Importer(bytes(data)).run()
+        return np.frombuffer(self.data, dtype=np.dtype(NUMPY_TYPES[self.type_name]).newbyteorder("<")).reshape(self.shape)
 
 
 class _Checked:
@@ -113,7 +110,7 @@ def _read(what: str, read: Callable, *args):
         raise TinyIRError(f"corrupt or truncated TFLite file: cannot read {what}") from None
 
 
-class _Importer:
+class Importer:
     def __init__(self, data: bytes):
         self.data = data
         self.model = _Checked(tflite.Model.GetRootAsModel(data, 0), "model")
@@ -127,10 +124,13 @@ class _Importer:
         self.tensors = [self._read_tensor(i) for i in range(self.graph.TensorsLength())]
         self.values: dict[int, SSAValue] = {}
         self.builder: Builder
+        # SPACE_TO_BATCH_ND output -> the dilated convolution it starts (see lower_space_to_batch_nd)
+        self.dilated: dict[int, DilatedConv] = {}
+        self._readers: dict[int, list[tuple[int, int]]] | None = None
 
     # -- reading the flatbuffer ------------------------------------------------
 
-    def _read_tensor(self, index: int) -> _Tensor:
+    def _read_tensor(self, index: int) -> Tensor:
         t = self.graph.Tensors(index)
         name = (t.Name() or b"").decode(errors="replace")
         type_name = _TENSOR_TYPES.get(t.Type(), f"type {t.Type()}")
@@ -148,7 +148,7 @@ class _Importer:
                 raise TinyIRError(f"tensor '{name}' (#{index}) has {len(scales)} scales but {len(zps)} zero points")
             axis = q.QuantizedDimension() if len(scales) > 1 else None
             quant = QParams(scale=scales, zero_point=zps, axis=axis)
-        return _Tensor(index, name, shape, type_name, quant, self._read_buffer(t.Buffer(), name, index))
+        return Tensor(index, name, shape, type_name, quant, self._read_buffer(t.Buffer(), name, index))
 
     def _read_buffer(self, buffer_index: int, name: str, index: int) -> bytes | None:
         if buffer_index == 0 or buffer_index >= self.model.BuffersLength():
@@ -173,15 +173,43 @@ class _Importer:
         number = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
         return _OPERATOR_NAMES.get(number, f"#{number}")
 
-    def _tensor(self, index: int, what: str) -> _Tensor:
+    def _tensor(self, index: int, what: str) -> Tensor:
         """Tensor #index, which `what` names (an operator's input, a graph output)."""
         if not 0 <= index < len(self.tensors):
             raise TinyIRError(f"{what} is tensor #{index}, the model has {len(self.tensors)} tensors")
         return self.tensors[index]
 
+    def readers(self, index: int) -> list[tuple[int, int]]:
+        """(operator, input position) of every read of tensor #index, a graph
+        output counting as a read by operator -1."""
+        if self._readers is None:
+            self._readers = {}
+            graph = self.graph
+            for i in range(graph.OperatorsLength()):
+                op = graph.Operators(i)
+                for k, j in enumerate(op.InputsAsNumpy() if op.InputsLength() else []):
+                    self._readers.setdefault(int(j), []).append((i, k))
+            for k in range(graph.OutputsLength()):
+                self._readers.setdefault(graph.Outputs(k), []).append((-1, k))
+        return self._readers.get(index, [])
+
+    def operator_context(self, i: int) -> OpContext:
+        """Operator #i with its input and output tensors."""
+        op = self.graph.Operators(i)
+        name = self._operator_name(op, i)
+        where = f"{name} (operator #{i})"
+        ins = [None if j == -1 else self._tensor(int(j), f"{where} input {k}")  # -1: an optional input left out
+               for k, j in enumerate(op.InputsAsNumpy() if op.InputsLength() else [])]  # fmt: skip
+        outs = [self._tensor(int(j), f"{where} output {k}")
+                for k, j in enumerate(op.OutputsAsNumpy() if op.OutputsLength() else [])]  # fmt: skip
+        return OpContext(self, i, name, op, ins, outs)
+
     # -- building IR -----------------------------------------------------------
 
-    def run(self) -> ModuleOp:
+    def run(self, lowerings: Mapping[str, Callable[[OpContext], None]],
+            foldings: Mapping[str, Callable[[OpContext], list[np.ndarray]]]) -> ModuleOp:
+        """The module: each operator lowered (`lowerings`), or evaluated at
+        import where its inputs are constants (`foldings`)."""
         graph = self.graph
         inputs = [self._tensor(graph.Inputs(i), f"graph input {i}") for i in range(graph.InputsLength())]
         outputs = [self._tensor(graph.Outputs(i), f"graph output {i}") for i in range(graph.OutputsLength())]
@@ -192,17 +220,15 @@ class _Importer:
         self.builder = Builder(InsertPoint.at_end(block))
 
         for i in range(graph.OperatorsLength()):
-            op = graph.Operators(i)
-            name = self._operator_name(op, i)
-            lower = _LOWERINGS.get(name)
+            name = self._operator_name(graph.Operators(i), i)
+            lower = lowerings.get(name)
             if lower is None:
                 raise TinyIRError(f"unsupported TFLite operator {name} (operator #{i})")
-            where = f"{name} (operator #{i})"
-            ins = [None if j == -1 else self._tensor(int(j), f"{where} input {k}")  # -1: an optional input left out
-                   for k, j in enumerate(op.InputsAsNumpy() if op.InputsLength() else [])]  # fmt: skip
-            outs = [self._tensor(int(j), f"{where} output {k}")
-                    for k, j in enumerate(op.OutputsAsNumpy() if op.OutputsLength() else [])]  # fmt: skip
-            lower(_OpContext(self, i, name, op, ins, outs))
+            ctx = self.operator_context(i)
+            if name in foldings and ctx.foldable():
+                ctx.set_constants(foldings[name](ctx))
+            else:
+                lower(ctx)
 
         results = [self.value(t, "graph output") for t in outputs]
         self.builder.insert(func.ReturnOp(*results))
@@ -213,7 +239,7 @@ class _Importer:
         )
         return ModuleOp([function])
 
-    def _type(self, t: _Tensor) -> tiny.BufferType:
+    def _type(self, t: Tensor) -> tiny.BufferType:
         element = _ELEMENT_TYPES.get(t.type_name)
         if element is None:
             raise TinyIRError(f"unsupported TFLite tensor type {t.type_name} (tensor '{t.name}', #{t.index})")
@@ -227,7 +253,7 @@ class _Importer:
         except VerifyException as e:
             raise TinyIRError(f"tensor '{t.name}' (#{t.index}): {e}") from None
 
-    def value(self, t: _Tensor, what: str) -> SSAValue:
+    def value(self, t: Tensor, what: str) -> SSAValue:
         """The value of a tensor, materializing constants at their first use."""
         if t.index in self.values:
             return self.values[t.index]
@@ -241,7 +267,7 @@ class _Importer:
         self.values[t.index] = const.result
         return const.result
 
-    def define(self, t: _Tensor) -> SSAValue:
+    def define(self, t: Tensor) -> SSAValue:
         """A fresh SRAM buffer for an operator's output tensor."""
         alloc = self.builder.insert(tiny.AllocOp(self._type(t)))
         alloc.result.name_hint = value_name(t.name)
@@ -250,15 +276,15 @@ class _Importer:
 
 
 @dataclass
-class _OpContext:
+class OpContext:
     """One TFLite operator being lowered, with helpers that name it in errors."""
 
-    importer: _Importer
+    importer: Importer
     index: int
     name: str
     op: tflite.Operator
-    ins: list[_Tensor | None]
-    outs: list[_Tensor]
+    ins: list[Tensor | None]
+    outs: list[Tensor]
 
     def error(self, message: str) -> TinyIRError:
         return TinyIRError(f"{self.name} (operator #{self.index}): {message}")
@@ -282,7 +308,7 @@ class _OpContext:
             if value < 1:
                 raise self.error(f"{name} must be at least 1, got {value}")
 
-    def input(self, i: int) -> _Tensor:
+    def input(self, i: int) -> Tensor:
         if i >= len(self.ins) or self.ins[i] is None:
             raise self.error(f"missing input {i}")
         return self.ins[i]
@@ -293,37 +319,79 @@ class _OpContext:
     def optional_value(self, i: int) -> SSAValue | None:
         return None if i >= len(self.ins) or self.ins[i] is None else self.input_value(i)
 
-    def const_ints(self, i: int) -> list[int]:
+    def constant(self, i: int) -> np.ndarray:
+        """The value of constant input i."""
         t = self.input(i)
         if t.data is None:
             raise self.error(f"input {i} ('{t.name}') must be a constant")
-        return [int(v) for v in t.array().reshape(-1)]
+        try:
+            return t.array()
+        except (KeyError, ValueError):
+            raise self.error(f"input {i} ('{t.name}') of type {t.type_name} cannot be read") from None
 
-    def output(self) -> _Tensor:
+    def const_ints(self, i: int) -> list[int]:
+        return [int(v) for v in self.constant(i).reshape(-1)]
+
+    def output(self) -> Tensor:
         if len(self.outs) != 1:
             raise self.error(f"expects one output, has {len(self.outs)}")
         return self.outs[0]
 
     def clamp(self, activation: int) -> Attribute:
-        name = _ACTIVATIONS.get(activation, str(activation))
+        name = ACTIVATIONS.get(activation, str(activation))
         out = self.output()
         if name not in ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"):
             raise self.error(f"unsupported fused activation {name}")
+        if out.type_name == "FLOAT32":
+            for t in self.ins:
+                if t is not None and t.type_name != "FLOAT32":  # hybrid kernels: int8 weights, float activations
+                    raise self.error(
+                        f"float output '{out.name}' from {t.type_name} input '{t.name}' (float ops take float inputs)"
+                    )
+            return tiny.i64_array(floating.ACTIVATION_CLAMPS[name])
         if out.quant is None:
             raise self.error(f"output '{out.name}' is not quantized")
         return tiny.i64_array(activation_range(name, out.quant))
 
-    def emit(self, op_class: type[tiny.ComputeOp], ins: list[SSAValue], **props: Attribute) -> None:
-        t = self.output()
+    def check_fresh(self, t: Tensor) -> None:
+        """Refuse an output tensor that already has a value."""
         if t.data is not None:  # TFLite Micro would write over the weights in flash
             raise self.error(f"output '{t.name}' (tensor #{t.index}) is a constant")
         if t.index in self.importer.values:
             raise self.error(f"output '{t.name}' (tensor #{t.index}) is a graph input or an earlier operator's output")
+
+    def emit(self, op_class: type[tiny.ComputeOp], ins: list[SSAValue], **props: Attribute) -> None:
+        t = self.output()
+        self.check_fresh(t)
         out = self.importer.define(t)
         self.importer.builder.insert(op_class([*ins], out, **props))
 
+    # -- folding shape computations into constants ------------------------------
 
-def _padding(ctx: _OpContext, options, kernel: tuple[int, int], dilation: tuple[int, int]) -> Attribute:
+    def foldable(self) -> bool:
+        """Whether the operator computes on constants only: every input a
+        constant without quantization (shape vectors, indices; SHAPE needs
+        only its input's static shape), every output unquantized."""
+        data = self.ins[1:] if self.name == "SHAPE" else self.ins
+        return all(t is None or (t.data is not None and t.quant is None) for t in data) and all(
+            t.quant is None for t in self.outs
+        )
+
+    def set_constants(self, values: list[np.ndarray]) -> None:
+        """The outputs become constants holding `values`, in the output
+        tensors' types and declared shapes."""
+        if len(values) != len(self.outs):
+            raise self.error(f"computes {len(values)} outputs, has {len(self.outs)}")
+        for t, value in zip(self.outs, values):
+            self.check_fresh(t)
+            if t.type_name not in NUMPY_TYPES:
+                raise self.error(f"output '{t.name}' has unsupported type {t.type_name}")
+            if value.size != math.prod(t.shape):
+                raise self.error(f"computes shape {list(value.shape)}, output '{t.name}' is declared {list(t.shape)}")
+            t.data = np.ascontiguousarray(value, dtype=np.dtype(NUMPY_TYPES[t.type_name]).newbyteorder("<")).tobytes()
+
+
+def padding(ctx: OpContext, options, kernel: tuple[int, int], dilation: tuple[int, int]) -> Attribute:
     """Explicit (top, bottom, left, right) padding from TFLite's SAME/VALID."""
     x = ctx.input(0)
     stride = (options.StrideH(), options.StrideW())
@@ -338,185 +406,3 @@ def _padding(ctx: _OpContext, options, kernel: tuple[int, int], dilation: tuple[
     return tiny.i64_array((top, bottom, left, right))
 
 
-def _conv(ctx: _OpContext, op_class: type[tiny.ComputeOp], options) -> None:
-    w = ctx.input(1)
-    if len(w.shape) != 4 or len(ctx.input(0).shape) != 4:
-        raise ctx.error(f"expects a 4-D input and filter, got {list(ctx.input(0).shape)} and {list(w.shape)}")
-    dilation = (options.DilationHFactor(), options.DilationWFactor())
-    ins = [ctx.input_value(0), ctx.input_value(1)]
-    bias = ctx.optional_value(2)
-    ctx.emit(
-        op_class,
-        ins + ([bias] if bias is not None else []),
-        stride=tiny.i64_array((options.StrideH(), options.StrideW())),
-        dilation=tiny.i64_array(dilation),
-        pad=_padding(ctx, options, (w.shape[1], w.shape[2]), dilation),
-        clamp=ctx.clamp(options.FusedActivationFunction()),
-    )
-
-
-def _lower_conv_2d(ctx: _OpContext) -> None:
-    _conv(ctx, tiny.Conv2DOp, ctx.options(tflite.Conv2DOptions))
-
-
-def _lower_depthwise_conv_2d(ctx: _OpContext) -> None:
-    options = ctx.options(tflite.DepthwiseConv2DOptions)
-    x, w = ctx.input(0), ctx.input(1)
-    if len(x.shape) == 4 and len(w.shape) == 4 and options.DepthMultiplier() * x.shape[3] != w.shape[3]:
-        # TFLite Micro's kernel loops over depth_multiplier: another value computes another thing
-        raise ctx.error(
-            f"depth_multiplier {options.DepthMultiplier()} disagrees with {x.shape[3]} input and {w.shape[3]} filter channels"
-        )
-    _conv(ctx, tiny.DepthwiseConv2DOp, options)
-
-
-def _lower_fully_connected(ctx: _OpContext) -> None:
-    options = ctx.options(tflite.FullyConnectedOptions)
-    if options.WeightsFormat() != 0:
-        raise ctx.error("only the DEFAULT weights format is supported")
-    ins = [ctx.input_value(0), ctx.input_value(1)]
-    bias = ctx.optional_value(2)
-    ctx.emit(
-        tiny.FullyConnectedOp,
-        ins + ([bias] if bias is not None else []),
-        clamp=ctx.clamp(options.FusedActivationFunction()),
-    )
-
-
-def _binary(op_class: type[tiny.ComputeOp], options_class: type) -> Callable[[_OpContext], None]:
-    def lower(ctx: _OpContext) -> None:
-        has_options = ctx.op.BuiltinOptionsType() != tflite.BuiltinOptions.NONE
-        activation = ctx.options(options_class).FusedActivationFunction() if has_options else 0
-        ctx.emit(op_class, [ctx.input_value(0), ctx.input_value(1)], clamp=ctx.clamp(activation))
-
-    return lower
-
-
-def _pool(op_class: type[tiny.ComputeOp]) -> Callable[[_OpContext], None]:
-    def lower(ctx: _OpContext) -> None:
-        options = ctx.options(tflite.Pool2DOptions)
-        kernel = (options.FilterHeight(), options.FilterWidth())
-        ctx.emit(
-            op_class,
-            [ctx.input_value(0)],
-            kernel=tiny.i64_array(kernel),
-            stride=tiny.i64_array((options.StrideH(), options.StrideW())),
-            pad=_padding(ctx, options, kernel, (1, 1)),
-            clamp=ctx.clamp(options.FusedActivationFunction()),
-        )
-
-    return lower
-
-
-def _lower_mean(ctx: _OpContext) -> None:
-    rank = len(ctx.input(0).shape)
-    axes = sorted({a % rank for a in ctx.const_ints(1)})
-    ctx.emit(tiny.MeanOp, [ctx.input_value(0)], axes=tiny.i64_array(axes))
-
-
-def _lower_pad(ctx: _OpContext) -> None:
-    paddings = ctx.const_ints(1)
-    out = ctx.output()
-    if ctx.name == "PADV2" and len(ctx.ins) > 2 and ctx.ins[2] is not None:
-        value = ctx.const_ints(2)[0]
-    else:
-        value = out.quant.zero_point[0] if out.quant is not None else 0
-    ctx.emit(
-        tiny.PadOp,
-        [ctx.input_value(0)],
-        paddings=tiny.i64_array(paddings),
-        value=IntegerAttr(value, i64),
-    )
-
-
-def _lower_reshape(ctx: _OpContext) -> None:
-    source = ctx.input_value(0)
-    out = ctx.output()
-    view = ctx.importer.builder.insert(tiny.ReshapeOp(source, ctx.importer._type(out)))
-    view.result.name_hint = value_name(out.name)
-    ctx.importer.values[out.index] = view.result
-
-
-def _lower_softmax(ctx: _OpContext) -> None:
-    beta = ctx.options(tflite.SoftmaxOptions).Beta()
-    ctx.emit(tiny.SoftmaxOp, [ctx.input_value(0)], beta=FloatAttr(beta, f32))
-
-
-def _unary(op_class: type[tiny.ComputeOp]) -> Callable[[_OpContext], None]:
-    def lower(ctx: _OpContext) -> None:
-        ctx.emit(op_class, [ctx.input_value(0)])
-
-    return lower
-
-
-def _lower_relu(ctx: _OpContext) -> None:
-    """RELU, RELU6, RELU_N1_TO_1 as `tiny.clamp`, the range from the output
-    quantization (CalculateActivationRangeQuantized, as for fused activations).
-
-    RELU requantizes to the output (TFLM's ReluQuantized), and so does
-    RELU_N1_TO_1 (TFLite's ReluX; TFLM has no kernel for it). TFLM's int8
-    RELU6 does *not*: it clamps to [zp, zp + round(6 / scale)] in the input's
-    quantization and hands the bytes on as they are, whatever the output
-    quantization says. With equal quantization that is a plain clamp; with
-    different ones the clamp writes a buffer of the input's quantization and
-    the output is a view of it that reinterprets the bytes (as RESHAPE does).
-    """
-    x, out = ctx.input(0), ctx.output()
-    for t in (x, out):
-        if t.type_name != "INT8" or t.quant is None or t.quant.is_per_channel:
-            raise ctx.error(f"'{t.name}' is not a per-tensor quantized int8 tensor (the only kind supported)")
-    reinterpret = ctx.name == "RELU6" and x.quant != out.quant
-    try:
-        clamp = tiny.i64_array(activation_range(ctx.name, x.quant if reinterpret else out.quant))
-    except ValueError as e:
-        raise ctx.error(str(e)) from None
-    if not reinterpret:
-        ctx.emit(tiny.ClampOp, [ctx.input_value(0)], clamp=clamp)
-        return
-    importer = ctx.importer
-    source = ctx.input_value(0)
-    out_type = importer._type(out)
-    clamped = importer.builder.insert(tiny.AllocOp(tiny.BufferType(out_type.shape, out_type.element_type, x.quant)))
-    clamped.result.name_hint = value_name(out.name + "/clamped")
-    importer.builder.insert(tiny.ClampOp([source], clamped.result, clamp=clamp))
-    view = importer.builder.insert(tiny.ReshapeOp(clamped.result, out_type))
-    view.result.name_hint = value_name(out.name)
-    importer.values[out.index] = view.result
-
-
-def _lower_concatenation(ctx: _OpContext) -> None:
-    options = ctx.options(tflite.ConcatenationOptions)
-    if options.FusedActivationFunction() != 0:
-        raise ctx.error("a fused activation on CONCATENATION is not supported")
-    rank = len(ctx.output().shape)
-    ins = [ctx.input_value(i) for i in range(len(ctx.ins))]
-    ctx.emit(tiny.ConcatOp, ins, axis=IntegerAttr(options.Axis() % rank, i64))
-
-
-def _lower_transpose(ctx: _OpContext) -> None:
-    ctx.emit(tiny.TransposeOp, [ctx.input_value(0)], perm=tiny.i64_array(ctx.const_ints(1)))
-
-
-_LOWERINGS: dict[str, Callable[[_OpContext], None]] = {
-    "CONV_2D": _lower_conv_2d,
-    "DEPTHWISE_CONV_2D": _lower_depthwise_conv_2d,
-    "FULLY_CONNECTED": _lower_fully_connected,
-    "ADD": _binary(tiny.AddOp, tflite.AddOptions),
-    "MUL": _binary(tiny.MulOp, tflite.MulOptions),
-    "AVERAGE_POOL_2D": _pool(tiny.AvgPool2DOp),
-    "MAX_POOL_2D": _pool(tiny.MaxPool2DOp),
-    "MEAN": _lower_mean,
-    "PAD": _lower_pad,
-    "PADV2": _lower_pad,
-    "RESHAPE": _lower_reshape,
-    "SOFTMAX": _lower_softmax,
-    "LOGISTIC": _unary(tiny.LogisticOp),
-    "HARD_SWISH": _unary(tiny.HardSwishOp),
-    "RELU": _lower_relu,
-    "RELU6": _lower_relu,
-    "RELU_N1_TO_1": _lower_relu,
-    "CONCATENATION": _lower_concatenation,
-    "TRANSPOSE": _lower_transpose,
-    "QUANTIZE": _unary(tiny.QuantizeOp),
-    "DEQUANTIZE": _unary(tiny.DequantizeOp),
-}
