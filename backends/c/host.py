@@ -22,7 +22,7 @@ from tinyir.dialects import tiny
 from tinyir.errors import TinyIRError
 
 from .emitter import outputs
-from .target import RUNTIME_SOURCES, write_c
+from .target import RUNTIME_DIR, RUNTIME_SOURCES, write_c
 from .text import c_identifier, c_type
 
 # -ffp-contract=off: no FMA contraction, so the float kernels sum as the executor does
@@ -104,6 +104,24 @@ def cmsis_nn_library(cc: str = "gcc") -> tuple[list[str], Path]:
 
     headers = sorted(p for d in includes for p in d.glob("*.h"))
     return flags, cached_library("cmsis-nn", [cc, *flags], [*sources, *headers], build)
+
+
+def runtime_library(flags: Sequence[str], cc: str = "gcc") -> Path:
+    """tinyir's portable kernels (backends/runtime) as a static library,
+    compiled with CFLAGS and `flags` (CMSIS-NN's includes) once per content:
+    every host build of a model links the same kernels."""
+    sources = [RUNTIME_DIR / f for f in RUNTIME_SOURCES]
+
+    def build(folder: Path) -> Path:
+        objects = []
+        for src in (s for s in sources if s.suffix == ".c"):
+            obj = folder / f"{src.stem}.o"
+            _run([cc, *CFLAGS, *flags, "-c", str(src), "-o", str(obj)], f"compiling {src.name}")
+            objects.append(str(obj))
+        _run(["ar", "rcs", str(folder / "lib.a"), *objects], "ar")
+        return folder / "lib.a"
+
+    return cached_library("tinyir-runtime", [cc, *CFLAGS, *flags], sources, build)
 
 
 def _io_types(module: ModuleOp) -> tuple[list[tiny.BufferType], list[tiny.BufferType]]:
@@ -218,10 +236,14 @@ def build_host(
     (directory / "main.c").write_text(_main_c(ident, module, external_arena))
     flags, lib = cmsis_nn_library(cc)
     exe = directory / ident
-    runtime = [directory / f for f in RUNTIME_SOURCES if f.endswith(".c")]
-    sources = [directory / f"{ident}.c", *runtime, directory / "main.c"]
+    sources = [directory / f"{ident}.c", directory / "main.c"]
+    if extra_cflags:  # the kernels too, e.g. under the sanitizers
+        sources += [directory / f for f in RUNTIME_SOURCES if f.endswith(".c")]
+        libs = [lib]
+    else:
+        libs = [runtime_library(flags, cc), lib]
     _run(
-        [cc, *CFLAGS, *extra_cflags, f"-I{directory}", *flags, *map(str, sources), str(lib), "-lm", "-o", str(exe)],
+        [cc, *CFLAGS, *extra_cflags, f"-I{directory}", *flags, *map(str, sources), *map(str, libs), "-lm", "-o", str(exe)],
         "compiling the emitted C",
     )
     return exe

@@ -16,12 +16,10 @@ One dialect, in modules a reader can take one at a time: `types` (the buffer
 type), `base` (what every compute op shares: operands, syntax, checks),
 `buffers` (alloc, const, views), `nn` (the operators), `arith` (SUB,
 MINIMUM, MAXIMUM, SQUARED_DIFFERENCE, PRELU, LEAKY_RELU, TANH, LOG_SOFTMAX,
-ARG_MAX), `slices` (strided
-windows of a buffer, copied), `resize` (image
-resizing), `tiles` (partial
-execution: the tile loop and what an op does with a tile), `rows` (what a
-loop over bands of rows does, tile by tile), `stream` (an input read
-a band of rows at a time). Everything is
+ARG_MAX), `slices` (strided windows of a buffer, copied), `resize` (image
+resizing), `tiles` (partial execution: the tile loop and what an op does
+with a tile), `rows` (what a loop over bands of rows does, tile by tile),
+`stream` (an input read a band of rows at a time). Everything is
 re-exported here: `from tinyir.dialects import tiny; tiny.Conv2DOp`.
 """
 

@@ -115,29 +115,28 @@ class PartialExecPass(TinyPass):
         if 0 < self.max_slowdown < 1:
             raise ValueError(f"max-slowdown must be 0 (no limit) or at least 1, got {self.max_slowdown}")
 
-    def _analysis(self, op: ModuleOp) -> tuple[Analysis, tiny.ReadRowsOp | None]:
+    def _analysis(self, op: ModuleOp) -> tuple[Analysis, tiny.ReadRowsOp | None, frozenset[int]]:
         """The analysis of `op`'s body, and (stream-input) the read_rows
-        that a row loop must take."""
+        that a row loop must take, and its step (the search's `required`)."""
         require_unallocated(op, self.name)
         function = main_function(op)
         read = stream_input(function) if self.stream_input else None
         block = function.body.block
         drop_scratch(block)  # an earlier allocation's; --arena-alloc makes them again
         cpu = pass_cpu(op, self.target_cpu, self.name)
-        return Analysis(block, family_of(cpu), self.alignment, self.inplace_rows), read
+        analysis = Analysis(block, family_of(cpu), self.alignment, self.inplace_rows)
+        return analysis, read, frozenset() if read is None else frozenset({analysis.step_of[read]})
 
     def front(self, op: ModuleOp) -> tuple[list[tuple[int, float]], tuple[int, float]]:
         """The (peak bytes, predicted instructions) trade-off of the plans the
         search would weigh on `op` (`search.pareto_front`), and the point of
         `op` unsplit, for --report-pareto."""
-        analysis, read = self._analysis(op)
-        required = frozenset() if read is None else frozenset({analysis.step_of[read]})
+        analysis, _, required = self._analysis(op)
         return pareto_front(analysis, self.max_chunks, self.rows, required), (analysis.peak, analysis.unsplit_cost)
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        analysis, read = self._analysis(op)
+        analysis, read, required = self._analysis(op)
         block = analysis.block
-        required = frozenset() if read is None else frozenset({analysis.step_of[read]})
         if self.plan:
             regions = planned_regions(analysis, self.plan)
             if read is not None and not any(r.rows and read in r.ops for r in regions):
