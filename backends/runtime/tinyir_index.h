@@ -26,10 +26,36 @@ static inline int32_t next_index(int32_t *index, const int32_t *shape, int32_t r
     return 0;
 }
 
-/* Calls body(i1, i2, o) over the broadcast output in row-major order. */
+/* The row-major strides (in elements) of a tensor of `shape`. */
+static inline void row_major_strides(int32_t *stride, const int32_t *shape, int32_t rank)
+{
+    stride[rank - 1] = 1;
+    for (int32_t d = rank - 2; d >= 0; d--)
+    {
+        stride[d] = stride[d + 1] * shape[d + 1];
+    }
+}
+
+/* The element at `index` of a tensor of these strides. */
+static inline int32_t offset_of(const int32_t *index, const int32_t *stride, int32_t rank)
+{
+    int32_t offset = 0;
+    for (int32_t d = 0; d < rank; d++)
+    {
+        offset += index[d] * stride[d];
+    }
+    return offset;
+}
+
+/* Calls body(i1, i2, o) over the broadcast output in row-major order; a
+ * rank out of 1..TINYIR_MAX_RANK makes the enclosing kernel return 1. */
 #define TINYIR_BROADCAST_LOOP(bc, body)                                                                                \
     do                                                                                                                 \
     {                                                                                                                  \
+        if ((bc)->rank < 1 || (bc)->rank > TINYIR_MAX_RANK)                                                            \
+        {                                                                                                              \
+            return 1;                                                                                                  \
+        }                                                                                                              \
         int32_t index_[TINYIR_MAX_RANK] = {0};                                                                         \
         int32_t o_ = 0;                                                                                                \
         int32_t more_ = 1;                                                                                             \

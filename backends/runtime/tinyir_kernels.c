@@ -337,11 +337,7 @@ int32_t tinyir_pad_s8(const int8_t *input,
     }
     memset(output, value, (size_t)total);
     int32_t out_stride[TINYIR_MAX_RANK];
-    out_stride[rank - 1] = 1;
-    for (int32_t d = rank - 2; d >= 0; d--)
-    {
-        out_stride[d] = out_stride[d + 1] * output_shape[d + 1];
-    }
+    row_major_strides(out_stride, output_shape, rank);
     /* copy the input row by row (rows along the last dimension) */
     const int32_t row = input_shape[rank - 1];
     int32_t index[TINYIR_MAX_RANK] = {0};
@@ -382,11 +378,7 @@ int32_t tinyir_mean_s8(const int8_t *input,
         return 1;
     }
     int32_t stride[TINYIR_MAX_RANK];
-    stride[rank - 1] = 1;
-    for (int32_t d = rank - 2; d >= 0; d--)
-    {
-        stride[d] = stride[d + 1] * input_shape[d + 1];
-    }
+    row_major_strides(stride, input_shape, rank);
     int32_t index[TINYIR_MAX_RANK] = {0};
     do
     {
@@ -400,11 +392,7 @@ int32_t tinyir_mean_s8(const int8_t *input,
         uint32_t sum = 0; /* an int32 accumulator that wraps, as in TFLite */
         do
         {
-            int32_t offset = 0;
-            for (int32_t d = 0; d < rank; d++)
-            {
-                offset += index[d] * stride[d];
-            }
+            const int32_t offset = offset_of(index, stride, rank);
             sum += (uint32_t)(int32_t)input[offset];
         } while (next_index(index, input_shape, rank, reduce, 1));
         const int32_t shifted = (int32_t)(sum - (uint32_t)input_zero_point * (uint32_t)count);
@@ -431,10 +419,6 @@ int32_t tinyir_add_broadcast_s8(const int8_t *input_1,
                                 const tinyir_broadcast *shape,
                                 const tinyir_add_params *p)
 {
-    if (shape->rank < 1 || shape->rank > TINYIR_MAX_RANK)
-    {
-        return 1;
-    }
 #define TINYIR_ADD_ONE(i1, i2, o)                                                                                      \
     {                                                                                                                  \
         const int32_t y_ = mbqm_smaller_than_one(TINYIR_RESCALED_1(p, i1) + TINYIR_RESCALED_2(p, i2),                  \
@@ -452,10 +436,6 @@ int32_t tinyir_mul_broadcast_s8(const int8_t *input_1,
                                 const tinyir_broadcast *shape,
                                 const tinyir_mul_params *p)
 {
-    if (shape->rank < 1 || shape->rank > TINYIR_MAX_RANK)
-    {
-        return 1;
-    }
 #define TINYIR_MUL_ONE(i1, i2, o)                                                                                      \
     {                                                                                                                  \
         const int32_t prod_ = (input_1[i1] + p->input_1_offset) * (input_2[i2] + p->input_2_offset);                  \
@@ -557,11 +537,7 @@ int32_t tinyir_slice(const void *input,
         return 1;
     }
     int32_t in_stride[TINYIR_MAX_RANK]; /* in elements */
-    in_stride[rank - 1] = 1;
-    for (int32_t d = rank - 2; d >= 0; d--)
-    {
-        in_stride[d] = in_stride[d + 1] * input_shape[d + 1];
-    }
+    row_major_strides(in_stride, input_shape, rank);
     for (int32_t d = 0; d < rank; d++)
     {
         if (output_shape[d] <= 0)
@@ -668,10 +644,6 @@ int32_t tinyir_sub_broadcast_s8(const int8_t *input_1,
                                 const tinyir_broadcast *shape,
                                 const tinyir_add_params *p)
 {
-    if (shape->rank < 1 || shape->rank > TINYIR_MAX_RANK)
-    {
-        return 1;
-    }
 #define TINYIR_SUB_ONE(i1, i2, o)                                                                                      \
     {                                                                                                                  \
         const int32_t y_ = mbqm_smaller_than_one(TINYIR_RESCALED_1(p, i1) - TINYIR_RESCALED_2(p, i2),                  \
@@ -689,10 +661,6 @@ int32_t tinyir_squared_difference_broadcast_s8(const int8_t *input_1,
                                                const tinyir_broadcast *shape,
                                                const tinyir_add_params *p)
 {
-    if (shape->rank < 1 || shape->rank > TINYIR_MAX_RANK)
-    {
-        return 1;
-    }
     /* |difference| < 2^15 with left_shift 7: its square fits an int32 */
 #define TINYIR_SQUARED_DIFFERENCE_ONE(i1, i2, o)                                                                       \
     {                                                                                                                  \
@@ -711,10 +679,6 @@ int32_t tinyir_prelu_broadcast_s8(const int8_t *input_1,
                                   const tinyir_broadcast *shape,
                                   const tinyir_prelu_params *p)
 {
-    if (shape->rank < 1 || shape->rank > TINYIR_MAX_RANK)
-    {
-        return 1;
-    }
 #define TINYIR_PRELU_ONE(i1, i2, o)                                                                                    \
     {                                                                                                                  \
         const int32_t x_ = input_1[i1] + p->input_offset;                                                              \
@@ -735,10 +699,6 @@ int32_t tinyir_minimum_broadcast_s8(const int8_t *input_1,
                                     int32_t activation_min,
                                     int32_t activation_max)
 {
-    if (shape->rank < 1 || shape->rank > TINYIR_MAX_RANK)
-    {
-        return 1;
-    }
 #define TINYIR_MINIMUM_ONE(i1, i2, o)                                                                                  \
     output[o] = clamp_s8(input_1[i1] < input_2[i2] ? input_1[i1] : input_2[i2], activation_min, activation_max);
     TINYIR_BROADCAST_LOOP(shape, TINYIR_MINIMUM_ONE);
@@ -753,10 +713,6 @@ int32_t tinyir_maximum_broadcast_s8(const int8_t *input_1,
                                     int32_t activation_min,
                                     int32_t activation_max)
 {
-    if (shape->rank < 1 || shape->rank > TINYIR_MAX_RANK)
-    {
-        return 1;
-    }
 #define TINYIR_MAXIMUM_ONE(i1, i2, o)                                                                                  \
     output[o] = clamp_s8(input_1[i1] > input_2[i2] ? input_1[i1] : input_2[i2], activation_min, activation_max);
     TINYIR_BROADCAST_LOOP(shape, TINYIR_MAXIMUM_ONE);
@@ -965,11 +921,7 @@ int32_t tinyir_transpose(const void *input,
         return 1;
     }
     int32_t in_stride[TINYIR_MAX_RANK], out_shape[TINYIR_MAX_RANK];
-    in_stride[rank - 1] = 1;
-    for (int32_t d = rank - 2; d >= 0; d--)
-    {
-        in_stride[d] = in_stride[d + 1] * input_shape[d + 1];
-    }
+    row_major_strides(in_stride, input_shape, rank);
     for (int32_t d = 0; d < rank; d++)
     {
         if (perm[d] < 0 || perm[d] >= rank)

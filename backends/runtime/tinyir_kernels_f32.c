@@ -217,10 +217,6 @@ int32_t tinyir_add_broadcast_f32(const float *input_1,
                                  float activation_min,
                                  float activation_max)
 {
-    if (shape->rank < 1 || shape->rank > TINYIR_MAX_RANK)
-    {
-        return 1;
-    }
 #define TINYIR_ADD_F32_ONE(i1, i2, o) output[o] = clamp_f32(input_1[i1] + input_2[i2], activation_min, activation_max);
     TINYIR_BROADCAST_LOOP(shape, TINYIR_ADD_F32_ONE);
 #undef TINYIR_ADD_F32_ONE
@@ -234,10 +230,6 @@ int32_t tinyir_mul_broadcast_f32(const float *input_1,
                                  float activation_min,
                                  float activation_max)
 {
-    if (shape->rank < 1 || shape->rank > TINYIR_MAX_RANK)
-    {
-        return 1;
-    }
 #define TINYIR_MUL_F32_ONE(i1, i2, o) output[o] = clamp_f32(input_1[i1] * input_2[i2], activation_min, activation_max);
     TINYIR_BROADCAST_LOOP(shape, TINYIR_MUL_F32_ONE);
 #undef TINYIR_MUL_F32_ONE
@@ -252,11 +244,7 @@ int32_t tinyir_mean_f32(
         return 1;
     }
     int32_t stride[TINYIR_MAX_RANK];
-    stride[rank - 1] = 1;
-    for (int32_t d = rank - 2; d >= 0; d--)
-    {
-        stride[d] = stride[d + 1] * input_shape[d + 1];
-    }
+    row_major_strides(stride, input_shape, rank);
     int32_t index[TINYIR_MAX_RANK] = {0};
     do
     {
@@ -270,11 +258,7 @@ int32_t tinyir_mean_f32(
         float total = 0.0f;
         do
         {
-            int32_t offset = 0;
-            for (int32_t d = 0; d < rank; d++)
-            {
-                offset += index[d] * stride[d];
-            }
+            const int32_t offset = offset_of(index, stride, rank);
             total += input[offset];
         } while (next_index(index, input_shape, rank, reduce, 1));
         *output++ = total / (float)count;
@@ -350,11 +334,7 @@ int32_t tinyir_pad_f32(const float *input,
         return 1;
     }
     int32_t out_stride[TINYIR_MAX_RANK];
-    out_stride[rank - 1] = 1;
-    for (int32_t d = rank - 2; d >= 0; d--)
-    {
-        out_stride[d] = out_stride[d + 1] * output_shape[d + 1];
-    }
+    row_major_strides(out_stride, output_shape, rank);
     for (int32_t i = 0; i < out_stride[0] * output_shape[0]; i++)
     {
         output[i] = value;

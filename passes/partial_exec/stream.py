@@ -24,6 +24,7 @@ from xdsl.ir import Block
 from tinyir.analysis.names import value_names
 from tinyir.dialects import tiny
 from tinyir.errors import TinyIRError
+from tinyir.passes.partial_exec.rows import row_capable
 
 
 def stream_input(function: func.FuncOp) -> tiny.ReadRowsOp | None:
@@ -46,18 +47,12 @@ def stream_input(function: func.FuncOp) -> tiny.ReadRowsOp | None:
     rows.result.name_hint = f"{x.name_hint or 'input'}.rows"
     x.replace_all_uses_with(rows.result)
     read = tiny.ReadRowsOp([x], rows.result)
-    _insert_at_top(block, rows, read)
+    if block.first_op is None:
+        block.add_ops([rows, read])
+    else:
+        block.insert_ops_before([rows, read], block.first_op)
     tiny.set_streamed(function, 0)
     return read
-
-
-def _insert_at_top(block: Block, *ops) -> None:
-    first = block.first_op
-    for op in ops:
-        if first is None:
-            block.add_op(op)
-        else:
-            block.insert_op_before(op, first)
 
 
 def unstreamable(block: Block, read: tiny.ReadRowsOp) -> TinyIRError:
@@ -68,7 +63,7 @@ def unstreamable(block: Block, read: tiny.ReadRowsOp) -> TinyIRError:
     for op in readers:
         if not isinstance(op, tiny.ComputeOp):
             return TinyIRError(f"partial-exec: stream-input: {op.name} takes the input whole")
-        if tiny.row_map(op) is None or op.in_type(0).dtype.name not in ("int8", "float32"):
+        if not row_capable(op, block):
             return TinyIRError(f"partial-exec: stream-input: {op.name} reads the input and cannot run by rows")
     return TinyIRError(
         f"partial-exec: stream-input: no row loop can read {what} band by band "
